@@ -1,0 +1,276 @@
+"""The public face of the index: open, search, article updates, re-index, reload."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from retrieval.articles import Article, ArticleError
+from retrieval.build import BuildResult, Progress, write_version
+from retrieval.embedder import BACKEND_ENV, Embedder, default_model_dir, model_key
+from retrieval.snapshot import Snapshot
+from retrieval.store import IndexNotFound, IndexStore
+from retrieval.tuning import tune as tune_model
+from retrieval.tuning import worth_tuning
+
+MAX_QUERY_CHARS = 2000
+MAX_TOP_K = 50
+THRESHOLD_ENV = "SWARMDESK_ANSWER_THRESHOLD"
+
+
+class QueryError(ValueError):
+    """A query the API answers with 422 (empty, whitespace only, or a bad top_k)."""
+
+
+class Retriever:
+    """Search one index folder and keep it up to date. Thread-safe: searches run while a new version loads."""
+
+    def __init__(
+        self,
+        store: IndexStore,
+        embedder: Embedder,
+        snapshot: Snapshot,
+        *,
+        base_model_dir: Path,
+        threshold: float | None,
+    ) -> None:
+        self.store, self.embedder, self._snapshot = store, embedder, snapshot
+        self.base_model_dir = base_model_dir
+        env = os.environ.get(THRESHOLD_ENV)
+        self.threshold = threshold if threshold is not None else float(env) if env else 0.5
+        self._write_lock = threading.Lock()
+
+    @classmethod
+    def open(
+        cls,
+        index_dir: str | Path,
+        *,
+        model_dir: str | Path | None = None,
+        backend: str | None = None,
+        threads: int | None = None,
+        threshold: float | None = None,
+        create: bool = False,
+        embedder: Embedder | None = None,
+    ) -> Retriever:
+        """Open the live version of an index.
+
+        Args:
+            index_dir: The index folder.
+            model_dir: The sentence-transformers folder. Defaults to `$SWARMDESK_EMBEDDING_MODEL` or the
+                packaged all-MiniLM-L6-v2. An index whose model was tuned on its KB uses its own copy.
+            backend: "onnx", "onnx-int8" or "torch". Defaults to `$SWARMDESK_EMBEDDING_BACKEND`, else the
+                backend the index was built with, else "onnx".
+            threads: Threads for the model and FAISS. Defaults to `$SWARMDESK_RETRIEVAL_THREADS` or min(4, CPUs).
+            threshold: Confidence from which a query is answerable; overrides the calibrated boundary 0.5.
+                Defaults to `$SWARMDESK_ANSWER_THRESHOLD`, else 0.5.
+            create: For writers: start an empty index if the folder has none, and accept an index built
+                with another model (the next re-index embeds everything again). Defaults to False.
+            embedder: An already loaded embedder of the base model to share (tests, several indexes).
+
+        Raises:
+            IndexNotFound: when the folder holds no index and `create` is False.
+        """
+        store = IndexStore(index_dir)
+        version = store.current()
+        if version is None and not create:
+            store.require_current()
+        model = store.manifest(version)["model"] if version else {}
+        base_dir = embedder.model_dir if embedder else Path(model_dir) if model_dir else default_model_dir()
+        backend = backend or os.environ.get(BACKEND_ENV) or model.get("backend")
+        if model.get("tuned") and (store.models / model["tuned"]).is_dir():
+            threads = threads or (embedder.threads if embedder else None)
+            embedder = Embedder(
+                store.models / model["tuned"], backend=backend, threads=threads, export_root=store.models
+            )
+        elif embedder is None:
+            embedder = Embedder(base_dir, backend=backend, threads=threads, export_root=store.models)
+        if version is None:
+            with store.writing():
+                version = write_version(store, embedder, previous=None, articles=[]).version
+        elif model["key"] != embedder.key and not create:
+            raise ValueError(f"index {store.root} was built with another embedding model; re-index it")
+        return cls(store, embedder, Snapshot(store, version), base_model_dir=base_dir, threshold=threshold)
+
+    @property
+    def version(self) -> str:
+        """The version being searched."""
+        return self._snapshot.version
+
+    def search(self, query: str, top_k: int = 5) -> dict:
+        """Search; returns {"query", "answerable", "confidence", "hits": [...]} plus "note" if the query was cut.
+
+        Each hit is {"article_id", "title", "tags", "score", "snippet", "url"}; `score` is the hit's calibrated
+        confidence in [0, 1] and the top-level `confidence` is the first hit's.
+
+        Raises:
+            QueryError: for an empty or whitespace-only query, or top_k outside 1..50.
+        """
+        text = (query or "").strip()
+        if not text:
+            raise QueryError("the query is empty")
+        if not 1 <= top_k <= MAX_TOP_K:
+            raise QueryError(f"top_k must be between 1 and {MAX_TOP_K}")
+        result: dict = {}
+        if len(text) > MAX_QUERY_CHARS:
+            text = text[:MAX_QUERY_CHARS]
+            result["note"] = f"the query was cut to its first {MAX_QUERY_CHARS:,} characters"
+        snapshot = self._snapshot
+        hits = snapshot.search(self.embedder.encode_query(text), text, top_k)
+        confidence = hits[0].confidence if hits else 0.0
+        result = {
+            "query": text,
+            "answerable": bool(hits) and confidence >= self.threshold,
+            "confidence": round(confidence, 4),
+            "hits": [
+                {
+                    "article_id": hit.article.id,
+                    "title": hit.article.title,
+                    "tags": list(hit.article.tags),
+                    "score": round(hit.confidence, 4),
+                    "snippet": hit.snippet,
+                    "url": f"/help/{hit.article.id}",
+                }
+                for hit in hits
+            ],
+        } | result
+        return result
+
+    def articles(self) -> list[Article]:
+        """Every article of the live version."""
+        return list(self._snapshot.articles)
+
+    def get_article(self, article_id: str) -> Article | None:
+        """One live article, or None."""
+        snapshot = self._snapshot
+        location = snapshot.location.get(article_id)
+        return snapshot.segments[location[0]].articles[location[1]] if location else None
+
+    def reload(self) -> bool:
+        """Load the version `CURRENT` names if it is not the one being searched; True if it changed."""
+        for attempt in range(3):
+            version = self.store.require_current()
+            if version == self._snapshot.version:
+                return False
+            try:
+                self._snapshot = Snapshot(self.store, version, self._snapshot)
+                return True
+            except FileNotFoundError:  # deleted by a newer writer's clean-up meanwhile: read CURRENT again
+                if attempt == 2:
+                    raise
+        return False
+
+    def reindex(
+        self,
+        articles: Sequence[Article],
+        errors: Sequence[ArticleError] = (),
+        *,
+        progress: Progress | None = None,
+        tune: str = "auto",
+    ) -> BuildResult:
+        """Make `articles` the index (only changed ones are embedded), refit head and calibration, switch to it.
+
+        Args:
+            articles: Every article the index must hold.
+            errors: Broken files; the last good version of their articles stays in the index.
+            progress: Called as progress(phase, done, total).
+            tune: "auto" (default) fine-tunes the model on the KB's questions the first time the KB has
+                enough (≥ 500 over ≥ 20 articles) and keeps that model for later incremental re-indexes;
+                "always" tunes again now; "never" uses the base model. Tuning re-embeds every article.
+        """
+        with self._write_lock, self.store.writing():
+            self.reload()
+            embedder, base_key = self._choose_model(articles, tune, progress)
+            started = time.perf_counter()
+            quick = None
+            if embedder is self.embedder and self._snapshot.articles:  # searchable first, refit after
+                quick = write_version(
+                    self.store,
+                    embedder,
+                    previous=self._snapshot,
+                    articles=articles,
+                    errors=errors,
+                    progress=progress,
+                    base_key=base_key,
+                    refit=False,
+                )
+                if quick.version == self._snapshot.version:
+                    return quick
+                self._snapshot = Snapshot(self.store, quick.version, self._snapshot)
+            searchable = time.perf_counter() - started
+            result = write_version(
+                self.store,
+                embedder,
+                previous=self._snapshot,
+                articles=articles,
+                errors=errors,
+                progress=progress,
+                base_key=base_key,
+                force=quick is not None,
+            )
+            self.embedder = embedder
+            if result.version != self._snapshot.version:
+                self._snapshot = Snapshot(self.store, result.version, self._snapshot)
+            if quick is not None:
+                result.embedded, result.removed = quick.embedded, quick.removed
+            result.searchable_seconds = searchable if quick is not None else time.perf_counter() - started
+            result.seconds = time.perf_counter() - started
+            return result
+
+    def upsert(self, article: Article) -> str:
+        """Add or replace one article now (head and calibration are refit by the next re-index); returns the version."""
+        with self._write_lock, self.store.writing():
+            self.reload()
+            return self._update([a for a in self._snapshot.articles if a.id != article.id] + [article])
+
+    def remove(self, article_id: str) -> str:
+        """Remove one article now (no error if it is absent); returns the version."""
+        with self._write_lock, self.store.writing():
+            self.reload()
+            return self._update([a for a in self._snapshot.articles if a.id != article_id])
+
+    def _choose_model(
+        self, articles: Sequence[Article], tune: str, progress: Progress | None
+    ) -> tuple[Embedder, str | None]:
+        """The embedder for a re-index (tuning a model first if wanted) and the key of the model it was tuned from."""
+        model = self._snapshot.manifest["model"]
+        embedder = self.embedder
+        tuned = bool(model.get("tuned")) and embedder.model_dir != self.base_model_dir
+        if tuned and model.get("base_key") != model_key(self.base_model_dir):  # the base model was changed
+            tuned, embedder = False, self._base_embedder()
+        if tune == "always" or (tune == "auto" and not tuned and worth_tuning(articles)):
+            folder = self.store.models / f"tuned-{uuid.uuid4().hex[:8]}"
+            report = (lambda done, total: progress("tuning", done, total)) if progress else None
+            tune_model(self.base_model_dir, folder, articles, threads=embedder.threads, progress=report)
+            tuned_embedder = Embedder(
+                folder, backend=embedder.backend, threads=embedder.threads, export_root=self.store.models
+            )
+            return tuned_embedder, model_key(self.base_model_dir)
+        if tuned and tune == "never":
+            return self._base_embedder(), None
+        return embedder, model.get("base_key") if tuned else None
+
+    def _base_embedder(self) -> Embedder:
+        """An embedder of the base (untuned) model with the current backend and threads."""
+        current = self.embedder
+        return Embedder(
+            self.base_model_dir, backend=current.backend, threads=current.threads, export_root=self.store.models
+        )
+
+    def _update(self, articles: list[Article]) -> str:
+        """Write a version holding `articles` without refitting (caller holds the locks) and switch to it."""
+        previous = self._snapshot
+        model = previous.manifest["model"]
+        base_key = model.get("base_key") if model.get("tuned") else None
+        result = write_version(
+            self.store, self.embedder, previous=previous, articles=articles, refit=False, base_key=base_key
+        )
+        if result.version != previous.version:
+            self._snapshot = Snapshot(self.store, result.version, previous)
+        return result.version
+
+
+__all__ = ["IndexNotFound", "QueryError", "Retriever"]

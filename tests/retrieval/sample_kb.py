@@ -1,0 +1,67 @@
+"""A small Lumora knowledge base for the retrieval tests, and a helper to write article files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ARTICLES = {
+    "reset-password": (
+        "Reset your password",
+        ["account"],
+        ["I forgot my password", "how do I change my login password", "password reset link not working"],
+        "Open the Lumora app and tap **Sign in**, then **Forgot password**. We email you a reset link that "
+        "works for 30 minutes.\n\n## The email does not arrive\n\nCheck your spam folder, then ask for a new link.",
+    ),
+    "two-factor": (
+        "Turn on two-factor authentication",
+        ["account", "security"],
+        ["how do I enable 2FA", "set up an authenticator app for my account", "extra login security code"],
+        "In **Settings → Security**, turn on two-factor authentication and scan the QR code with an authenticator app.",
+    ),
+    "refunds": (
+        "Refunds",
+        ["billing"],
+        ["can I get my money back", "how long does a refund take", "refund for a returned item"],
+        "Refunds go back to your original payment method within 5 business days of our receiving the return.",
+    ),
+    "invoices": (
+        "Download an invoice",
+        ["billing"],
+        ["where can I find my invoice", "I need a receipt for my order", "VAT invoice for my company"],
+        "Every order has a PDF invoice under **Orders → Invoice** in your account.",
+    ),
+    "delivery-times": (
+        "Delivery times",
+        ["orders"],
+        ["when will my order arrive", "how long is shipping", "delivery is late"],
+        "Standard delivery takes 2–4 business days; express delivery arrives the next business day.",
+    ),
+    "hub-e204": (
+        "Hub error E-204",
+        ["troubleshooting"],
+        ["the hub cannot connect to the cloud", "hub light blinking orange", "hub offline after router change"],
+        "E-204 means the Lumora Hub cannot reach the Lumora cloud. Restart your router, then hold the hub's "
+        "button for 5 seconds.",
+    ),
+    "hub-e205": (
+        "Hub error E-205",
+        ["troubleshooting"],
+        ["hub firmware update failed", "update stuck on the hub", "hub says update error"],
+        "E-205 means a firmware update failed. Keep the hub plugged in and start the update again from the app.",
+    ),
+    "bulb-pairing": (
+        "Pair a Lumora Bulb",
+        ["troubleshooting", "setup"],
+        ["my new bulb does not show up in the app", "how to connect a smart bulb", "bulb pairing fails"],
+        "Switch the bulb off and on three times; it blinks when it is ready to pair. Then tap **Add device**.",
+    ),
+}
+
+
+def write_article(folder: Path, article_id: str, title: str, tags, questions, body: str) -> Path:
+    """Write one article file and return its path."""
+    lines = ["---", f"id: {article_id}", f"title: {title}", f"tags: [{', '.join(tags)}]", "questions:"]
+    lines += [f"  - {q}" for q in questions]
+    path = folder / f"{article_id}.md"
+    path.write_text("\n".join(lines + ["---", body, ""]), encoding="utf-8")
+    return path

@@ -1,0 +1,82 @@
+"""Article parsing: front matter, errors with file and line, a broken file never stops the others."""
+
+from pathlib import Path
+
+import pytest
+
+from retrieval.articles import ArticleError, load_kb, parse_article
+from retrieval.chunking import entries_for, first_paragraph, shorten
+
+GOOD = """---
+id: hub-e204
+title: Hub error E-204
+tags: [troubleshooting, hub]
+questions:
+  - my hub blinks orange
+language: en
+---
+The **hub** cannot reach [the cloud](https://example.com).
+
+## Fix it
+
+Restart the router.
+"""
+
+
+def test_parse_reads_front_matter_and_body():
+    article = parse_article(GOOD, source="kb/hub.md")
+    assert (article.id, article.title, article.tags) == ("hub-e204", "Hub error E-204", ("troubleshooting", "hub"))
+    assert article.questions == ("my hub blinks orange",)
+    assert article.body.startswith("The **hub**") and article.source == "kb/hub.md"
+
+
+def test_content_hash_follows_content():
+    article = parse_article(GOOD)
+    assert article.content_hash == parse_article(GOOD, source="elsewhere.md").content_hash
+    assert article.content_hash != parse_article(GOOD.replace("router", "modem")).content_hash
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("---\nid: a\ntitle: [unclosed\n---\nbody", 3, "bad YAML"),
+        ("---\nid: a\ntags: [x]\n---\nbody", 1, "missing 'title'"),
+        ("---\ntitle: T\nid: ''\n---\nbody", 3, "missing 'id'"),
+        ("---\nid: a b\ntitle: T\n---\nbody", 2, "may use only"),
+        ("---\nid: a\ntitle: T\ntags: {x: 1}\n---\nbody", 4, "'tags' must be"),
+        ("no front matter", 1, "must start"),
+        ("---\nid: a\ntitle: T\nbody", 1, "never closed"),
+    ],
+)
+def test_errors_name_file_and_line(text, line, words):
+    with pytest.raises(ArticleError) as caught:
+        parse_article(text, source="kb/broken.md")
+    assert caught.value.path == "kb/broken.md" and caught.value.line == line
+    assert words in str(caught.value) and str(caught.value).startswith(f"kb/broken.md:{line}: ")
+
+
+def test_load_kb_keeps_good_articles_and_reports_broken_and_duplicate(tmp_path: Path):
+    (tmp_path / "a.md").write_text(GOOD)
+    (tmp_path / "b.md").write_text("---\nid: [oops\n---\n")
+    (tmp_path / "c.md").write_text("---\ntitle: Same id\nid: hub-e204\n---\ntext")
+    articles, errors = load_kb(tmp_path)
+    assert [a.id for a in articles] == ["hub-e204"]
+    assert [(Path(e.path).name, e.line) for e in errors] == [("b.md", 2), ("c.md", 3)]
+    assert "duplicate id" in errors[1].message
+
+
+def test_entries_title_questions_and_bounded_chunks():
+    body = "Intro paragraph.\n\n## Steps\n\n" + " ".join(f"word{i}." for i in range(300))
+    article = parse_article(GOOD.split("---\nThe")[0] + "---\n" + body)
+    entries = entries_for(article, max_words=100)
+    kinds = [e.kind for e in entries]
+    assert kinds[:2] == ["title", "question"] and kinds.count("chunk") == 4
+    chunks = [e for e in entries if e.kind == "chunk"]
+    assert all(len(e.plain.split()) <= 100 for e in chunks)
+    assert chunks[1].text.startswith("Hub error E-204. Steps: word0.")
+
+
+def test_snippets_are_plain_and_short():
+    assert first_paragraph(parse_article(GOOD).body) == "The hub cannot reach the cloud."
+    long = shorten("word " * 200)
+    assert len(long) <= 300 and long.endswith("…")
