@@ -1,0 +1,64 @@
+# Swarmdesk: `make run` sets up whatever is missing and starts the stack; `make test` sets up and tests.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON311 ?= $(shell command -v python3.11 || command -v python3)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export RASA_TELEMETRY_ENABLED := false
+
+# Each environment is rebuilt only when its requirements file's content changes (the stamp carries the hash).
+APP_STAMP := .venv/.built-$(shell sha256sum requirements.txt | cut -c1-16)
+RASA_STAMP := .venv-rasa/.built-$(shell sha256sum requirements-rasa.txt | cut -c1-16)
+
+.PHONY: setup model redis run test lint bench eval admin clean
+
+setup: $(APP_STAMP) $(RASA_STAMP)
+
+$(APP_STAMP):
+	@$(PYTHON311) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "The app needs Python 3.11 or newer (set PYTHON311=/path/to/python3.11)"; exit 1; }
+	rm -rf .venv
+	$(PYTHON311) -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(RASA_STAMP):
+	@python310=$$(scripts/find_python310.sh); \
+	rm -rf .venv-rasa; \
+	$$python310 -m venv .venv-rasa
+	.venv-rasa/bin/pip install --quiet --disable-pip-version-check -r requirements-rasa.txt
+	touch $@
+
+model: $(RASA_STAMP)
+	scripts/train.sh
+
+redis:
+	scripts/ensure_redis.sh
+
+run: setup model redis
+	.venv/bin/python -m app.run
+
+test: setup model redis
+	scripts/ensure_chromium.sh
+	.venv/bin/ruff check .
+	status=0; \
+	.venv-rasa/bin/python -m pytest -q -p no:cacheprovider bot/tests || status=1; \
+	.venv/bin/python -m pytest || status=1; \
+	exit $$status
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+bench: setup
+	.venv/bin/python -m retrieval.bench
+
+eval: setup
+	.venv/bin/python -m retrieval.eval.clinc
+	.venv/bin/python -m retrieval.eval.demo
+
+admin: setup
+	.venv/bin/python -m app.admin $(ARGS)
+
+clean:
+	rm -rf .venv .venv-rasa models var

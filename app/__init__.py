@@ -1,0 +1,1 @@
+"""Swarmdesk's composition root: settings, database and Redis wiring, routers, pages and the widget."""

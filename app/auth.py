@@ -1,0 +1,123 @@
+"""Who is calling: staff session cookies with CSRF protection, bearer API tokens, and role checks."""
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, Response, status
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from app.db import get_session
+from app.people import service as people
+from app.settings import Settings, get_settings
+
+SESSION_COOKIE = "swarmdesk_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated staff member or service client."""
+
+    user_id: int | None
+    display_name: str
+    roles: frozenset[str]
+    csrf_token: str | None = None
+
+    def has_any(self, roles: tuple[str, ...]) -> bool:
+        """True if this principal holds one of `roles`; admins pass every check."""
+        return "admin" in self.roles or bool(self.roles.intersection(roles))
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    """The signer for session cookies."""
+    return URLSafeTimedSerializer(settings.secret_key, salt="swarmdesk-session")
+
+
+def start_session(response: Response, *, user_id: int, settings: Settings) -> None:
+    """Set a signed, HttpOnly, SameSite session cookie carrying the user id and a CSRF token."""
+    value = _serializer(settings).dumps({"uid": user_id, "csrf": secrets.token_urlsafe(24)})
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        max_age=settings.session_max_age_seconds,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="lax",
+    )
+
+
+def end_session(response: Response, *, settings: Settings) -> None:
+    """Remove the session cookie."""
+    response.delete_cookie(SESSION_COOKIE, httponly=True, secure=settings.cookie_secure, samesite="lax")
+
+
+def _from_bearer(token: str, *, session: Session, settings: Settings) -> Principal | None:
+    """Resolve a bearer token: the bot's service token from settings, or a stored API token."""
+    if hmac.compare_digest(token, settings.bot_service_token):
+        return Principal(user_id=None, display_name="Virtual agent", roles=frozenset({"service"}))
+    user = people.user_for_token(session=session, token=token)
+    if user is None:
+        return None
+    return Principal(user_id=user.id, display_name=user.display_name, roles=user.role_set)
+
+
+def _from_cookie(request: Request, *, session: Session, settings: Settings) -> Principal | None:
+    """Resolve the session cookie; cookie-authenticated writes must echo the CSRF token."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _serializer(settings).loads(raw, max_age=settings.session_max_age_seconds)
+    except BadSignature:
+        return None
+    user = session.get(people.User, data.get("uid"))
+    if user is None or not user.active:
+        return None
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent, data["csrf"]):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "missing or wrong CSRF token (X-CSRF-Token header)")
+    return Principal(user_id=user.id, display_name=user.display_name, roles=user.role_set, csrf_token=data["csrf"])
+
+
+def optional_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal | None:
+    """Return the caller if authenticated (bearer token first, then session cookie), else None."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return _from_bearer(header.removeprefix("Bearer ").strip(), session=session, settings=settings)
+    return _from_cookie(request, session=session, settings=settings)
+
+
+def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    """Require an authenticated caller (401 otherwise)."""
+    if principal is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "sign in or send a valid API token", {"WWW-Authenticate": "Bearer"}
+        )
+    return principal
+
+
+def require_role(*roles: str):
+    """Build a dependency that admits callers holding one of `roles` (admins always)."""
+
+    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not principal.has_any(roles):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the role: {' or '.join(roles)}")
+        return principal
+
+    return check
+
+
+CurrentStaff = Annotated[Principal, Depends(current_principal)]
+AgentDep = Annotated[Principal, Depends(require_role("agent"))]
+ExpertDep = Annotated[Principal, Depends(require_role("expert", "agent"))]
+EditorDep = Annotated[Principal, Depends(require_role("editor"))]
+AdminDep = Annotated[Principal, Depends(require_role("admin"))]
+ServiceDep = Annotated[Principal, Depends(require_role("service"))]

@@ -1,0 +1,47 @@
+"""The database engine and sessions (SQLite file by default, PostgreSQL by `DATABASE_URL`)."""
+
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.settings import get_settings
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite files get their folder, WAL mode and enforced foreign keys."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return create_engine(url, pool_pre_ping=True)
+
+
+@lru_cache
+def get_engine() -> Engine:
+    """Return the process-wide engine for the configured database."""
+    return make_engine(get_settings().database_url)
+
+
+@lru_cache
+def get_session_factory() -> sessionmaker[Session]:
+    """Return the session factory bound to the process-wide engine."""
+    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+
+
+def get_session() -> Iterator[Session]:
+    """Yield one database session per request and close it afterwards."""
+    with get_session_factory()() as session:
+        yield session

@@ -1,0 +1,66 @@
+"""The process's knowledge-base index: opened on first use, reloaded when another process re-indexes."""
+
+import logging
+import threading
+from functools import partial
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.redis_client import get_redis
+from app.settings import Settings
+from retrieval import IndexWatcher, ReindexJobs, Retriever, load_kb
+
+log = logging.getLogger(__name__)
+
+
+class KnowledgeBase:
+    """One index folder for this app process: its retriever, its watcher and its re-index jobs."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._retriever: Retriever | None = None
+        self._watcher: IndexWatcher | None = None
+        self._jobs: ReindexJobs | None = None
+
+    @property
+    def prefix(self) -> str:
+        """Redis prefix of the index's version key, channel and job records."""
+        return f"{self.settings.redis_prefix}:kb"
+
+    @property
+    def retriever(self) -> Retriever:
+        """The live index, opened (and, when empty, built from the KB folder) on first use."""
+        with self._lock:
+            if self._retriever is None:
+                retriever = Retriever.open(self.settings.index_dir, create=True)
+                if not retriever.articles() and self.settings.kb_dir.is_dir():
+                    log.info("index %s is empty: building it from %s", self.settings.index_dir, self.settings.kb_dir)
+                    retriever.reindex(*load_kb(self.settings.kb_dir))
+                self._watcher = IndexWatcher(retriever, redis=get_redis(), prefix=self.prefix).start()
+                self._retriever = retriever
+            return self._retriever
+
+    @property
+    def jobs(self) -> ReindexJobs:
+        """Re-index jobs over the KB folder; one runs at a time across every app process."""
+        retriever = self.retriever
+        with self._lock:
+            if self._jobs is None:
+                source = partial(load_kb, self.settings.kb_dir)
+                self._jobs = ReindexJobs(retriever, source, redis=get_redis(), prefix=self.prefix)
+            return self._jobs
+
+    def close(self) -> None:
+        """Stop watching for new versions."""
+        if self._watcher is not None:
+            self._watcher.stop()
+
+
+def get_knowledge_base(request: Request) -> KnowledgeBase:
+    """The app's knowledge base (created in the lifespan)."""
+    return request.app.state.knowledge_base
+
+
+KnowledgeBaseDep = Annotated[KnowledgeBase, Depends(get_knowledge_base)]

@@ -1,0 +1,21 @@
+"""Alembic environment: every package's tables, migrated on the engine Swarmdesk is configured with."""
+
+from alembic import context
+
+from app.db import get_engine, make_engine
+from app.people.models import Base as PeopleBase
+from handoff.models import Base as HandoffBase
+
+target_metadata = [PeopleBase.metadata, HandoffBase.metadata]
+
+
+def run_migrations_online() -> None:
+    """Run migrations on a live connection (the URL comes from settings or `-x url=`)."""
+    url = context.get_x_argument(as_dictionary=True).get("url")
+    engine = make_engine(url) if url else get_engine()
+    with engine.begin() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        context.run_migrations()
+
+
+run_migrations_online()

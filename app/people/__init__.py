@@ -1,0 +1,1 @@
+"""People who work in Swarmdesk: accounts, roles, passwords, API tokens."""

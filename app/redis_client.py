@@ -1,0 +1,24 @@
+"""Redis clients (sync for request handlers, asyncio for WebSocket fan-out)."""
+
+from functools import lru_cache
+
+import redis
+import redis.asyncio as aioredis
+
+from app.settings import get_settings
+
+
+@lru_cache
+def get_redis() -> redis.Redis:
+    """Return the process-wide synchronous Redis client."""
+    return redis.Redis.from_url(get_settings().redis_url, decode_responses=True, socket_timeout=5)
+
+
+def make_async_redis() -> aioredis.Redis:
+    """Create an asyncio Redis client; the app makes one per event loop, in its lifespan."""
+    return aioredis.Redis.from_url(get_settings().redis_url, decode_responses=True)
+
+
+def key(*parts: str) -> str:
+    """Build a Redis key or channel name under the configured prefix."""
+    return ":".join((get_settings().redis_prefix, *parts))

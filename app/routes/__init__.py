@@ -1,0 +1,1 @@
+"""Thin HTTP routers; the domain logic lives in the domain packages."""

@@ -1,0 +1,151 @@
+"""The customer API: open a conversation, send and list messages, end it, and its live WebSocket."""
+
+import asyncio
+import json
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, WebSocket, status
+from fastapi.websockets import WebSocketDisconnect
+
+from app import ratelimit
+from app.auth import SessionDep, SettingsDep
+from app.db import get_session_factory
+from app.realtime import conversation_channel, publish_conversation
+from handoff import flows, service
+from handoff.models import Conversation, ConversationCreated, MessageCreate, MessagesRead
+from handoff.rasa_client import RasaClient
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/conversations", tags=["customer"])
+
+
+def customer_conversation(
+    conversation_id: str, session: SessionDep, authorization: Annotated[str | None, Header()] = None
+) -> Conversation:
+    """Load the conversation (404 if unknown) and check the customer's bearer token (401 if wrong)."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation {conversation_id}")
+    token = (authorization or "").removeprefix("Bearer ").strip()
+    if not token or not service.token_matches(conversation, token):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "missing or wrong conversation token", {"WWW-Authenticate": "Bearer"}
+        )
+    return conversation
+
+
+CustomerConversation = Annotated[Conversation, Depends(customer_conversation)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_conversation(request: Request, session: SessionDep, settings: SettingsDep) -> ConversationCreated:
+    """Open a conversation with the virtual agent; keep the returned token to send messages."""
+    client = request.client.host if request.client else "unknown"
+    ratelimit.enforce(
+        bucket=f"conversations:{client}",
+        limit=settings.conversations_per_hour_per_ip,
+        window_seconds=3600,
+        what="new conversations from this address",
+    )
+    conversation, token = service.create_conversation(session=session)
+    return ConversationCreated(conversation_id=conversation.id, token=token)
+
+
+@router.post("/{conversation_id}/messages")
+def post_message(
+    body: MessageCreate, conversation: CustomerConversation, session: SessionDep, settings: SettingsDep
+) -> MessagesRead:
+    """Store the customer's message and return it with the replies it produced."""
+    if not body.text.strip():
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "text: must not be empty")
+    if len(body.text) > settings.max_message_chars:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"text: {len(body.text)} characters is over the limit of {settings.max_message_chars}",
+        )
+    if conversation.state == "closed":
+        raise HTTPException(status.HTTP_409_CONFLICT, "this conversation has ended; start a new one")
+    if body.payload is not None and body.payload not in service.offered_payloads(
+        session=session, conversation_id=conversation.id
+    ):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "payload: not a button the bot offered")
+    ratelimit.enforce(
+        bucket=f"messages:{conversation.id}",
+        limit=settings.messages_per_minute,
+        window_seconds=60,
+        what="messages in this conversation",
+    )
+    new = flows.customer_turn(
+        session=session,
+        rasa=RasaClient(base_url=settings.rasa_url, timeout=settings.rasa_timeout_seconds),
+        publish=publish_conversation,
+        conversation=conversation,
+        text=body.text,
+        payload=body.payload,
+    )
+    return MessagesRead(messages=[service.to_read(m) for m in new], state=conversation.state)
+
+
+@router.get("/{conversation_id}/messages")
+def list_messages(
+    conversation: CustomerConversation, session: SessionDep, after: Annotated[int, Query(ge=0)] = 0
+) -> MessagesRead:
+    """List the conversation's messages with `seq` greater than `after`."""
+    messages = service.messages_after(session=session, conversation_id=conversation.id, after=after)
+    return MessagesRead(messages=[service.to_read(m) for m in messages], state=conversation.state)
+
+
+@router.post("/{conversation_id}/end")
+def end_conversation(conversation: CustomerConversation, session: SessionDep) -> dict:
+    """End the chat at the customer's request."""
+    flows.end_conversation(session=session, publish=publish_conversation, conversation=conversation)
+    return {"state": conversation.state}
+
+
+ws_router = APIRouter()
+
+
+def _ws_conversation(conversation_id: str, token: str) -> Conversation | None:
+    """Load the conversation if the token is its customer token."""
+    with get_session_factory()() as session:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None or not service.token_matches(conversation, token):
+            return None
+        return conversation
+
+
+@ws_router.websocket("/ws/conversations/{conversation_id}")
+async def conversation_socket(websocket: WebSocket, conversation_id: str, token: str = "") -> None:
+    """Push the conversation's live frames; clients then fetch what they missed by `seq`."""
+    conversation = await asyncio.to_thread(_ws_conversation, conversation_id, token)
+    if conversation is None:
+        await websocket.close(code=4401, reason="unknown conversation or wrong token")
+        return
+    await websocket.accept()
+    pubsub = websocket.app.state.async_redis.pubsub()
+    try:
+        await pubsub.subscribe(conversation_channel(conversation_id))
+        await websocket.send_json({"type": "state", "state": conversation.state})
+        receiver = asyncio.create_task(_drain_client(websocket))
+        while not receiver.done():
+            frame = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if frame is not None:
+                await websocket.send_text(frame["data"] if isinstance(frame["data"], str) else json.dumps(frame))
+        receiver.cancel()
+    except WebSocketDisconnect:
+        pass
+    except Exception as error:  # Redis down: tell the client so it falls back to polling
+        log.warning("conversation socket %s closed: %s", conversation_id, error)
+        await websocket.close(code=1011, reason="live updates unavailable")
+    finally:
+        await pubsub.aclose()
+
+
+async def _drain_client(websocket: WebSocket) -> None:
+    """Read (and ignore) what the client sends until it disconnects."""
+    try:
+        while True:
+            await websocket.receive_text()
+    except WebSocketDisconnect:
+        return

@@ -1,0 +1,39 @@
+"""`/healthz`: Redis, database, Rasa and the action server, each reported separately."""
+
+import httpx
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.auth import SessionDep, SettingsDep
+from app.redis_client import get_redis
+
+router = APIRouter(tags=["ops"])
+
+
+def _check(probe) -> str:
+    """Run one probe; "ok" or the reason it failed."""
+    try:
+        probe()
+        return "ok"
+    except Exception as error:
+        return f"down: {type(error).__name__}: {error}"[:200]
+
+
+@router.get("/livez")
+def livez() -> dict:
+    """The app process answers (it says nothing about its dependencies; see /healthz)."""
+    return {"status": "ok"}
+
+
+@router.get("/healthz")
+def healthz(session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    """Report each dependency; 200 when all are ok, 503 otherwise."""
+    report = {
+        "database": _check(lambda: session.execute(text("SELECT 1"))),
+        "redis": _check(lambda: get_redis().ping()),
+        "rasa": _check(lambda: httpx.get(settings.rasa_url, timeout=2).raise_for_status()),
+        "actions": _check(lambda: httpx.get(settings.action_server_url + "/health", timeout=2).raise_for_status()),
+    }
+    healthy = all(value == "ok" for value in report.values())
+    return JSONResponse({"status": "ok" if healthy else "degraded", **report}, status_code=200 if healthy else 503)

@@ -1,0 +1,52 @@
+"""The knowledge-base API: search (public, rate-limited) and re-index jobs (editors)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Request, status
+from pydantic import BaseModel, Field
+
+from app import ratelimit
+from app.auth import EditorDep, SettingsDep
+from app.knowledge import KnowledgeBaseDep
+from retrieval import QueryError, ReindexRunning
+
+router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
+
+
+class SearchRequest(BaseModel):
+    """A KB search: the question and how many articles to return."""
+
+    query: Annotated[str, Field(max_length=20_000)]
+    top_k: Annotated[int, Field(ge=1, le=50)] = 5
+
+
+@router.post("/search")
+def search(body: SearchRequest, request: Request, kb: KnowledgeBaseDep, settings: SettingsDep) -> dict:
+    """Search the live index: {"query", "answerable", "confidence", "hits": [...]} (+ "note" if the query was cut)."""
+    client = request.client.host if request.client else "unknown"
+    ratelimit.enforce(
+        bucket=f"kb-search:{client}", limit=settings.kb_searches_per_minute, window_seconds=60, what="searches"
+    )
+    try:
+        return kb.retriever.search(body.query, top_k=body.top_k)
+    except QueryError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"query: {error}") from error
+
+
+@router.post("/reindex", status_code=status.HTTP_202_ACCEPTED)
+def start_reindex(editor: EditorDep, kb: KnowledgeBaseDep) -> dict:
+    """Start re-indexing the KB folder in the background; 409 while another re-index runs."""
+    try:
+        job_id = kb.jobs.start()
+    except ReindexRunning as running:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(running)) from running
+    return {"job_id": job_id, "status_url": f"/api/kb/reindex/{job_id}"}
+
+
+@router.get("/reindex/{job_id}")
+def reindex_status(job_id: str, editor: EditorDep, kb: KnowledgeBaseDep) -> dict:
+    """A re-index job's state, phase and progress, and its result when it has finished."""
+    job = kb.jobs.status(job_id)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no re-index job {job_id}")
+    return job

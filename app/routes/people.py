@@ -1,0 +1,98 @@
+"""Staff sign-in pages and the admin API for accounts and API tokens."""
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from app.auth import AdminDep, CurrentStaff, SessionDep, SettingsDep, end_session, start_session
+from app.pages import templates
+from app.people import service
+from app.people.models import TokenCreate, User, UserCreate, UserRead
+
+LOGIN_CSRF_COOKIE = "swarmdesk_login_csrf"
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/admin", tags=["admin"])
+
+
+def _safe_next(target: str) -> str:
+    """Only follow same-site paths after sign-in (never an open redirect)."""
+    return target if target.startswith("/") and not target.startswith("//") else "/account"
+
+
+@pages.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, settings: SettingsDep, next: str = "/account") -> Response:
+    """Show the sign-in form, with a double-submit CSRF token."""
+    csrf = secrets.token_urlsafe(24)
+    response = templates.TemplateResponse(request, "login.html", {"next": _safe_next(next), "csrf": csrf})
+    response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, secure=settings.cookie_secure, samesite="strict")
+    return response
+
+
+@pages.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/account",
+) -> Response:
+    """Check the password and start a session; a failed attempt shows the form again with a reason."""
+    if not secrets.compare_digest(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the sign-in form expired; reload the page and try again")
+    user = service.authenticate(session=session, email=email, password=password)
+    if user is None:
+        context = {"next": _safe_next(next), "csrf": csrf_token, "error": "Wrong email or password.", "email": email}
+        return templates.TemplateResponse(request, "login.html", context, status_code=status.HTTP_401_UNAUTHORIZED)
+    response = RedirectResponse(_safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
+    start_session(response, user_id=user.id, settings=settings)
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@pages.post("/logout")
+def logout(settings: SettingsDep) -> Response:
+    """End the session (clearing a cookie needs no proof of who asked)."""
+    response = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
+    end_session(response, settings=settings)
+    return response
+
+
+@pages.get("/account", response_class=HTMLResponse)
+def account(request: Request, staff: CurrentStaff) -> Response:
+    """Show who is signed in and with which roles."""
+    return templates.TemplateResponse(request, "account.html", {"staff": staff})
+
+
+def _read(user: User) -> UserRead:
+    """Convert an account to its admin view."""
+    return UserRead(
+        id=user.id, email=user.email, display_name=user.display_name, roles=sorted(user.role_set), active=user.active
+    )
+
+
+@api.get("/users")
+def list_users(admin: AdminDep, session: SessionDep) -> list[UserRead]:
+    """List every staff account."""
+    return [_read(user) for user in session.scalars(select(User).order_by(User.id))]
+
+
+@api.post("/users", status_code=status.HTTP_201_CREATED)
+def create_user(data: UserCreate, admin: AdminDep, session: SessionDep) -> UserRead:
+    """Create a staff account (409 if the email is taken)."""
+    if service.get_by_email(session=session, email=data.email):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"email: {data.email} already has an account")
+    return _read(service.create_user(session=session, data=data))
+
+
+@api.post("/users/{user_id}/tokens", status_code=status.HTTP_201_CREATED)
+def create_token(user_id: int, data: TokenCreate, admin: AdminDep, session: SessionDep) -> dict:
+    """Issue an API token for an account; the token is shown only in this answer."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user {user_id}")
+    return {"token": service.create_api_token(session=session, user=user, name=data.name)}

@@ -1,0 +1,53 @@
+"""One place for every setting, read from the environment (and `.env`)."""
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = ROOT / "var"
+
+
+def _persistent_secret(name: str) -> str:
+    """Return a random secret kept under `var/` so it survives restarts of a dev machine."""
+    path = VAR_DIR / name
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+class Settings(BaseSettings):
+    """Swarmdesk settings; each field is read from the upper-case environment variable of its name."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = f"sqlite:///{VAR_DIR / 'swarmdesk.db'}"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "swarmdesk"
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055"
+    rasa_timeout_seconds: float = 30.0
+    public_url: str = "http://127.0.0.1:8000"
+    kb_dir: Path = ROOT / "kb"
+    index_dir: Path = VAR_DIR / "index"
+    kb_searches_per_minute: int = 120
+    secret_key: str = Field(default_factory=lambda: _persistent_secret("secret_key"))
+    bot_service_token: str = Field(default_factory=lambda: _persistent_secret("bot_service_token"))
+    cookie_secure: bool = True
+    session_max_age_seconds: int = 12 * 3600
+    max_message_chars: int = 4000
+    messages_per_minute: int = 30
+    conversations_per_hour_per_ip: int = 60
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings instance."""
+    return Settings()

@@ -1,0 +1,206 @@
+"""Start and supervise Swarmdesk's processes (Redis, Rasa, the action server, the app) with prefixed logs."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlparse
+
+import httpx
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA_BIN = ROOT / ".venv-rasa" / "bin"
+COLOURS = ("\033[36m", "\033[35m", "\033[33m", "\033[32m", "\033[34m")
+
+
+@dataclass
+class Process:
+    """One process of the stack and how to tell that it is ready."""
+
+    name: str
+    argv: list[str]
+    ready: Callable[[], bool]
+    env: dict[str, str] = field(default_factory=dict)
+    popen: subprocess.Popen | None = None
+
+
+def http_ok(url: str) -> Callable[[], bool]:
+    """A readiness probe: `url` answers with a 2xx status."""
+
+    def probe() -> bool:
+        try:
+            return httpx.get(url, timeout=2).is_success
+        except httpx.HTTPError:
+            return False
+
+    return probe
+
+
+def rasa_parses(url: str) -> Callable[[], bool]:
+    """A readiness probe that parses one message, so the model is warm before the first customer arrives."""
+
+    def probe() -> bool:
+        try:
+            return httpx.post(f"{url}/model/parse", json={"text": "hello"}, timeout=60).is_success
+        except httpx.HTTPError:
+            return False
+
+    return probe
+
+
+def redis_answers(url: str) -> bool:
+    """True if a Redis server answers PING at `url`."""
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def current_model() -> Path:
+    """The trained model for the current bot sources (`scripts/train.sh` builds it)."""
+    digest = subprocess.run(
+        [str(ROOT / "scripts" / "model_hash.sh")], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    model = ROOT / "models" / f"swarmdesk-{digest}.tar.gz"
+    if not model.exists():
+        raise SystemExit(f"No trained Rasa model at {model}: run `make model` (make run/test do it for you).")
+    return model
+
+
+def rasa_env(redis_url: str, *, prefix: str, action_port: int) -> dict[str, str]:
+    """Environment for Rasa: Redis tracker/lock store location, the action server port, no telemetry.
+
+    Rasa ignores a key prefix that is not alphanumeric, so other characters are dropped from `prefix`.
+    """
+    parsed = urlparse(redis_url)
+    return {
+        "RASA_TELEMETRY_ENABLED": "false",
+        "RASA_REDIS_HOST": parsed.hostname or "127.0.0.1",
+        "RASA_REDIS_PORT": str(parsed.port or 6379),
+        "RASA_REDIS_DB": (parsed.path or "/0").lstrip("/") or "0",
+        "RASA_REDIS_PREFIX": "".join(ch for ch in prefix if ch.isalnum()),
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+    }
+
+
+def rasa_process(*, model: Path, port: int, env: dict[str, str]) -> Process:
+    """The Rasa server (REST channel, HTTP API) bound to 127.0.0.1 only."""
+    argv = [
+        str(RASA_BIN / "rasa"),
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        "bot/endpoints.yml",
+        "--credentials",
+        "bot/credentials.yml",
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--enable-api",
+    ]
+    return Process("rasa", argv, rasa_parses(f"http://127.0.0.1:{port}"), env)
+
+
+def actions_process(*, port: int, api_url: str, service_token: str) -> Process:
+    """The rasa-sdk action server bound to 127.0.0.1 only; actions call the app with a service token."""
+    argv = [str(RASA_BIN / "rasa"), "run", "actions", "--actions", "bot.actions", "--port", str(port)]
+    env = {"SANIC_HOST": "127.0.0.1", "SWARMDESK_API_URL": api_url, "SWARMDESK_SERVICE_TOKEN": service_token}
+    return Process("actions", argv, http_ok(f"http://127.0.0.1:{port}/health"), env)
+
+
+def app_process(*, host: str, port: int, env: dict[str, str]) -> Process:
+    """The FastAPI app under uvicorn."""
+    argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", host, "--port", str(port)]
+    return Process("app", argv, http_ok(f"http://127.0.0.1:{port}/livez"), env)
+
+
+def redis_process(*, port: int, data_dir: Path) -> Process:
+    """A local redis-server with append-only persistence under `data_dir`."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    argv = [
+        "redis-server",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dir",
+        str(data_dir),
+        "--appendonly",
+        "yes",
+        "--save",
+        "",
+    ]
+    return Process("redis", argv, lambda: redis_answers(f"redis://127.0.0.1:{port}/0"))
+
+
+class Stack:
+    """A group of processes started together, logged with a prefix each, and stopped together."""
+
+    def __init__(self, *, log: TextIO = sys.stdout, colour: bool = False) -> None:
+        self.processes: list[Process] = []
+        self._log = log
+        self._colour = colour
+        self._lock = threading.Lock()
+
+    def start(self, process: Process) -> None:
+        """Start a process and copy its output to the log, each line prefixed with its name."""
+        env = {**os.environ, **process.env}
+        process.popen = subprocess.Popen(
+            process.argv,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.processes.append(process)
+        colour = COLOURS[(len(self.processes) - 1) % len(COLOURS)] if self._colour else ""
+        reset = "\033[0m" if self._colour else ""
+        prefix = f"{colour}{process.name:>8} |{reset} "
+        threading.Thread(target=self._pump, args=(process.popen.stdout, prefix), daemon=True).start()
+
+    def _pump(self, stream: TextIO, prefix: str) -> None:
+        """Copy one process's output line by line."""
+        for line in stream:
+            with self._lock:
+                self._log.write(prefix + line)
+                self._log.flush()
+
+    def wait_ready(self, process: Process, *, timeout: float) -> None:
+        """Wait until the process's probe passes; fail early if it exits."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.ready():
+                return
+            if process.popen and process.popen.poll() is not None:
+                raise RuntimeError(f"{process.name} exited with code {process.popen.returncode}; see its log above")
+            time.sleep(0.5)
+        raise RuntimeError(f"{process.name} was not ready after {timeout:.0f} s")
+
+    def failed(self) -> Process | None:
+        """The first process that has exited, if any."""
+        return next((p for p in self.processes if p.popen and p.popen.poll() is not None), None)
+
+    def stop(self) -> None:
+        """Stop every process (SIGTERM, then SIGKILL after 10 s), newest first."""
+        for process in reversed(self.processes):
+            if process.popen and process.popen.poll() is None:
+                os.killpg(process.popen.pid, signal.SIGTERM)
+        for process in reversed(self.processes):
+            if process.popen is None:
+                continue
+            try:
+                process.popen.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.popen.pid, signal.SIGKILL)
+                process.popen.wait()

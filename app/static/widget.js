@@ -1,0 +1,380 @@
+/* Swarmdesk chat widget. Embed with one tag: <script src="https://support.example/static/widget.js" defer></script> */
+(() => {
+  "use strict";
+  if (document.getElementById("swarmdesk-root")) return; // embedded twice: keep the first one
+
+  const script = document.currentScript;
+  const ORIGIN = new URL(script && script.src ? script.src : "/", window.location.href).origin;
+  const WS_ORIGIN = ORIGIN.replace(/^http/, "ws"); // https: → wss:, http: → ws:
+  const STORE_KEY = "swarmdesk.conversation";
+  const OPEN_KEY = "swarmdesk.open";
+  const SENDERS = ["customer", "bot", "agent", "system"];
+  const STATE_TEXT = {
+    bot: "Virtual assistant", queued: "Waiting for an agent…", agent: "Chatting with an agent", closed: "This chat has ended",
+  };
+  const OFFLINE_TEXT = "Can't reach Lumora support — check your connection and try again.";
+  const SERVER_TEXT = "Lumora support is having trouble right now — please try again in a moment.";
+  const GONE_TEXT = "That chat is no longer available, so a new one has started. Please send your message again.";
+
+  let conversation = readStored(); // {conversation_id, token} or null
+  let state = "bot";
+  let lastSeq = 0;
+  let socket = null;
+  let reconnectDelay = 1000;
+  let reconnectTimer = 0;
+  let starting = null; // the promise of a conversation being created
+  let pending = 0; // messages in flight
+  let endArmed = 0; // timer of the first "End chat" click
+  let liveStates = 0; // state frames received: a reply older than the latest frame must not undo it
+  const shown = new Set(); // seqs already rendered
+  const ui = {};
+
+  /** Read a key from localStorage or sessionStorage; null where the browser blocks storage. */
+  function load(area, key) {
+    try { return window[area].getItem(key); } catch { return null; }
+  }
+
+  /** Write a key (remove it when value is null); blocked storage only costs surviving a reload. */
+  function save(area, key, value) {
+    try { value === null ? window[area].removeItem(key) : window[area].setItem(key, value); } catch { /* blocked */ }
+  }
+
+  /** Parse JSON, or null when it is not JSON. */
+  function parse(text) {
+    try { return JSON.parse(text); } catch { return null; }
+  }
+
+  /** The stored conversation if it looks valid, else null. */
+  function readStored() {
+    const stored = parse(load("localStorage", STORE_KEY));
+    return stored && typeof stored.conversation_id === "string" && typeof stored.token === "string" ? stored : null;
+  }
+
+  /** Create an element with a class, optional text (always as text, never as HTML) and attributes. */
+  function el(tag, className, text, attrs = {}) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+    return node;
+  }
+
+  /** Build the launcher and the panel, and inject the stylesheet from the script's own origin. */
+  function build() {
+    const css = el("link", "", undefined, { rel: "stylesheet" });
+    css.href = ORIGIN + "/static/widget.css";
+    document.head.appendChild(css);
+    const root = el("div", "", undefined, { id: "swarmdesk-root" });
+    ui.launcher = el("button", "sd-launcher", "Chat", { id: "swarmdesk-launcher", type: "button",
+      "aria-label": "Open chat", "aria-expanded": "false", "aria-controls": "swarmdesk-panel" });
+    ui.panel = el("section", "sd-panel", undefined,
+      { id: "swarmdesk-panel", role: "dialog", "aria-label": "Chat with Lumora support", hidden: "" });
+    const header = el("header", "sd-header");
+    const titles = el("div", "sd-titles");
+    ui.state = el("p", "sd-state", STATE_TEXT.bot, { id: "swarmdesk-state" });
+    titles.append(el("h2", "sd-title", "Lumora support"), ui.state);
+    ui.end = el("button", "sd-end", "End chat", { id: "swarmdesk-end", type: "button" });
+    const close = el("button", "sd-close", "×", { type: "button", "aria-label": "Close chat" });
+    header.append(titles, ui.end, close);
+    ui.messages = el("ol", "sd-messages", undefined,
+      { id: "swarmdesk-messages", "aria-live": "polite", "aria-label": "Messages", tabindex: "0" });
+    ui.error = el("p", "sd-error", undefined, { id: "swarmdesk-error", role: "alert", hidden: "" });
+    const form = el("form", "sd-form");
+    ui.input = el("input", "sd-input", undefined, { id: "swarmdesk-input", type: "text", maxlength: "4000",
+      autocomplete: "off", placeholder: "Type your message…" });
+    ui.send = el("button", "sd-send", "Send", { id: "swarmdesk-send", type: "submit" });
+    form.append(el("label", "sd-visually-hidden", "Your message", { for: "swarmdesk-input" }), ui.input, ui.send);
+    ui.restart = el("button", "sd-restart", "Start a new chat", { id: "swarmdesk-restart", type: "button", hidden: "" });
+    ui.panel.append(header, ui.messages, ui.error, form, ui.restart);
+    root.append(ui.panel, ui.launcher);
+    document.body.appendChild(root);
+
+    ui.launcher.addEventListener("click", () => setOpen(ui.panel.hidden));
+    close.addEventListener("click", () => setOpen(false));
+    root.addEventListener("keydown", (event) => event.key === "Escape" && !ui.panel.hidden && setOpen(false));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      send(ui.input.value);
+    });
+    ui.end.addEventListener("click", confirmEnd);
+    ui.restart.addEventListener("click", restart);
+  }
+
+  /** Open or close the panel (remembered for this tab); the first open creates the conversation. */
+  function setOpen(open, moveFocus = true) {
+    ui.panel.hidden = !open;
+    ui.launcher.setAttribute("aria-expanded", String(open));
+    save("sessionStorage", OPEN_KEY, open ? "1" : "0");
+    if (!open) return moveFocus && ui.launcher.focus();
+    if (moveFocus) (ui.input.disabled ? ui.restart : ui.input).focus();
+    ui.messages.scrollTop = ui.messages.scrollHeight;
+    if (!conversation) start();
+  }
+
+  /** The API path of the current conversation plus a suffix. */
+  function path(suffix) {
+    return "/api/conversations/" + encodeURIComponent(conversation.conversation_id) + suffix;
+  }
+
+  /** Call the API: resolves to the JSON body, or rejects with an Error that carries the reason and the status. */
+  async function api(method, url, body) {
+    const headers = body === undefined ? {} : { "Content-Type": "application/json" };
+    if (conversation) headers.Authorization = "Bearer " + conversation.token;
+    let response;
+    try {
+      response = await fetch(ORIGIN + url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw Object.assign(new Error(OFFLINE_TEXT), { status: 0 });
+    }
+    const data = await response.json().catch(() => null);
+    if (response.ok && data) return data;
+    throw Object.assign(new Error(reason(response.status, data)), { status: response.status });
+  }
+
+  /** Turn an API error (FastAPI's {"detail": "…"} or {"detail": [{loc, msg}]}) into a sentence. */
+  function reason(status, data) {
+    if (status === 413) return "Message too long (max 4,000 characters)";
+    const detail = data && data.detail;
+    const text = !Array.isArray(detail) ? (typeof detail === "string" ? detail : "") : detail
+      .filter((item) => item && item.msg)
+      .map((item) => (Array.isArray(item.loc) ? item.loc.filter((p) => p !== "body").join(".") + ": " : "") + item.msg)
+      .join("; ");
+    if (text) return text.charAt(0).toUpperCase() + text.slice(1);
+    if (status === 429) return "Too many messages — please wait a moment and try again.";
+    return status >= 500 ? SERVER_TEXT : "Something went wrong (error " + status + ").";
+  }
+
+  /** Create the conversation (once, however often asked), remember it and go live. */
+  function start() {
+    starting = starting || (async () => {
+      try {
+        const created = await api("POST", "/api/conversations");
+        conversation = { conversation_id: String(created.conversation_id), token: String(created.token) };
+        save("localStorage", STORE_KEY, JSON.stringify(conversation));
+        showError("");
+        setState("bot");
+        connect();
+      } catch (error) {
+        showError(error.message);
+      } finally {
+        starting = null;
+      }
+    })();
+    return starting;
+  }
+
+  /** Forget the conversation, its messages and its socket. */
+  function forget() {
+    save("localStorage", STORE_KEY, null);
+    clearTimeout(reconnectTimer);
+    if (socket) socket.close();
+    [conversation, socket, lastSeq, reconnectDelay] = [null, null, 0, 1000];
+    shown.clear();
+    ui.messages.replaceChildren();
+    setState("bot");
+  }
+
+  /** On 401/404 the server no longer knows this conversation: forget it; start afresh if the panel is open. */
+  function dropIfGone(error) {
+    if (error.status !== 401 && error.status !== 404) return false;
+    forget();
+    if (!ui.panel.hidden) start();
+    return true;
+  }
+
+  /** "Start a new chat": forget the ended conversation and open a new one. */
+  async function restart() {
+    forget();
+    showError("");
+    await start();
+    ui.input.focus();
+  }
+
+  /** Open the socket first, then fetch what was missed; reconnect with backoff (1 s → 10 s). */
+  function connect() {
+    const current = conversation;
+    if (!current || socket) return;
+    const ws = new WebSocket(WS_ORIGIN + "/ws/conversations/" + encodeURIComponent(current.conversation_id) +
+      "?token=" + encodeURIComponent(current.token));
+    let frames = 0;
+    socket = ws;
+    ws.addEventListener("open", fetchMissed);
+    ws.addEventListener("message", (event) => {
+      const frame = parse(event.data);
+      if (frame && frame.type === "message" && frame.message) addMessage(frame.message);
+      else if (frame && frame.type === "state") {
+        liveStates += 1;
+        setState(frame.state);
+      }
+      if (++frames > 1) return;
+      reconnectDelay = 1000; // the first frame proves the server has subscribed: reset backoff, close the gap
+      fetchMissed();
+    });
+    ws.addEventListener("close", () => {
+      if (socket === ws) socket = null;
+      if (conversation !== current || state === "closed") return;
+      clearTimeout(reconnectTimer);
+      reconnectTimer = setTimeout(() => conversation === current && connect(), reconnectDelay);
+      reconnectDelay = Math.min(reconnectDelay * 2, 10000);
+      fetchMissed(); // polls while the socket is down; a 401/404 here forgets the conversation
+    });
+  }
+
+  /** Fetch every message after the last seq seen, and the current state. */
+  async function fetchMissed() {
+    const current = conversation;
+    const seen = liveStates;
+    if (!current) return;
+    try {
+      const data = await api("GET", path("/messages?after=" + lastSeq));
+      if (conversation !== current) return;
+      (data.messages || []).forEach(addMessage);
+      if (seen === liveStates) setState(data.state);
+    } catch (error) {
+      if (conversation === current) dropIfGone(error);
+    }
+  }
+
+  /** Send typed text, or a quick reply's title and payload; on failure the typed text stays in the input. */
+  async function send(text, payload, replies) {
+    if (!text.trim() || state === "closed") return;
+    if (!conversation) await start();
+    if (!conversation) return replies && setDisabled(replies, false);
+    const seen = liveStates;
+    pending += 1;
+    ui.send.disabled = true;
+    try {
+      const data = await api("POST", path("/messages"), payload === undefined ? { text } : { text, payload });
+      if (payload === undefined && ui.input.value === text) ui.input.value = "";
+      showError("");
+      (data.messages || []).forEach(addMessage);
+      if (seen === liveStates) setState(data.state);
+    } catch (error) {
+      if (replies) setDisabled(replies, false);
+      const gone = dropIfGone(error);
+      if (gone) await starting; // a new chat is starting; then say why this message did not go
+      showError(gone ? GONE_TEXT : error.message);
+      if (error.status === 409) fetchMissed(); // the chat has ended meanwhile: show that
+    } finally {
+      pending -= 1;
+      ui.send.disabled = pending > 0 || state === "closed";
+    }
+  }
+
+  /** Show a message once, in seq order, with its sender, links and quick replies. */
+  function addMessage(message) {
+    const seq = Number(message && message.seq);
+    if (!Number.isFinite(seq) || shown.has(seq)) return;
+    shown.add(seq);
+    lastSeq = Math.max(lastSeq, seq);
+    const sender = SENDERS.includes(message.sender) ? message.sender : "system";
+    const item = el("li", "sd-msg sd-" + sender, undefined, { "data-seq": String(seq) });
+    if (sender === "bot" || sender === "agent") {
+      item.append(el("span", "sd-name", String(message.sender_name || (sender === "bot" ? "Lumora assistant" : "Agent"))));
+    }
+    if (message.text) item.append(el("p", "sd-text", String(message.text)));
+    if (Array.isArray(message.links) && message.links.length) item.append(renderLinks(message.links));
+    if (Array.isArray(message.buttons) && message.buttons.length) item.append(quickReplies(message.buttons));
+    const next = [...ui.messages.children].find((node) => Number(node.dataset.seq) > seq);
+    ui.messages.insertBefore(item, next || null);
+    ui.messages.scrollTop = ui.messages.scrollHeight;
+  }
+
+  /** Links built from the `links` field; only site paths and http(s) URLs get an href. */
+  function renderLinks(links) {
+    const list = el("ul", "sd-links");
+    for (const link of links) {
+      const url = String((link && link.url) || "");
+      const title = String((link && link.title) || url);
+      const item = el("li");
+      if (url.startsWith("/") || url.startsWith("https://") || url.startsWith("http://")) {
+        const anchor = el("a", "sd-link", title, { target: "_blank", rel: "noopener" });
+        anchor.href = url.startsWith("/") ? ORIGIN + url : url; // site paths live on the support origin
+        item.append(anchor);
+      } else {
+        item.textContent = title;
+      }
+      list.append(item);
+    }
+    return list;
+  }
+
+  /** Quick-reply buttons; a click sends {text: title, payload} and disables this message's buttons. */
+  function quickReplies(buttons) {
+    const box = el("div", "sd-quick-replies", undefined, { role: "group", "aria-label": "Suggested replies" });
+    for (const choice of buttons) {
+      const title = String((choice && choice.title) || "");
+      const node = el("button", "sd-quick-reply", title, { type: "button" });
+      node.disabled = state === "closed";
+      node.addEventListener("click", () => {
+        setDisabled(box, true);
+        send(title, String((choice && choice.payload) ?? title), box);
+      });
+      box.append(node);
+    }
+    return box;
+  }
+
+  /** Enable or disable every button in a container. */
+  function setDisabled(container, disabled) {
+    container.querySelectorAll("button").forEach((node) => (node.disabled = disabled));
+  }
+
+  /** Reflect the conversation's state in the header, the form and the controls. */
+  function setState(next) {
+    if (!STATE_TEXT[next]) return;
+    const closing = next === "closed" && state !== "closed";
+    const hadFocus = document.activeElement === ui.input || document.activeElement === ui.end;
+    state = next;
+    ui.state.textContent = STATE_TEXT[next];
+    ui.input.disabled = next === "closed";
+    ui.send.disabled = next === "closed" || pending > 0;
+    ui.end.hidden = next === "closed";
+    ui.restart.hidden = next !== "closed";
+    if (!closing) return;
+    setDisabled(ui.messages, true);
+    if (hadFocus) ui.restart.focus();
+  }
+
+  /** Put "End chat" back to its resting label. */
+  function disarmEnd() {
+    clearTimeout(endArmed);
+    endArmed = 0;
+    ui.end.textContent = "End chat";
+  }
+
+  /** "End chat" without confirm(): a second click within 3 s ends the conversation. */
+  async function confirmEnd() {
+    if (!conversation || state === "closed") return;
+    if (!endArmed) {
+      ui.end.textContent = "Click again to end";
+      endArmed = setTimeout(disarmEnd, 3000);
+      return;
+    }
+    disarmEnd();
+    try {
+      const data = await api("POST", path("/end"));
+      showError("");
+      setState(data.state || "closed");
+      fetchMissed(); // pick up a closing system message, if the server wrote one
+    } catch (error) {
+      if (!dropIfGone(error)) showError(error.message);
+    }
+  }
+
+  /** Show the inline error line, or hide it when text is empty. */
+  function showError(text) {
+    ui.error.textContent = text;
+    ui.error.hidden = !text;
+  }
+
+  /** Build the widget, then restore a stored conversation (and an open panel) after a reload. */
+  function init() {
+    build();
+    if (conversation) connect();
+    if (load("sessionStorage", OPEN_KEY) === "1") setOpen(true, false);
+  }
+
+  if (document.body) init();
+  else document.addEventListener("DOMContentLoaded", init);
+})();

@@ -1,0 +1,1 @@
+"""The customer channel: conversations and messages, and routing between the bot and people."""

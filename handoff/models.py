@@ -1,0 +1,106 @@
+"""Tables and schemas for conversations and their messages."""
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_serializer
+from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Sender = Literal["customer", "bot", "agent", "system"]
+State = Literal["bot", "queued", "agent", "closed"]
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC (timezone-aware)."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the conversation tables; times are stored timezone-aware."""
+
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class Conversation(Base):
+    """One chat between a customer and Swarmdesk; `last_seq` numbers its messages."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="bot")
+    last_seq: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None]
+
+
+class Message(Base):
+    """A message in a conversation; `seq` counts up per conversation from 1."""
+
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    sender: Mapped[str] = mapped_column(String(16))
+    sender_name: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
+    links: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Button(BaseModel):
+    """A quick reply the bot offers."""
+
+    title: str
+    payload: str
+
+
+class Link(BaseModel):
+    """A link shown under a message."""
+
+    title: str
+    url: str
+
+
+class MessageRead(BaseModel):
+    """A message as clients see it."""
+
+    id: int
+    seq: int
+    sender: Sender
+    sender_name: str
+    text: str
+    buttons: list[Button] | None = None
+    links: list[Link] | None = None
+    created_at: datetime
+
+    @field_serializer("created_at")
+    def _utc(self, value: datetime) -> str:
+        """Always send UTC with an offset (SQLite hands back naive times)."""
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+class MessageCreate(BaseModel):
+    """A customer's message: free text, or a button's title plus the payload the bot offered."""
+
+    text: str = Field(description="what the customer typed or the button's title")
+    payload: str | None = Field(default=None, max_length=500, description="the payload of a button the bot offered")
+
+
+class ConversationCreated(BaseModel):
+    """Answer to creating a conversation: its id and the customer's bearer token (shown once)."""
+
+    conversation_id: str
+    token: str
+
+
+class MessagesRead(BaseModel):
+    """Messages plus the conversation's current state."""
+
+    messages: list[MessageRead]
+    state: State

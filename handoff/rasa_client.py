@@ -1,0 +1,70 @@
+"""The bridge to Rasa's REST channel: send a customer's turn, get the bot's replies back."""
+
+from dataclasses import dataclass, field
+
+import httpx
+
+INTENT_PREFIX = "/"
+# A word joiner is not whitespace, so Rasa's `strip()` keeps it and never reads the text as "/intent".
+_NO_INTENT_MARK = "\u2060"
+
+
+class BotUnavailable(Exception):
+    """Rasa did not answer, answered with an error, or answered with nothing."""
+
+
+@dataclass
+class BotReply:
+    """One bot message: text plus optional quick-reply buttons and links."""
+
+    text: str
+    buttons: list[dict] = field(default_factory=list)
+    links: list[dict] = field(default_factory=list)
+
+
+def as_rasa_text(text: str) -> str:
+    """Make free text safe to send: text starting with "/" must never reach Rasa as an intent."""
+    return _NO_INTENT_MARK + text if text.strip().startswith(INTENT_PREFIX) else text
+
+
+def parse_replies(items: list[dict]) -> list[BotReply]:
+    """Turn the REST channel's output into bot messages; a links-only item attaches to the message before it."""
+    replies: list[BotReply] = []
+    for item in items:
+        links = [
+            {"title": str(link["title"]), "url": str(link["url"])}
+            for link in (item.get("custom") or {}).get("links", [])
+            if isinstance(link, dict) and link.get("title") and link.get("url")
+        ]
+        buttons = [
+            {"title": str(b["title"]), "payload": str(b["payload"])}
+            for b in item.get("buttons") or []
+            if b.get("title") and b.get("payload")
+        ]
+        text = item.get("text") or ""
+        if not text and links and replies:
+            replies[-1].links.extend(links)
+        elif text or buttons or links:
+            replies.append(BotReply(text=text, buttons=buttons, links=links))
+    return replies
+
+
+class RasaClient:
+    """A small synchronous client of Rasa's REST channel."""
+
+    def __init__(self, *, base_url: str, timeout: float = 30.0) -> None:
+        self._url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+        self._timeout = timeout
+
+    def send(self, *, sender: str, text: str) -> list[BotReply]:
+        """Send one turn for conversation `sender`; raises BotUnavailable when the bot cannot answer."""
+        try:
+            response = httpx.post(self._url, json={"sender": sender, "message": text}, timeout=self._timeout)
+            response.raise_for_status()
+            replies = parse_replies(response.json())
+        except (httpx.HTTPError, ValueError) as error:
+            raise BotUnavailable(str(error) or type(error).__name__) from error
+        if not replies:
+            # Rasa 3.6 answers 200 with no messages when an action fails: treat that as a failure.
+            raise BotUnavailable("the bot answered with no messages")
+        return replies

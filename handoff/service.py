@@ -1,0 +1,97 @@
+"""Data functions for conversations and messages."""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from handoff.models import Conversation, Message, MessageRead, utcnow
+
+
+def _hash(token: str) -> str:
+    """Return the SHA-256 hex digest under which a customer token is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_conversation(*, session: Session) -> tuple[Conversation, str]:
+    """Open a conversation in bot state; returns it with the customer's plain token."""
+    token = secrets.token_urlsafe(32)
+    conversation = Conversation(id=str(uuid.uuid4()), token_hash=_hash(token), state="bot")
+    session.add(conversation)
+    session.commit()
+    return conversation, token
+
+
+def token_matches(conversation: Conversation, token: str) -> bool:
+    """True if `token` is this conversation's customer token."""
+    return hmac.compare_digest(conversation.token_hash, _hash(token))
+
+
+def add_message(
+    *,
+    session: Session,
+    conversation_id: str,
+    sender: str,
+    sender_name: str,
+    text: str,
+    buttons: list[dict] | None = None,
+    links: list[dict] | None = None,
+) -> Message:
+    """Store a message under the conversation's next `seq` and commit it before returning."""
+    seq = session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(last_seq=Conversation.last_seq + 1, updated_at=utcnow())
+        .returning(Conversation.last_seq)
+    ).scalar_one()
+    message = Message(
+        conversation_id=conversation_id,
+        seq=seq,
+        sender=sender,
+        sender_name=sender_name,
+        text=text,
+        buttons=buttons or None,
+        links=links or None,
+    )
+    session.add(message)
+    session.commit()
+    return message
+
+
+def messages_after(*, session: Session, conversation_id: str, after: int = 0, limit: int = 500) -> list[Message]:
+    """Return the conversation's messages with `seq > after`, oldest first."""
+    query = (
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.seq > after)
+        .order_by(Message.seq)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def offered_payloads(*, session: Session, conversation_id: str) -> set[str]:
+    """Payloads of the buttons on the latest bot message that offered any (the only ones a customer may send)."""
+    query = (
+        select(Message.buttons)
+        .where(Message.conversation_id == conversation_id, Message.sender == "bot", Message.buttons.is_not(None))
+        .order_by(Message.seq.desc())
+        .limit(1)
+    )
+    buttons = session.scalar(query) or []
+    return {button["payload"] for button in buttons}
+
+
+def set_state(*, session: Session, conversation: Conversation, state: str) -> None:
+    """Change the conversation's state (closing stamps `closed_at`)."""
+    conversation.state = state
+    if state == "closed":
+        conversation.closed_at = utcnow()
+    session.commit()
+
+
+def to_read(message: Message) -> MessageRead:
+    """Convert a stored message to what clients see."""
+    return MessageRead.model_validate(message, from_attributes=True)

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Print the content hash of everything the Rasa model is trained from (config, domain, stories, NLU).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+{ echo config.yml; find bot/domain.yml bot/data nlu -type f -name '*.yml'; } | LC_ALL=C sort \
+  | xargs sha256sum | sha256sum | cut -c1-16

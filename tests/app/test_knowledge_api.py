@@ -1,0 +1,123 @@
+"""The KB search API, editor-only re-index jobs and the public help centre, over a real index of a small KB."""
+
+import shutil
+import time
+import uuid
+
+import pytest
+
+from app import admin
+from tests.retrieval.sample_kb import ARTICLES, write_article
+
+
+@pytest.fixture(scope="module")
+def kb_source(tmp_path_factory):
+    """A small Lumora KB folder, plus one article whose body tries to inject markup."""
+    folder = tmp_path_factory.mktemp("kb")
+    for article_id, (title, tags, questions, body) in ARTICLES.items():
+        write_article(folder, article_id, title, tags, questions, body)
+    write_article(
+        folder,
+        "markup-test",
+        "Pair a Lumora Plug <b>fast</b>",
+        ["plug"],
+        ["how do I pair my plug"],
+        "Hold the button for 5 seconds.\n\n<script>alert('x')</script>\n\n[bad link](javascript:alert(1))",
+    )
+    return folder
+
+
+@pytest.fixture
+def kb_client(app_env, kb_source, tmp_path, monkeypatch):
+    """The app over its own copy of the KB and index folder (built on first use)."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from app.settings import get_settings
+
+    kb = tmp_path / "kb"
+    shutil.copytree(kb_source, kb)
+    monkeypatch.setenv("KB_DIR", str(kb))
+    monkeypatch.setenv("INDEX_DIR", str(tmp_path / "index"))
+    get_settings.cache_clear()
+    with TestClient(create_app(), base_url="https://testserver") as client:
+        client.kb = kb
+        yield client
+
+
+def _editor_token() -> str:
+    """An API token of a fresh editor account."""
+    email = f"editor-{uuid.uuid4().hex[:6]}@lumora.example"
+    admin.create_user(email, "Eddie Editor", ["editor"], "editor-password-1")
+    return admin.create_token(email, "tests")
+
+
+def test_search_answers_a_known_question_with_its_article(kb_client):
+    response = kb_client.post("/api/kb/search", json={"query": "my hub says E-204", "top_k": 3})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["hits"][0]["article_id"] == "hub-e204"
+    assert body["answerable"] is True
+    assert body["hits"][0]["url"] == "/help/hub-e204"
+    assert set(body) >= {"query", "answerable", "confidence", "hits"}
+
+
+def test_search_rejects_an_empty_query_and_cuts_a_long_one(kb_client):
+    empty = kb_client.post("/api/kb/search", json={"query": "   "})
+    assert empty.status_code == 422 and "query" in empty.json()["detail"]
+    long = kb_client.post("/api/kb/search", json={"query": "refund " * 400})
+    assert long.status_code == 200 and "2,000" in long.json()["note"]
+    bad_top_k = kb_client.post("/api/kb/search", json={"query": "refund", "top_k": 0})
+    assert bad_top_k.status_code == 422 and "top_k" in str(bad_top_k.json()["detail"])
+
+
+def test_reindex_needs_the_editor_role(kb_client):
+    assert kb_client.post("/api/kb/reindex").status_code == 401
+    agent_email = f"agent-{uuid.uuid4().hex[:6]}@lumora.example"
+    admin.create_user(agent_email, "Alex Agent", ["agent"], "agent-password-1")
+    agent = admin.create_token(agent_email, "tests")
+    refused = kb_client.post("/api/kb/reindex", headers={"Authorization": f"Bearer {agent}"})
+    assert refused.status_code == 403
+    assert kb_client.get("/api/kb/reindex/nope", headers={"Authorization": f"Bearer {agent}"}).status_code == 403
+
+
+def test_an_editor_reindexes_and_a_changed_article_is_answered(kb_client):
+    auth = {"Authorization": f"Bearer {_editor_token()}"}
+    kb_client.post("/api/kb/search", json={"query": "warm up"})  # opens (builds) the index first
+    write_article(
+        kb_client.kb,
+        "hub-firmware",
+        "Update the hub firmware",
+        ["hub"],
+        ["how do I update my hub", "new firmware for the hub"],
+        "Open **Settings → Hub → Firmware** and tap **Update**. The hub restarts once.",
+    )
+    started = kb_client.post("/api/kb/reindex", headers=auth)
+    assert started.status_code == 202
+    job_url = started.json()["status_url"]
+    second = kb_client.post("/api/kb/reindex", headers=auth)
+    job = kb_client.get(job_url, headers=auth).json()
+    assert second.status_code == 409 or job["state"] == "succeeded"  # the first may already have finished
+    for _ in range(600):
+        job = kb_client.get(job_url, headers=auth).json()
+        if job["state"] != "running":
+            break
+        time.sleep(0.1)
+    assert job["state"] == "succeeded", job
+    assert job["result"]["embedded"] == ["hub-firmware"]
+    hits = kb_client.post("/api/kb/search", json={"query": "install the latest hub firmware"}).json()["hits"]
+    assert hits[0]["article_id"] == "hub-firmware"
+    assert kb_client.get("/api/kb/reindex/unknown-job", headers=auth).status_code == 404
+
+
+def test_help_centre_lists_searches_and_renders_articles_without_raw_html(kb_client):
+    listing = kb_client.get("/help")
+    assert listing.status_code == 200 and "Hub error E-204" in listing.text
+    assert "Pair a Lumora Plug &lt;b&gt;fast&lt;/b&gt;" in listing.text
+    found = kb_client.get("/help", params={"q": "how long until I get my money back"})
+    assert 'href="/help/refunds"' in found.text
+    article = kb_client.get("/help/markup-test")
+    assert article.status_code == 200
+    assert "<script>" not in article.text and "&lt;script&gt;" in article.text
+    assert 'href="javascript:' not in article.text and "bad link" in article.text
+    assert kb_client.get("/help/no-such-article").status_code == 404

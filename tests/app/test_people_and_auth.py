@@ -1,0 +1,137 @@
+"""Accounts, sign-in with a session cookie and CSRF, API tokens, and role checks."""
+
+import re
+import uuid
+
+import pytest
+
+from app import admin
+
+
+@pytest.fixture
+def people(client):
+    """An admin and an agent (fresh emails per test), created with the admin command's function."""
+    tag = uuid.uuid4().hex[:6]
+    emails = {"admin": f"root-{tag}@lumora.example", "agent": f"agent-{tag}@lumora.example"}
+    admin.create_user(emails["admin"], "Rita Root", ["admin"], "admin-password-1")
+    admin.create_user(emails["agent"], "Alex Agent", ["agent", "expert"], "agent-password-1")
+    client.emails = emails
+    return client
+
+
+def _sign_in(client, email: str, password: str):
+    """Fill in and post the sign-in form as a browser would."""
+    form = client.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf, "next": "/account"},
+        follow_redirects=False,
+    )
+
+
+def test_sign_in_sets_a_secure_httponly_samesite_cookie(people):
+    response = _sign_in(people, people.emails["agent"], "agent-password-1")
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=lax" in cookie
+    page = people.get("/account")
+    assert "Alex Agent" in page.text and "expert" in page.text
+
+
+def test_wrong_password_shows_the_form_again_with_a_reason(people):
+    response = _sign_in(people, people.emails["agent"], "not-the-password")
+    assert response.status_code == 401
+    assert "Wrong email or password" in response.text
+
+
+def test_sign_in_without_the_form_token_is_refused(people):
+    response = people.post(
+        "/login", data={"email": people.emails["agent"], "password": "agent-password-1", "csrf_token": "forged"}
+    )
+    assert response.status_code == 403
+
+
+def test_cookie_writes_need_the_csrf_header_and_roles_are_checked(people):
+    _sign_in(people, people.emails["admin"], "admin-password-1")
+    body = {
+        "email": f"new-{uuid.uuid4().hex[:6]}@lumora.example",
+        "display_name": "Nia New",
+        "password": "a-long-password",
+        "roles": ["editor"],
+    }
+    assert people.post("/api/admin/users", json=body).status_code == 403  # no CSRF header
+    csrf = _csrf_from_session(people)
+    created = people.post("/api/admin/users", json=body, headers={"X-CSRF-Token": csrf})
+    assert created.status_code == 201
+    assert created.json()["roles"] == ["editor"]
+    again = people.post("/api/admin/users", json=body, headers={"X-CSRF-Token": csrf})
+    assert again.status_code == 409
+
+
+def _csrf_from_session(client) -> str:
+    """Read the CSRF token the signed session cookie carries."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    raw = client.cookies.get("swarmdesk_session")
+    return URLSafeTimedSerializer("test-secret-key", salt="swarmdesk-session").loads(raw)["csrf"]
+
+
+def test_agents_cannot_use_the_admin_api_and_strangers_get_401(people):
+    assert people.get("/api/admin/users").status_code == 401
+    _sign_in(people, people.emails["agent"], "agent-password-1")
+    response = people.get("/api/admin/users")
+    assert response.status_code == 403
+    assert "admin" in response.json()["detail"]
+
+
+def test_api_tokens_authenticate_service_clients_without_cookies(people):
+    token = admin.create_token(people.emails["admin"], "reporting")
+    people.cookies.clear()
+    listed = people.get("/api/admin/users", headers={"Authorization": f"Bearer {token}"})
+    assert listed.status_code == 200
+    assert {u["email"] for u in listed.json()} >= {people.emails["admin"], people.emails["agent"]}
+    assert people.get("/api/admin/users", headers={"Authorization": "Bearer sd_wrong"}).status_code == 401
+    bot = people.get("/api/admin/users", headers={"Authorization": "Bearer test-bot-token"})
+    assert bot.status_code == 403  # the bot's service token is not an admin
+
+
+def test_validation_errors_name_the_field(people):
+    token = admin.create_token(people.emails["admin"], "setup")
+    response = people.post(
+        "/api/admin/users",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "email": f"x-{uuid.uuid4().hex[:6]}@lumora.example",
+            "display_name": "X",
+            "password": "short",
+            "roles": ["wizard"],
+        },
+    )
+    assert response.status_code == 422
+    fields = {error["loc"][-1] for error in response.json()["detail"]}
+    assert fields == {"password", "roles"}
+
+
+def test_passwords_are_stored_hashed_with_argon2(people):
+    from app.db import get_session_factory
+    from app.people import service
+
+    with get_session_factory()() as session:
+        user = service.get_by_email(session=session, email=people.emails["agent"])
+        assert user.password_hash.startswith("$argon2")
+        assert "agent-password-1" not in user.password_hash
+
+
+def test_demo_people_are_seeded_once_with_their_logins_kept(client, tmp_path):
+    from app.db import get_session_factory
+    from app.people import service
+
+    logins = tmp_path / "demo-logins.txt"
+    with get_session_factory()() as session:
+        already = {email for email, _, _ in admin.DEMO_PEOPLE if service.get_by_email(session=session, email=email)}
+    text = admin.seed_demo(logins)
+    assert admin.seed_demo(logins) == text
+    for email, _, _ in admin.DEMO_PEOPLE:
+        assert (email in text) == (email not in already)
+    assert oct(logins.stat().st_mode & 0o777) == "0o600"

@@ -1,0 +1,144 @@
+"""Shared fixtures: a real Redis (own database number and key prefix) and real databases (SQLite; PostgreSQL
+when TEST_DATABASE_URL is set, in a schema of its own), wired into the app's settings."""
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+def free_port() -> int:
+    """Ask the OS for a free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """TEST_REDIS_URL (default: database 15 on the local Redis), or a throwaway redis-server if none answers."""
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_timeout=1).ping()
+        yield url
+        return
+    except redis.RedisError:
+        pass
+    port, folder = free_port(), tempfile.mkdtemp(prefix="swarmdesk-redis-")
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            folder,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/15"
+    for _ in range(50):
+        try:
+            redis.Redis.from_url(url, socket_timeout=1).ping()
+            break
+        except redis.RedisError:
+            time.sleep(0.1)
+    yield url
+    server.terminate()
+    server.wait()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """An alphanumeric key prefix for this run (Rasa's too); its keys are deleted afterwards, nothing else."""
+    prefix = f"swarmdesktest{RUN_ID}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+
+
+def _database_params() -> list[str]:
+    """SQLite always; PostgreSQL too when TEST_DATABASE_URL is set."""
+    return ["sqlite", "postgresql"] if os.environ.get("TEST_DATABASE_URL") else ["sqlite"]
+
+
+@pytest.fixture(scope="session", params=_database_params())
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A migrated, empty database: a SQLite file, or a PostgreSQL schema dropped after the run."""
+    from app import migrate
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'swarmdesk.db'}"
+        migrate.upgrade(url)
+        yield url
+        return
+    base = os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+    schema = f"swarmdesk_test_{RUN_ID}"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    url = f"{os.environ['TEST_DATABASE_URL']}?options=-csearch_path%3D{schema}"
+    migrate.upgrade(url)
+    yield url
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def rasa_url() -> str:
+    """Where the app looks for Rasa in tests that do not start it: a port nothing listens on."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture
+def app_env(monkeypatch, database_url: str, redis_url: str, redis_prefix: str, rasa_url: str) -> dict[str, str]:
+    """Point the app's settings at the test database, Redis and Rasa; clear the cached clients."""
+    from app import db, redis_client, settings
+
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "REDIS_PREFIX": redis_prefix,
+        "RASA_URL": rasa_url,
+        "ACTION_SERVER_URL": rasa_url,
+        "SECRET_KEY": "test-secret-key",
+        "BOT_SERVICE_TOKEN": "test-bot-token",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for cached in (settings.get_settings, db.get_engine, db.get_session_factory, redis_client.get_redis):
+        cached.cache_clear()
+    yield env
+    db.get_engine().dispose()
+    for cached in (settings.get_settings, db.get_engine, db.get_session_factory, redis_client.get_redis):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def client(app_env):
+    """A TestClient over HTTPS (the session cookie is Secure) for the real app."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    with TestClient(create_app(), base_url="https://testserver") as test_client:
+        yield test_client

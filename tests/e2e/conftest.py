@@ -1,0 +1,96 @@
+"""Whole-stack fixtures: one real Rasa server + action server per test run, and the app on a real port."""
+
+import io
+import os
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from app import migrate, stack
+from tests.conftest import free_port
+
+STACK_LOG = io.StringIO()
+
+
+@pytest.fixture(scope="session")
+def e2e_database_url(tmp_path_factory) -> str:
+    """A migrated SQLite database for the whole-stack tests."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'swarmdesk.db'}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def bot_stack(redis_url: str, redis_prefix: str) -> Iterator[dict[str, str]]:
+    """Start the real action server and Rasa server (about a minute) once for the run."""
+    app_port, rasa_port, actions_port = free_port(), free_port(), free_port()
+    supervisor = stack.Stack(log=STACK_LOG)
+    env = stack.rasa_env(redis_url, prefix=f"{redis_prefix}rasa", action_port=actions_port)
+    actions = stack.actions_process(
+        port=actions_port, api_url=f"http://127.0.0.1:{app_port}", service_token="test-bot-token"
+    )
+    rasa = stack.rasa_process(model=stack.current_model(), port=rasa_port, env=env)
+    try:
+        for process in (actions, rasa):
+            supervisor.start(process)
+        for process in (actions, rasa):
+            supervisor.wait_ready(process, timeout=300)
+    except RuntimeError:
+        supervisor.stop()
+        sys.stderr.write(STACK_LOG.getvalue()[-5000:])
+        raise
+    yield {
+        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}",
+        "APP_PORT": str(app_port),
+    }
+    supervisor.stop()
+
+
+@pytest.fixture(scope="session")
+def live_app(bot_stack, e2e_database_url: str, redis_url: str, redis_prefix: str) -> Iterator[str]:
+    """The app under uvicorn on a real port, wired to the test Rasa, Redis and database; yields its URL."""
+    port = int(bot_stack["APP_PORT"])
+    env = {
+        "DATABASE_URL": e2e_database_url,
+        "REDIS_URL": redis_url,
+        "REDIS_PREFIX": redis_prefix,
+        "RASA_URL": bot_stack["RASA_URL"],
+        "ACTION_SERVER_URL": bot_stack["ACTION_SERVER_URL"],
+        "SECRET_KEY": "test-secret-key",
+        "BOT_SERVICE_TOKEN": "test-bot-token",
+        "HF_HUB_OFFLINE": "1",
+    }
+    supervisor = stack.Stack(log=STACK_LOG)
+    app = stack.app_process(host="127.0.0.1", port=port, env=env)
+    supervisor.start(app)
+    try:
+        supervisor.wait_ready(app, timeout=120)
+    except RuntimeError:
+        supervisor.stop()
+        sys.stderr.write(STACK_LOG.getvalue()[-5000:])
+        raise
+    yield f"http://127.0.0.1:{port}"
+    supervisor.stop()
+
+
+@pytest.fixture
+def stack_client(app_env, bot_stack, monkeypatch):
+    """A TestClient of the app whose settings point at the real Rasa of this run."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from app.settings import get_settings
+
+    for name in ("RASA_URL", "ACTION_SERVER_URL"):
+        monkeypatch.setenv(name, bot_stack[name])
+    get_settings.cache_clear()
+    with TestClient(create_app(), base_url="https://testserver") as client:
+        yield client
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """When something failed, show the tail of the stack's logs."""
+    if exitstatus and STACK_LOG.getvalue() and os.environ.get("SWARMDESK_QUIET_STACK") != "1":
+        sys.stderr.write("\n--- stack log (tail) ---\n" + STACK_LOG.getvalue()[-4000:])

@@ -1,0 +1,71 @@
+"""The customer API with the trained model, the real Rasa server and the real action server."""
+
+import httpx
+import pytest
+
+from handoff import service
+
+pytestmark = pytest.mark.stack
+
+
+def _open(client) -> tuple[str, dict]:
+    """Open a conversation; return its id and the auth header."""
+    body = client.post("/api/conversations").json()
+    return body["conversation_id"], {"Authorization": f"Bearer {body['token']}"}
+
+
+def _say(client, conversation_id: str, auth: dict, text: str, payload: str | None = None) -> list[dict]:
+    """Send one customer turn; return the new messages."""
+    body = {"text": text} if payload is None else {"text": text, "payload": payload}
+    response = client.post(f"/api/conversations/{conversation_id}/messages", json=body, headers=auth)
+    assert response.status_code == 200, response.text
+    return response.json()["messages"]
+
+
+def test_greeting_gets_the_bots_greeting(stack_client):
+    conversation_id, auth = _open(stack_client)
+    customer, *bot = _say(stack_client, conversation_id, auth, "hi")
+    assert customer["sender"] == "customer"
+    assert [m["sender"] for m in bot] == ["bot"]
+    assert "Lumora virtual assistant" in bot[0]["text"]
+
+
+def test_gibberish_goes_through_the_action_server_fallback_with_a_link(stack_client):
+    conversation_id, auth = _open(stack_client)
+    _, reply = _say(stack_client, conversation_id, auth, "xq zzkv plorb wumpf")
+    assert "didn't quite get that" in reply["text"]  # bot/actions/fallback.py (rasa-sdk lives in .venv-rasa)
+    assert reply["links"] == [{"title": "Lumora help centre", "url": "/help"}]
+
+
+def test_free_text_starting_with_a_slash_is_not_an_intent(stack_client, bot_stack):
+    conversation_id, auth = _open(stack_client)
+    customer, *bot = _say(stack_client, conversation_id, auth, "/greet")
+    assert customer["text"] == "/greet" and bot
+    tracker = httpx.get(f"{bot_stack['RASA_URL']}/conversations/{conversation_id}/tracker").json()
+    parsed = tracker["latest_message"]
+    # "/greet" as a command gives exactly one intent at confidence 1.0; as text it is classified by DIET.
+    assert parsed["text"] != "/greet"
+    assert len(parsed["intent_ranking"]) > 1
+
+
+def test_an_offered_button_payload_reaches_rasa_as_an_intent(stack_client, app_env):
+    conversation_id, auth = _open(stack_client)
+    from app.db import get_session_factory
+
+    with get_session_factory()() as session:
+        service.add_message(
+            session=session,
+            conversation_id=conversation_id,
+            sender="bot",
+            sender_name="bot",
+            text="Say hello?",
+            buttons=[{"title": "Hello", "payload": "/greet"}],
+        )
+    _, reply = _say(stack_client, conversation_id, auth, "Hello", payload="/greet")
+    assert "Lumora virtual assistant" in reply["text"]
+
+
+def test_health_reports_every_dependency_ok(stack_client):
+    response = stack_client.get("/healthz")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "ok", "database": "ok", "redis": "ok", "rasa": "ok", "actions": "ok"}

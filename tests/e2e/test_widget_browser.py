@@ -1,0 +1,83 @@
+"""The chat widget in a real browser (Debian's chromium via Playwright) against the whole stack."""
+
+import shutil
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+pytestmark = [pytest.mark.stack, pytest.mark.browser]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium, started by its executable path (never a downloaded browser)."""
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is missing: make test installs it (scripts/ensure_chromium.sh)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_app):
+    """A fresh browser context (own localStorage) on the demo page."""
+    context = browser.new_context(base_url=live_app)
+    page = context.new_page()
+    page.goto("/")
+    yield page
+    context.close()
+
+
+def test_customer_greets_the_bot_and_the_conversation_survives_a_reload(page):
+    page.click("#swarmdesk-launcher")
+    expect(page.locator("#swarmdesk-panel")).to_be_visible()
+    page.fill("#swarmdesk-input", "hi")
+    page.click("#swarmdesk-send")
+    bot = page.locator("#swarmdesk-messages .sd-msg.sd-bot")
+    expect(bot.first).to_contain_text("Lumora virtual assistant", timeout=20_000)
+    page.reload()
+    expect(page.locator("#swarmdesk-messages .sd-msg.sd-customer").first).to_have_text("hi", timeout=10_000)
+    expect(page.locator("#swarmdesk-messages .sd-msg.sd-bot").first).to_contain_text("Lumora virtual assistant")
+
+
+def test_markup_in_a_message_is_shown_as_text_and_links_come_from_the_links_field(page):
+    page.click("#swarmdesk-launcher")
+    page.fill("#swarmdesk-input", "<img src=x onerror=alert(1)> qqq zzkv plorb")
+    page.click("#swarmdesk-send")
+    customer = page.locator("#swarmdesk-messages .sd-msg.sd-customer").first
+    expect(customer).to_contain_text("<img src=x onerror=alert(1)>", timeout=20_000)
+    assert page.locator("#swarmdesk-messages img").count() == 0
+    link = page.locator("#swarmdesk-messages a", has_text="Lumora help centre")
+    expect(link).to_have_attribute("href", f"{page.url.rstrip('/')}/help", timeout=20_000)
+
+
+def test_an_empty_message_is_not_sent_and_an_oversized_one_shows_the_reason(page):
+    page.click("#swarmdesk-launcher")
+    page.fill("#swarmdesk-input", "   ")
+    page.click("#swarmdesk-send")
+    assert page.locator("#swarmdesk-messages .sd-msg.sd-customer").count() == 0
+    page.evaluate("document.querySelector('#swarmdesk-input').removeAttribute('maxlength')")
+    page.fill("#swarmdesk-input", "x" * 4001)
+    page.click("#swarmdesk-send")
+    expect(page.locator("#swarmdesk-error")).to_contain_text("too long", timeout=10_000)
+    assert page.input_value("#swarmdesk-input") == "x" * 4001
+
+
+def test_the_widget_fits_a_phone_screen(browser, live_app):
+    context = browser.new_context(base_url=live_app, viewport={"width": 360, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    page.goto("/")
+    page.click("#swarmdesk-launcher")
+    box = page.locator("#swarmdesk-panel").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    expect(page.locator("#swarmdesk-input")).to_be_visible()
+    context.close()
