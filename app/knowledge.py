@@ -32,6 +32,10 @@ class KnowledgeBase:
     @property
     def retriever(self) -> Retriever:
         """The live index, opened (and, when empty, built from the KB folder) on first use."""
+        return self.open()
+
+    def open(self) -> Retriever:
+        """Open the index once (building it from the KB folder when empty) and watch it for new versions."""
         with self._lock:
             if self._retriever is None:
                 retriever = Retriever.open(self.settings.index_dir, create=True)
@@ -51,6 +55,21 @@ class KnowledgeBase:
                 source = partial(load_kb, self.settings.kb_dir)
                 self._jobs = ReindexJobs(retriever, source, redis=get_redis(), prefix=self.prefix)
             return self._jobs
+
+    def status(self) -> str:
+        """ "ok" once the index is open, "loading" before (health checks report it)."""
+        return "ok" if self._retriever is not None else "loading"
+
+    def warm_up(self) -> None:
+        """Open (and if needed build) the index in the background, so the first question is not slow."""
+        threading.Thread(target=self._open_quietly, name="kb-warm-up", daemon=True).start()
+
+    def _open_quietly(self) -> None:
+        """Open the index; a failure is logged and retried by the next request."""
+        try:
+            self.open()
+        except Exception:
+            log.exception("could not open the knowledge-base index %s", self.settings.index_dir)
 
     def close(self) -> None:
         """Stop watching for new versions."""

@@ -1,5 +1,6 @@
 """Build the FastAPI application: routers, static files, and per-process clients."""
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -7,18 +8,26 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.casework import build_case_bus
 from app.knowledge import KnowledgeBase
 from app.redis_client import make_async_redis
-from app.routes import conversations, health, help_centre, kb, people, site
+from app.routes import cases, conversations, handoffs, health, help_centre, kb, people, site
+from app.scheduler import run_forever
 from app.settings import get_settings
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    """Create this process's asyncio Redis client and knowledge base; close them at shutdown."""
+    """Create this process's Redis client, knowledge base, case event bus and scheduler; stop them at shutdown."""
     app.state.async_redis = make_async_redis()
-    app.state.knowledge_base = KnowledgeBase(get_settings())
+    settings = app.state.settings = get_settings()
+    app.state.knowledge_base = KnowledgeBase(settings)
+    if settings.kb_preload:
+        app.state.knowledge_base.warm_up()
+    app.state.case_bus = build_case_bus(settings)
+    scheduler = asyncio.create_task(run_forever(settings))
     yield
+    scheduler.cancel()
     app.state.knowledge_base.close()
     await app.state.async_redis.aclose()
 
@@ -28,7 +37,16 @@ def create_app() -> FastAPI:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = FastAPI(title="Swarmdesk", version="0.1.0", lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    routers = (site.router, help_centre.router, health.router, conversations.router, conversations.ws_router, kb.router)
+    routers = (
+        site.router,
+        help_centre.router,
+        health.router,
+        conversations.router,
+        conversations.ws_router,
+        kb.router,
+        cases.router,
+        handoffs.router,
+    )
     for router in (*routers, people.pages, people.api):
         app.include_router(router)
     return app

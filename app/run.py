@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 from app import admin, migrate, stack
 from app.settings import VAR_DIR, get_settings
+from retrieval import cli as retrieval_cli
 
 APP_PORT = int(os.environ.get("APP_PORT", "8000"))
 RASA_PORT = 5005
@@ -33,6 +34,9 @@ def main() -> int:
             supervisor.wait_ready(redis, timeout=20)
         migrate.upgrade()
         logins = admin.seed_demo()
+        print(f"Indexing the knowledge base {settings.kb_dir} (only changed articles are embedded)…")
+        if retrieval_cli.main(["reindex", "--kb", str(settings.kb_dir), "--index", str(settings.index_dir)]):
+            print("Some articles could not be indexed (above); the rest are live.", file=sys.stderr)
         env = stack.rasa_env(settings.redis_url, prefix=f"{settings.redis_prefix}rasa", action_port=ACTIONS_PORT)
         actions = stack.actions_process(
             port=ACTIONS_PORT, api_url=f"http://127.0.0.1:{APP_PORT}", service_token=settings.bot_service_token
@@ -46,6 +50,7 @@ def main() -> int:
             supervisor.wait_ready(process, timeout=240)
         print(
             f"\nSwarmdesk is up:\n  demo page + chat widget  {settings.public_url}/\n"
+            f"  help centre              {settings.public_url}/help\n"
             f"  staff sign-in            {settings.public_url}/login\n"
             f"  health                   {settings.public_url}/healthz\n"
             f"Demo logins (kept in {admin.DEMO_LOGINS}):\n{logins}Press Ctrl-C to stop everything.\n",

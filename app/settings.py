@@ -3,9 +3,12 @@
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cases.sla import DEFAULT_FIRST_RESPONSE_MINUTES, DEFAULT_RESOLUTION_MINUTES
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
@@ -38,6 +41,24 @@ class Settings(BaseSettings):
     kb_dir: Path = ROOT / "kb"
     index_dir: Path = VAR_DIR / "index"
     kb_searches_per_minute: int = 120
+    kb_preload: bool = True
+    sla_first_response_minutes: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_FIRST_RESPONSE_MINUTES))
+    sla_resolution_minutes: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_RESOLUTION_MINUTES))
+    auto_close_days: int = 7
+    case_show_assignee: bool = False
+    case_lookups_per_hour: int = 20
+    scheduler_interval_seconds: float = 30.0
+    business_hours: str = ""
+    business_timezone: str = "Europe/Amsterdam"
+    mail_backend: Literal["outbox", "smtp"] = "outbox"
+    mail_outbox_dir: Path = VAR_DIR / "outbox"
+    mail_from: str = "Lumora Support <support@lumora.example>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
     secret_key: str = Field(default_factory=lambda: _persistent_secret("secret_key"))
     bot_service_token: str = Field(default_factory=lambda: _persistent_secret("bot_service_token"))
     cookie_secure: bool = True

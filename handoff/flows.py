@@ -3,19 +3,24 @@
 import logging
 from collections.abc import Callable
 
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from handoff import service
-from handoff.models import Conversation, Message
+from handoff.models import Conversation, Handoff, Message
 from handoff.rasa_client import BotUnavailable, RasaClient, as_rasa_text
 
 log = logging.getLogger(__name__)
 
 BOT_NAME = "Lumora assistant"
 BOT_DOWN_TEXT = (
-    "Sorry — our virtual assistant is unavailable right now. Your message is saved; please try again in a minute."
+    "Sorry — our virtual assistant is unavailable right now. Your message is saved; please try again in a minute, "
+    "or ask for a person."
 )
+PERSON_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
+HANDED_BACK_TEXT = "You're back with the Lumora virtual assistant. How can I help?"
 Publish = Callable[[str, dict], None]
+RequestPerson = Callable[[Conversation, str], str]  # (conversation, reason) -> what to tell the customer
 
 
 def _store_and_publish(session: Session, publish: Publish, conversation_id: str, **fields) -> Message:
@@ -33,21 +38,28 @@ def customer_turn(
     conversation: Conversation,
     text: str,
     payload: str | None,
+    request_person: RequestPerson,
+    customer_ip: str | None = None,
 ) -> list[Message]:
-    """Store the customer's message; in bot state, ask Rasa and store its replies (or a system notice)."""
+    """Store the customer's message; in bot state, ask Rasa and store its replies (or a system notice).
+
+    When the bot is down the customer is offered a person; taking that offer goes straight to `request_person`.
+    """
     new = [_store_and_publish(session, publish, conversation.id, sender="customer", sender_name="You", text=text)]
     if conversation.state != "bot":
         return new
+    message = payload if payload is not None else as_rasa_text(text)
     try:
-        replies = rasa.send(sender=conversation.id, text=payload if payload is not None else as_rasa_text(text))
+        replies = rasa.send(sender=conversation.id, text=message, metadata={"customer_ip": customer_ip})
     except BotUnavailable as error:
         log.warning("bot unavailable for conversation %s: %s", conversation.id, error)
-        new.append(
-            _store_and_publish(
-                session, publish, conversation.id, sender="system", sender_name="Swarmdesk", text=BOT_DOWN_TEXT
-            )
-        )
+        if payload == PERSON_BUTTON["payload"]:
+            notice, buttons = request_person(conversation, "bot_unavailable"), None
+        else:
+            notice, buttons = BOT_DOWN_TEXT, [PERSON_BUTTON]
+        new.append(_system(session, publish, conversation.id, notice, buttons=buttons))
         return new
+    session.refresh(conversation)  # an action may have handed the conversation off meanwhile
     for reply in replies:
         new.append(
             _store_and_publish(
@@ -64,12 +76,61 @@ def customer_turn(
     return new
 
 
+def _system(session: Session, publish: Publish, conversation_id: str, text: str, **fields) -> Message:
+    """Store and push a message from Swarmdesk itself."""
+    return _store_and_publish(
+        session, publish, conversation_id, sender="system", sender_name="Swarmdesk", text=text, **fields
+    )
+
+
+def request_handoff(
+    *, session: Session, publish: Publish, conversation: Conversation, reason: str, skill: str | None, packet: dict
+) -> int:
+    """Queue the conversation for a person (the bot stays silent from now on); returns its place in the queue."""
+    queued = session.scalar(
+        select(Handoff).where(Handoff.conversation_id == conversation.id, Handoff.status == "queued")
+    )
+    if queued is None:
+        session.add(Handoff(conversation_id=conversation.id, reason=reason, skill=skill, packet=packet))
+        service.set_state(session=session, conversation=conversation, state="queued")
+        publish(conversation.id, {"type": "state", "state": "queued"})
+        queued = session.scalar(
+            select(Handoff).where(Handoff.conversation_id == conversation.id, Handoff.status == "queued")
+        )
+    ahead = select(func.count()).where(Handoff.status == "queued", Handoff.id < queued.id)
+    return session.scalar(ahead) + 1
+
+
+def hand_back(*, session: Session, publish: Publish, rasa: RasaClient, conversation: Conversation) -> None:
+    """Give the conversation back to the bot from a clean state; raises BotUnavailable if Rasa cannot be reset."""
+    rasa.restart(sender=conversation.id)
+    session.execute(
+        update(Handoff)
+        .where(Handoff.conversation_id == conversation.id, Handoff.status != "returned")
+        .values(status="returned")
+    )
+    service.set_state(session=session, conversation=conversation, state="bot")
+    publish(conversation.id, {"type": "state", "state": "bot"})
+    _system(session, publish, conversation.id, HANDED_BACK_TEXT)
+
+
+def post_system_message(*, session: Session, publish: Publish, conversation_id: str, text: str) -> Message | None:
+    """Tell the customer something in their conversation, unless it has ended; returns the stored message."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None or conversation.state == "closed":
+        return None
+    return _system(session, publish, conversation_id, text)
+
+
 def end_conversation(*, session: Session, publish: Publish, conversation: Conversation) -> None:
     """Close the chat at the customer's request, leaving a system note in the transcript."""
     if conversation.state == "closed":
         return
-    service.set_state(session=session, conversation=conversation, state="closed")
-    _store_and_publish(
-        session, publish, conversation.id, sender="system", sender_name="Swarmdesk", text="The customer ended the chat."
+    session.execute(
+        update(Handoff)
+        .where(Handoff.conversation_id == conversation.id, Handoff.status == "queued")
+        .values(status="abandoned")
     )
+    service.set_state(session=session, conversation=conversation, state="closed")
+    _system(session, publish, conversation.id, "The customer ended the chat.")
     publish(conversation.id, {"type": "state", "state": "closed"})

@@ -53,13 +53,14 @@ class RasaClient:
     """A small synchronous client of Rasa's REST channel."""
 
     def __init__(self, *, base_url: str, timeout: float = 30.0) -> None:
-        self._url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+        self._base = base_url.rstrip("/")
         self._timeout = timeout
 
-    def send(self, *, sender: str, text: str) -> list[BotReply]:
+    def send(self, *, sender: str, text: str, metadata: dict | None = None) -> list[BotReply]:
         """Send one turn for conversation `sender`; raises BotUnavailable when the bot cannot answer."""
+        body = {"sender": sender, "message": text, "metadata": metadata or {}}
         try:
-            response = httpx.post(self._url, json={"sender": sender, "message": text}, timeout=self._timeout)
+            response = httpx.post(f"{self._base}/webhooks/rest/webhook", json=body, timeout=self._timeout)
             response.raise_for_status()
             replies = parse_replies(response.json())
         except (httpx.HTTPError, ValueError) as error:
@@ -68,3 +69,11 @@ class RasaClient:
             # Rasa 3.6 answers 200 with no messages when an action fails: treat that as a failure.
             raise BotUnavailable("the bot answered with no messages")
         return replies
+
+    def restart(self, *, sender: str) -> None:
+        """Reset the conversation's tracker (no half-filled form, no counters); raises BotUnavailable on failure."""
+        url = f"{self._base}/conversations/{sender}/tracker/events"
+        try:
+            httpx.post(url, json={"event": "restart"}, timeout=self._timeout).raise_for_status()
+        except httpx.HTTPError as error:
+            raise BotUnavailable(str(error) or type(error).__name__) from error

@@ -73,10 +73,14 @@ def messages_after(*, session: Session, conversation_id: str, after: int = 0, li
 
 
 def offered_payloads(*, session: Session, conversation_id: str) -> set[str]:
-    """Payloads of the buttons on the latest bot message that offered any (the only ones a customer may send)."""
+    """Payloads of the buttons on the latest message that offered any (the only ones a customer may send)."""
     query = (
         select(Message.buttons)
-        .where(Message.conversation_id == conversation_id, Message.sender == "bot", Message.buttons.is_not(None))
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.sender.in_(("bot", "system")),
+            Message.buttons.is_not(None),
+        )
         .order_by(Message.seq.desc())
         .limit(1)
     )

@@ -122,6 +122,7 @@ def app_env(monkeypatch, database_url: str, redis_url: str, redis_prefix: str, r
         "ACTION_SERVER_URL": rasa_url,
         "SECRET_KEY": "test-secret-key",
         "BOT_SERVICE_TOKEN": "test-bot-token",
+        "KB_PRELOAD": "false",
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -4,9 +4,10 @@ from alembic import context
 
 from app.db import get_engine, make_engine
 from app.people.models import Base as PeopleBase
+from cases.models import Base as CasesBase
 from handoff.models import Base as HandoffBase
 
-target_metadata = [PeopleBase.metadata, HandoffBase.metadata]
+target_metadata = [PeopleBase.metadata, HandoffBase.metadata, CasesBase.metadata]
 
 
 def run_migrations_online() -> None:

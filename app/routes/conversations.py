@@ -10,7 +10,9 @@ from fastapi.websockets import WebSocketDisconnect
 
 from app import ratelimit
 from app.auth import SessionDep, SettingsDep
+from app.casework import record_chat_message
 from app.db import get_session_factory
+from app.queueing import person_for_customer
 from app.realtime import conversation_channel, publish_conversation
 from handoff import flows, service
 from handoff.models import Conversation, ConversationCreated, MessageCreate, MessagesRead
@@ -54,7 +56,11 @@ def create_conversation(request: Request, session: SessionDep, settings: Setting
 
 @router.post("/{conversation_id}/messages")
 def post_message(
-    body: MessageCreate, conversation: CustomerConversation, session: SessionDep, settings: SettingsDep
+    body: MessageCreate,
+    request: Request,
+    conversation: CustomerConversation,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> MessagesRead:
     """Store the customer's message and return it with the replies it produced."""
     if not body.text.strip():
@@ -83,7 +89,10 @@ def post_message(
         conversation=conversation,
         text=body.text,
         payload=body.payload,
+        request_person=person_for_customer(session, request, settings),
+        customer_ip=request.client.host if request.client else None,
     )
+    record_chat_message(session, request.app.state.case_bus, conversation_id=conversation.id, text=body.text)
     return MessagesRead(messages=[service.to_read(m) for m in new], state=conversation.state)
 
 

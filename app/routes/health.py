@@ -1,4 +1,4 @@
-"""`/healthz`: Redis, database, Rasa and the action server, each reported separately."""
+"""`/healthz`: Redis, database, Rasa, the action server and the KB index, each reported separately."""
 
 import httpx
 from fastapi import APIRouter
@@ -6,6 +6,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.auth import SessionDep, SettingsDep
+from app.knowledge import KnowledgeBaseDep
 from app.redis_client import get_redis
 
 router = APIRouter(tags=["ops"])
@@ -27,13 +28,14 @@ def livez() -> dict:
 
 
 @router.get("/healthz")
-def healthz(session: SessionDep, settings: SettingsDep) -> JSONResponse:
+def healthz(session: SessionDep, settings: SettingsDep, kb: KnowledgeBaseDep) -> JSONResponse:
     """Report each dependency; 200 when all are ok, 503 otherwise."""
     report = {
         "database": _check(lambda: session.execute(text("SELECT 1"))),
         "redis": _check(lambda: get_redis().ping()),
         "rasa": _check(lambda: httpx.get(settings.rasa_url, timeout=2).raise_for_status()),
         "actions": _check(lambda: httpx.get(settings.action_server_url + "/health", timeout=2).raise_for_status()),
+        "knowledge_base": kb.status(),
     }
     healthy = all(value == "ok" for value in report.values())
     return JSONResponse({"status": "ok" if healthy else "degraded", **report}, status_code=200 if healthy else 503)

@@ -22,13 +22,14 @@ class SearchRequest(BaseModel):
 
 @router.post("/search")
 def search(body: SearchRequest, request: Request, kb: KnowledgeBaseDep, settings: SettingsDep) -> dict:
-    """Search the live index: {"query", "answerable", "confidence", "hits": [...]} (+ "note" if the query was cut)."""
+    """Search the live index: {"query", "answerable", "confidence", "hits", "threshold"} (+ "note" if cut)."""
     client = request.client.host if request.client else "unknown"
     ratelimit.enforce(
         bucket=f"kb-search:{client}", limit=settings.kb_searches_per_minute, window_seconds=60, what="searches"
     )
+    retriever = kb.retriever
     try:
-        return kb.retriever.search(body.query, top_k=body.top_k)
+        return retriever.search(body.query, top_k=body.top_k) | {"threshold": retriever.threshold}
     except QueryError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"query: {error}") from error
 

@@ -3,12 +3,16 @@
 import io
 import os
 import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 
 from app import migrate, stack
 from tests.conftest import free_port
+from tests.retrieval.sample_kb import ARTICLES, write_article
 
 STACK_LOG = io.StringIO()
 
@@ -48,11 +52,35 @@ def bot_stack(redis_url: str, redis_prefix: str) -> Iterator[dict[str, str]]:
     supervisor.stop()
 
 
+def _wait_for_kb(url: str, *, timeout: float) -> None:
+    """Wait until the app's health check reports its KB index open (built on first start)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=5).json().get("knowledge_base") == "ok":
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the app's knowledge base was not ready after {timeout:.0f} s")
+
+
 @pytest.fixture(scope="session")
-def live_app(bot_stack, e2e_database_url: str, redis_url: str, redis_prefix: str) -> Iterator[str]:
-    """The app under uvicorn on a real port, wired to the test Rasa, Redis and database; yields its URL."""
+def e2e_kb(tmp_path_factory) -> Path:
+    """The small Lumora KB of the retrieval tests, as the live app's knowledge base."""
+    folder = tmp_path_factory.mktemp("e2e-kb")
+    for article_id, (title, tags, questions, body) in ARTICLES.items():
+        write_article(folder, article_id, title, tags, questions, body)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def live_app(bot_stack, e2e_database_url: str, e2e_kb: Path, redis_url: str, redis_prefix: str) -> Iterator[str]:
+    """The app under uvicorn on a real port, wired to the test Rasa, Redis, database and KB; yields its URL."""
     port = int(bot_stack["APP_PORT"])
     env = {
+        "KB_DIR": str(e2e_kb),
+        "INDEX_DIR": str(e2e_kb.parent / "e2e-index"),
         "DATABASE_URL": e2e_database_url,
         "REDIS_URL": redis_url,
         "REDIS_PREFIX": redis_prefix,
@@ -67,6 +95,7 @@ def live_app(bot_stack, e2e_database_url: str, redis_url: str, redis_prefix: str
     supervisor.start(app)
     try:
         supervisor.wait_ready(app, timeout=120)
+        _wait_for_kb(f"http://127.0.0.1:{port}", timeout=300)
     except RuntimeError:
         supervisor.stop()
         sys.stderr.write(STACK_LOG.getvalue()[-5000:])

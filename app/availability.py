@@ -1,0 +1,69 @@
+"""Who can take a chat now: agents online (presence keys in Redis, with a TTL) within business hours."""
+
+import json
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from redis.exceptions import RedisError
+
+from app.redis_client import get_redis, key
+from app.settings import Settings
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HOURS = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)-(mon|tue|wed|thu|fri|sat|sun) (\d\d):(\d\d)-(\d\d):(\d\d)$")
+PRESENCE_TTL_SECONDS = 45  # a desk's heartbeat renews it; a closed desk is offline within this time
+
+
+def within_business_hours(spec: str, now: datetime, zone: str) -> bool:
+    """True if `now` falls in `spec` ("" = always; "mon-fri 08:00-18:00" in time zone `zone`)."""
+    if not spec.strip():
+        return True
+    match = HOURS.match(spec.strip().lower())
+    if match is None:
+        raise ValueError(f"BUSINESS_HOURS: {spec!r} is not like 'mon-fri 08:00-18:00'")
+    first, last = DAYS.index(match[1]), DAYS.index(match[2])
+    local = now.astimezone(ZoneInfo(zone))
+    in_days = first <= local.weekday() <= last if first <= last else local.weekday() >= first or local.weekday() <= last
+    minutes = local.hour * 60 + local.minute
+    opens, closes = int(match[3]) * 60 + int(match[4]), int(match[5]) * 60 + int(match[6])
+    return in_days and opens <= minutes < closes
+
+
+def mark_online(user_id: int, *, name: str, skills: list[str]) -> None:
+    """Record that an agent's desk is connected (renewed by its heartbeat; expires on its own)."""
+    get_redis().set(
+        key("presence", str(user_id)), json.dumps({"name": name, "skills": skills}), ex=PRESENCE_TTL_SECONDS
+    )
+
+
+def mark_offline(user_id: int) -> None:
+    """Record that an agent's desk has gone."""
+    get_redis().delete(key("presence", str(user_id)))
+
+
+def online_agents() -> dict[int, dict]:
+    """Agents whose desk is connected: user id → {"name", "skills"}."""
+    client = get_redis()
+    prefix = key("presence", "")
+    found = {}
+    for name in client.scan_iter(match=prefix + "*", count=200):
+        raw = client.get(name)
+        if raw:
+            found[int(name.removeprefix(prefix))] = json.loads(raw)
+    return found
+
+
+def why_no_agent(settings: Settings, skill: str | None, now: datetime) -> str | None:
+    """None if someone can take a chat needing `skill` now, else the reason (for the customer and the packet)."""
+    if not within_business_hours(settings.business_hours, now, settings.business_timezone):
+        return "outside_business_hours"
+    try:
+        agents = online_agents()
+    except RedisError:
+        return "presence_unknown"
+    if not agents:
+        return "nobody_online"
+    if skill and not any(skill in agent["skills"] or not agent["skills"] for agent in agents.values()):
+        return "no_agent_with_skill"
+    return None

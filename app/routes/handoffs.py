@@ -1,0 +1,51 @@
+"""Handoffs: the bot asks for a person (service token); an agent hands a conversation back to the bot."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Request, status
+from pydantic import BaseModel, Field
+
+from app.auth import AgentDep, ServiceDep, SessionDep, SettingsDep
+from app.queueing import queue_for_person
+from app.realtime import publish_conversation
+from handoff import flows
+from handoff.models import Conversation
+from handoff.rasa_client import BotUnavailable, RasaClient
+
+router = APIRouter(tags=["handoff"])
+Reason = Literal["customer_request", "low_confidence", "not_helpful", "kb_unanswerable", "bot_unavailable", "no_agent"]
+
+
+class HandoffRequest(BaseModel):
+    """The bot's request for a person, with the packet the agent will see."""
+
+    conversation_id: Annotated[str, Field(max_length=36)]
+    reason: Reason
+    packet: dict = {}
+
+
+@router.post("/api/bot/handoff")
+def bot_handoff(body: HandoffRequest, bot: ServiceDep, request: Request, session: SessionDep, settings: SettingsDep):
+    """Queue a conversation for a person; with nobody available, say why (the bot then opens a case)."""
+    conversation = session.get(Conversation, body.conversation_id)
+    if conversation is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation {body.conversation_id}")
+    if conversation.state == "closed":
+        raise HTTPException(status.HTTP_409_CONFLICT, "the conversation has ended")
+    return queue_for_person(session, request, settings, conversation, body.reason, body.packet)
+
+
+@router.post("/api/conversations/{conversation_id}/hand-back")
+def hand_back(conversation_id: str, agent: AgentDep, session: SessionDep, settings: SettingsDep) -> dict:
+    """Give a handed-off conversation back to the bot, which starts from a clean state."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation {conversation_id}")
+    if conversation.state not in {"queued", "agent"}:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"the conversation is {conversation.state}, not with a person")
+    rasa = RasaClient(base_url=settings.rasa_url, timeout=settings.rasa_timeout_seconds)
+    try:
+        flows.hand_back(session=session, publish=publish_conversation, rasa=rasa, conversation=conversation)
+    except BotUnavailable as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the bot cannot take it back now: {error}") from error
+    return {"state": conversation.state}

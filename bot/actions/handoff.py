@@ -1,0 +1,77 @@
+"""Handing the conversation to a person, with a packet the agent sees; with nobody available, a case instead."""
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.platform import Platform, PlatformError
+
+QUEUED_TEXT = (
+    "I'm connecting you with a person from our support team. Please stay in this chat — "
+    "they will see everything we've said so far."
+)
+NO_AGENT_TEXT = (
+    "Nobody from our team can take a chat right now. I'll open a case instead and the answer will come by email."
+)
+BROKEN_TEXT = (
+    "Sorry — I'm having trouble reaching our support system right now. Please try again in a few minutes, "
+    "or email support@lumora.example."
+)
+
+
+def _recent_intents(tracker: Tracker, count: int = 3) -> list[dict[str, Any]]:
+    """The customer's last messages with the intents the NLU ranked for them."""
+    recent = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and not (event.get("text") or "").startswith("/"):
+            parse = event.get("parse_data") or {}
+            ranking = [
+                {"intent": item.get("name"), "confidence": round(float(item.get("confidence") or 0), 3)}
+                for item in (parse.get("intent_ranking") or [])[:3]
+            ]
+            recent.append({"text": event.get("text"), "intents": ranking})
+            if len(recent) == count:
+                break
+    return list(reversed(recent))
+
+
+def packet(tracker: Tracker, reason: str) -> dict[str, Any]:
+    """What the agent sees: why, the intents and confidences, the KB articles tried, a summary and the case."""
+    messages = _recent_intents(tracker)
+    tried = tracker.get_slot("kb_hits") or []
+    return {
+        "reason": reason,
+        "recent_messages": messages,
+        "kb_articles_tried": tried,
+        "summary": " / ".join(m["text"] for m in messages if m["text"])[:500],
+        "case_number": tracker.get_slot("case_number"),
+        "skill": next((hit.get("skill") for hit in tried if hit.get("skill")), None),
+    }
+
+
+async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[dict[str, Any]]:
+    """Ask the platform for a person; say once what happens next (queue, or a case when nobody is free)."""
+    try:
+        answer = await Platform().hand_off(tracker.sender_id, reason, packet(tracker, reason))
+    except PlatformError:
+        dispatcher.utter_message(text=BROKEN_TEXT)
+        return []
+    if answer.get("status") == "no_agent":
+        dispatcher.utter_message(text=NO_AGENT_TEXT)
+        return [SlotSet("case_reason", "no_agent"), FollowupAction("case_form")]
+    dispatcher.utter_message(text=QUEUED_TEXT)
+    return [SlotSet("kb_misses", 0), SlotSet("kb_not_helpful", 0)]
+
+
+class ActionHandoff(Action):
+    """The customer asked for a person."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        """Hand off with reason `customer_request`."""
+        return await hand_off(dispatcher, tracker, "customer_request")

@@ -1,0 +1,78 @@
+"""The platform's HTTP API as the bot sees it: the bot is a client of Swarmdesk, with a service token."""
+
+import logging
+import os
+from typing import Any
+
+import aiohttp
+from rasa_sdk import Tracker
+
+log = logging.getLogger(__name__)
+TIMEOUT = aiohttp.ClientTimeout(total=10)
+
+
+class PlatformError(Exception):
+    """The platform could not be reached or refused the call; the message says which."""
+
+
+class NotFound(PlatformError):
+    """The platform answered 404."""
+
+
+def customer_ip(tracker: Tracker) -> str | None:
+    """The customer's address, passed by the app as message metadata (it keeps rate limits per customer)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return (event.get("metadata") or {}).get("customer_ip")
+    return None
+
+
+class Platform:
+    """Calls to the Swarmdesk API; every failure becomes PlatformError (and is logged)."""
+
+    def __init__(self, base_url: str | None = None, token: str | None = None) -> None:
+        self.base_url = (base_url or os.environ.get("SWARMDESK_API_URL", "http://127.0.0.1:8000")).rstrip("/")
+        self.token = token or os.environ.get("SWARMDESK_SERVICE_TOKEN", "")
+
+    async def _call(self, method: str, path: str, body: dict | None = None) -> dict[str, Any]:
+        """One JSON request; raises NotFound on 404 and PlatformError on anything else that is not 2xx."""
+        headers = {"Authorization": f"Bearer {self.token}"}
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=TIMEOUT) as session,
+                session.request(method, self.base_url + path, json=body, headers=headers) as response,
+            ):
+                data = await response.json(content_type=None)
+                if response.status == 404:
+                    raise NotFound(str((data or {}).get("detail", "not found")))
+                if response.status >= 300:
+                    raise PlatformError(f"{method} {path} answered {response.status}: {data}")
+                return data or {}
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            log.warning("platform call %s %s failed: %s", method, path, error)
+            raise PlatformError(f"{method} {path} failed: {error}") from error
+
+    async def search(self, query: str, top_k: int = 3) -> dict[str, Any]:
+        """The KB search result for the customer's words."""
+        return await self._call("POST", "/api/kb/search", {"query": query, "top_k": top_k})
+
+    async def hand_off(self, conversation_id: str, reason: str, packet: dict[str, Any]) -> dict[str, Any]:
+        """Ask for a person: {"status": "queued", "position"} or {"status": "no_agent", "why"}."""
+        return await self._call(
+            "POST", "/api/bot/handoff", {"conversation_id": conversation_id, "reason": reason, "packet": packet}
+        )
+
+    async def create_case(self, tracker: Tracker, **fields: Any) -> dict[str, Any]:
+        """Open a case for this conversation's customer; returns {"number", "status", "version"}."""
+        body = {"conversation_id": tracker.sender_id, "customer_ip": customer_ip(tracker)} | fields
+        return await self._call("POST", "/api/cases", body)
+
+    async def lookup_case(self, tracker: Tracker, number: str, email: str | None) -> dict[str, Any]:
+        """The customer's view of a case (NotFound for a wrong email or an unknown number alike)."""
+        body = {
+            "number": number,
+            "email": email,
+            "conversation_id": tracker.sender_id,
+            "customer_ip": customer_ip(tracker),
+        }
+        return await self._call("POST", "/api/cases/lookup", body)

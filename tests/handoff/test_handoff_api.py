@@ -1,0 +1,100 @@
+"""Handoff requests from the bot, availability, the silent bot while queued, and hand-back (Rasa unreachable here)."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from app import admin
+from app.availability import mark_offline, mark_online, within_business_hours
+from handoff.flows import BOT_DOWN_TEXT, PERSON_BUTTON
+
+BOT = {"Authorization": "Bearer test-bot-token"}
+
+
+@pytest.fixture
+def online_agent(app_env):
+    """An agent whose desk is connected, with the billing skill."""
+    user_id = 900_000 + uuid.uuid4().int % 1000
+    mark_online(user_id, name="Ana Agent", skills=["billing"])
+    yield user_id
+    mark_offline(user_id)
+
+
+def _open(client) -> tuple[str, dict]:
+    """Open a conversation; its id and the customer's auth header."""
+    body = client.post("/api/conversations").json()
+    return body["conversation_id"], {"Authorization": f"Bearer {body['token']}"}
+
+
+def _handoff(client, conversation_id, reason="customer_request", tags=("billing",)):
+    """The bot's handoff request, with a KB article tried."""
+    packet = {"kb_articles_tried": [{"article_id": "refunds", "title": "Refunds", "score": 0.4, "tags": list(tags)}]}
+    return client.post(
+        "/api/bot/handoff", json={"conversation_id": conversation_id, "reason": reason, "packet": packet}, headers=BOT
+    )
+
+
+def test_with_nobody_online_the_bot_is_told_why(client):
+    conversation_id, _ = _open(client)
+    answer = _handoff(client, conversation_id).json()
+    assert answer["status"] == "no_agent" and answer["why"] == "nobody_online"
+
+
+def test_a_queued_conversation_gets_no_bot_replies(client, online_agent):
+    conversation_id, auth = _open(client)
+    answer = _handoff(client, conversation_id).json()
+    assert answer == {"status": "queued", "position": answer["position"], "skill": "billing"}
+    again = _handoff(client, conversation_id).json()
+    assert again["position"] == answer["position"]  # asking twice does not queue twice
+    reply = client.post(f"/api/conversations/{conversation_id}/messages", json={"text": "hello?"}, headers=auth)
+    assert reply.json()["state"] == "queued"
+    assert [m["sender"] for m in reply.json()["messages"]] == ["customer"]  # stored, and the bot stays silent
+
+
+def test_nobody_with_the_needed_skill_is_not_a_queue(client, online_agent):
+    conversation_id, _ = _open(client)
+    answer = _handoff(client, conversation_id, tags=("privacy",)).json()
+    assert answer == {"status": "no_agent", "why": "no_agent_with_skill", "text": answer["text"]}
+
+
+def test_only_the_bot_may_request_a_handoff(client):
+    conversation_id, auth = _open(client)
+    body = {"conversation_id": conversation_id, "reason": "customer_request"}
+    assert client.post("/api/bot/handoff", json=body, headers=auth).status_code == 401
+    assert client.post("/api/bot/handoff", json=body | {"reason": "bored"}, headers=BOT).status_code == 422
+    assert client.post("/api/bot/handoff", json=body | {"conversation_id": "nope"}, headers=BOT).status_code == 404
+
+
+def test_with_the_bot_down_the_customer_can_still_reach_a_person(client, online_agent):
+    conversation_id, auth = _open(client)
+    first = client.post(f"/api/conversations/{conversation_id}/messages", json={"text": "hi"}, headers=auth).json()
+    notice = first["messages"][-1]
+    assert notice["text"] == BOT_DOWN_TEXT and notice["buttons"] == [PERSON_BUTTON]
+    body = {"text": PERSON_BUTTON["title"], "payload": PERSON_BUTTON["payload"]}
+    taken = client.post(f"/api/conversations/{conversation_id}/messages", json=body, headers=auth).json()
+    assert taken["state"] == "queued" and "you are number" in taken["messages"][-1]["text"]
+
+
+def test_hand_back_needs_an_agent_and_a_reachable_bot(client, online_agent):
+    conversation_id, _ = _open(client)
+    _handoff(client, conversation_id)
+    email = f"agent-{uuid.uuid4().hex[:6]}@lumora.example"
+    admin.create_user(email, "Ana Agent", ["agent"], "agent-password-1")
+    agent = {"Authorization": f"Bearer {admin.create_token(email, 't')}"}
+    assert client.post(f"/api/conversations/{conversation_id}/hand-back", headers=BOT).status_code == 403
+    down = client.post(f"/api/conversations/{conversation_id}/hand-back", headers=agent)
+    assert down.status_code == 503 and "cannot take it back" in down.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("moment", "open_"),
+    [
+        (datetime(2026, 11, 23, 8, 30, tzinfo=UTC), True),  # Monday 09:30 in Amsterdam
+        (datetime(2026, 11, 23, 17, 30, tzinfo=UTC), False),  # Monday 18:30
+        (datetime(2026, 11, 22, 10, 0, tzinfo=UTC), False),  # Sunday
+    ],
+)
+def test_business_hours(moment, open_):
+    assert within_business_hours("mon-fri 08:00-18:00", moment, "Europe/Amsterdam") is open_
+    assert within_business_hours("", moment, "Europe/Amsterdam") is True
