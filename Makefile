@@ -50,12 +50,15 @@ lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 
-bench: setup
+bench: setup model redis
 	.venv/bin/python -m retrieval.bench
+	.venv/bin/python -m app.bench
 
-eval: setup
+eval: setup model
 	.venv/bin/python -m retrieval.eval.clinc
 	.venv/bin/python -m retrieval.eval.demo
+	LOG_LEVEL=WARNING .venv-rasa/bin/python -m bot.eval.nlu
+	scripts/test_stories.sh
 
 admin: setup
 	.venv/bin/python -m app.admin $(ARGS)

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +30,13 @@ class Process:
     ready: Callable[[], bool]
     env: dict[str, str] = field(default_factory=dict)
     popen: subprocess.Popen | None = None
+
+
+def free_port() -> int:
+    """Ask the OS for a free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def http_ok(url: str) -> Callable[[], bool]:

@@ -3,7 +3,6 @@ when TEST_DATABASE_URL is set, in a schema of its own), wired into the app's set
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -14,15 +13,10 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
+from app.stack import free_port
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 RUN_ID = uuid.uuid4().hex[:8]
-
-
-def free_port() -> int:
-    """Ask the OS for a free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -128,3 +128,9 @@ def test_with_nobody_online_the_bot_opens_a_case_instead(chat):
     chat.say("kim.b@yahoo.com")
     done = _text(chat.say("I was charged twice for my Lumora Plus subscription"))
     assert re.search(r"CS-\d+", done) and "answer by email" in done
+
+
+@pytest.mark.parametrize("text", ["🙂🙂🔥", "Mein Hub zeigt den Fehler E-204, was soll ich tun?", "plug " * 790])
+def test_odd_messages_get_a_sensible_reply_never_a_crash(chat, text):
+    replies = chat.say(text)
+    assert replies and all(m["sender"] == "bot" for m in replies)

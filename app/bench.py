@@ -1,0 +1,129 @@
+"""`python -m app.bench`: a bot turn through the customer API against Rasa's bare REST turn, same run.
+
+Starts its own stack (Rasa, the action server, the app on free ports; a throwaway SQLite database, the
+demo KB in `kb/`, Redis database 14 under a bench prefix), then measures p50/p99 of:
+- Rasa's bare REST turn for "hi" (greet → utter_greet, no action);
+- the full KB-answer turn: app → Rasa → action server → KB search → reply, stored and returned,
+  with 1 and with 20 concurrent conversations.
+"""
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import redis
+
+from app import migrate, stack
+from app.settings import ROOT
+from app.stack import free_port
+
+QUESTIONS = [
+    "my hub says E-101",
+    "how long does a refund take",
+    "the bulb keeps flickering when I dim it",
+    "how do I reset my password",
+    "where is my parcel",
+]
+ROUNDS = 40
+
+
+def _percentiles(samples: list[float]) -> str:
+    """p50 / p99 in milliseconds."""
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms"
+
+
+def _timed(call) -> float:
+    """Seconds one call takes."""
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def _kb_turns(app_url: str, rounds: int) -> list[float]:
+    """One conversation asking KB questions in turn; the duration of each turn."""
+    with httpx.Client(base_url=app_url, timeout=60) as http:
+        opened = http.post("/api/conversations").json()
+        auth = {"Authorization": f"Bearer {opened['token']}"}
+        url = f"/api/conversations/{opened['conversation_id']}/messages"
+        times = []
+        for index in range(rounds):
+            body = {"text": QUESTIONS[index % len(QUESTIONS)]}
+            times.append(_timed(lambda body=body: http.post(url, json=body, headers=auth).raise_for_status()))
+        return times
+
+
+def _bare_rasa(rasa_url: str, rounds: int) -> list[float]:
+    """Rasa's REST turn for a greeting (no action server involved)."""
+    with httpx.Client(timeout=60) as http:
+        return [
+            _timed(
+                lambda i=i: http.post(
+                    f"{rasa_url}/webhooks/rest/webhook", json={"sender": f"bench-{i}", "message": "hi"}
+                )
+            )
+            for i in range(rounds)
+        ]
+
+
+def main() -> int:
+    """Start the stack, measure, print the table, stop the stack."""
+    folder = Path(tempfile.mkdtemp(prefix="swarmdesk-bench-"))
+    database = f"sqlite:///{folder / 'bench.db'}"
+    migrate.upgrade(database)
+    redis_url, prefix = "redis://127.0.0.1:6379/14", f"swarmdeskbench{os.getpid()}"
+    app_port, rasa_port, actions_port = free_port(), free_port(), free_port()
+    supervisor = stack.Stack(log=open(folder / "stack.log", "w"))  # noqa: SIM115 (closed with the process)
+    env = {
+        "DATABASE_URL": database, "REDIS_URL": redis_url, "REDIS_PREFIX": prefix,
+        "RASA_URL": f"http://127.0.0.1:{rasa_port}", "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}",
+        "BOT_SERVICE_TOKEN": "bench-token", "SECRET_KEY": "bench", "KB_DIR": str(ROOT / "kb"),
+        "INDEX_DIR": str(folder / "index"), "MAIL_OUTBOX_DIR": str(folder / "outbox"),
+        "MESSAGES_PER_MINUTE": "100000", "CONVERSATIONS_PER_HOUR_PER_IP": "100000",
+    }  # fmt: skip
+    processes = [
+        stack.actions_process(port=actions_port, api_url=f"http://127.0.0.1:{app_port}", service_token="bench-token"),
+        stack.rasa_process(
+            model=stack.current_model(),
+            port=rasa_port,
+            env=stack.rasa_env(redis_url, prefix=f"{prefix}rasa", action_port=actions_port),
+        ),
+        stack.app_process(host="127.0.0.1", port=app_port, env=env),
+    ]
+    try:
+        print("starting Rasa, the action server and the app (about a minute)…", flush=True)
+        for process in processes:
+            supervisor.start(process)
+        for process in processes:
+            supervisor.wait_ready(process, timeout=300)
+        app_url, rasa_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{rasa_port}"
+        _kb_turns(app_url, 5)  # warm up: index open, model traced
+        bare = _bare_rasa(rasa_url, ROUNDS * 2)
+        single = _kb_turns(app_url, ROUNDS)
+        with ThreadPoolExecutor(20) as pool:
+            concurrent = [t for times in pool.map(lambda _: _kb_turns(app_url, ROUNDS // 4), range(20)) for t in times]
+        print(f"\n{'bot turn (2 cores)':<52} latency")
+        print(f"{'Rasa bare REST turn, greeting, no action':<52} {_percentiles(bare)}")
+        print(f"{'KB-answer turn via the app, 1 conversation':<52} {_percentiles(single)}")
+        print(f"{'KB-answer turn via the app, 20 concurrent':<52} {_percentiles(concurrent)}")
+        ratio = statistics.median(single) / statistics.median(bare)
+        print(f"\nKB-answer turn / bare Rasa turn at p50: {ratio:.2f}×  (target ≤ 1.5×)")
+        return 0
+    except RuntimeError as error:
+        print(f"bench could not start the stack: {error} (log: {folder / 'stack.log'})", file=sys.stderr)
+        return 1
+    finally:
+        supervisor.stop()
+        client = redis.Redis.from_url(redis_url)
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

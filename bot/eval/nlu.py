@@ -1,0 +1,143 @@
+"""Quality of the bot's NLU (runs in .venv-rasa): intents on a held-out split, and questions that DIET steals.
+
+    .venv-rasa/bin/python -m bot.eval.nlu [--clinc PATH] [--paraphrases FILE]
+
+1. Intent classification: nlu/ is split 80/20 (fixed seed); a model trained on the 80 % only classifies
+   the 20 %: macro-F1 and the confusion matrix are printed. `ask_question` and `nlu_fallback` are one
+   class (both go to the KB search); `nlu_fallback` for any dialogue intent counts as wrong.
+2. Misrouting: CLINC150 `test` queries and the demo KB's paraphrases go through the production model; a
+   query is misrouted when a dialogue intent (anything but `ask_question` / `nlu_fallback`, which go to the
+   KB search) claims it. CLINC's own small-talk and dialogue-act intents (greeting, yes, tell_joke, …) are
+   not questions for a knowledge base and are left out of that share (printed separately).
+"""
+
+import argparse
+import asyncio
+import hashlib
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "var" / "eval" / "bot"
+DEFAULT_CLINC = ROOT.parent / "shared" / "datasets" / "clinc150" / "data_full.json"
+DEFAULT_PARAPHRASES = ROOT / "retrieval" / "eval" / "demo_paraphrases.jsonl"
+KB_PATH = {"ask_question", "nlu_fallback"}
+KB_ROUTE = "ask_question"  # ask_question and nlu_fallback take the same route: the KB search
+CLINC_DIALOGUE = {
+    "greeting", "goodbye", "thank_you", "yes", "no", "maybe", "cancel", "repeat", "are_you_a_bot",
+    "what_is_your_name", "how_old_are_you", "who_made_you", "what_are_your_hobbies", "do_you_have_pets",
+    "where_are_you_from", "who_do_you_work_for", "what_can_i_ask_you", "meaning_of_life", "tell_joke", "fun_fact",
+}  # fmt: skip
+SEED = 20261123
+
+
+def _heldout_model(config: Path, nlu: Path) -> tuple[Path, list[tuple[str, str]]]:
+    """Train (once per content) an NLU model on 80 % of the data; return it and the held-out 20 %."""
+    from rasa.model_training import train_nlu
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    train, test = load_data(str(nlu)).train_test_split(train_frac=0.8, random_seed=SEED)
+    sources = [config, *sorted(nlu.glob("*.yml"))]
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
+    OUT.mkdir(parents=True, exist_ok=True)
+    model = OUT / f"heldout-{digest}.tar.gz"
+    if not model.exists():
+        train_file = OUT / "nlu-train.yml"
+        RasaYAMLWriter().dump(str(train_file), train)
+        print("training the held-out NLU model (about a minute)…", flush=True)
+        train_nlu(str(config), str(train_file), str(OUT), fixed_model_name=model.name.removesuffix(".tar.gz"))
+    return model, [(m.get("text"), m.get("intent")) for m in test.intent_examples]
+
+
+async def _classify(model: Path, texts: list[str]) -> list[str]:
+    """The intent the model gives each text."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    return [(await agent.parse_message(text))["intent"]["name"] for text in texts]
+
+
+def _confusion(gold: list[str], predicted: list[str]) -> str:
+    """The confusion matrix as a text table (rows: true intent, columns: predicted)."""
+    labels = sorted(set(gold) | set(predicted))
+    counts = Counter(zip(gold, predicted, strict=True))
+    short = [label[:7] for label in labels]
+    lines = [f"{'':>16} " + " ".join(f"{s:>7}" for s in short)]
+    for label in labels:
+        lines.append(f"{label[:16]:>16} " + " ".join(f"{counts[(label, p)] or '.':>7}" for p in labels))
+    return "\n".join(lines)
+
+
+def intents(config: Path, nlu: Path) -> float:
+    """Print macro-F1 and the confusion matrix on the held-out split; return macro-F1."""
+    from sklearn.metrics import f1_score
+
+    model, examples = _heldout_model(config, nlu)
+    texts, gold = zip(*examples, strict=True)
+    predicted = [KB_ROUTE if p in KB_PATH else p for p in asyncio.run(_classify(model, list(texts)))]
+    gold = [KB_ROUTE if g in KB_PATH else g for g in gold]
+    macro = f1_score(gold, predicted, average="macro", labels=sorted(set(gold)), zero_division=0)
+    print(f"\nIntent classification on the held-out 20 % ({len(gold)} examples, model trained on the other 80 %):")
+    print(f"  macro-F1 {macro:.3f}  (target ≥ 0.95)\n")
+    print(_confusion(list(gold), predicted))
+    for text, want, got in zip(texts, gold, predicted, strict=True):
+        if want != got:
+            print(f"  miss: {text!r}: {want} → {got}")
+    return macro
+
+
+def _production_model() -> Path:
+    """The trained model of the current bot sources."""
+    digest = subprocess.run([str(ROOT / "scripts" / "model_hash.sh")], capture_output=True, text=True, check=True)
+    model = ROOT / "models" / f"swarmdesk-{digest.stdout.strip()}.tar.gz"
+    if not model.exists():
+        sys.exit(f"no trained model at {model}: run `make model` first")
+    return model
+
+
+def misrouting(clinc: Path, paraphrases: Path) -> None:
+    """Print the share of questions a dialogue intent claims, per source and overall."""
+    sources: dict[str, list[str]] = {}
+    if clinc.exists():
+        data = json.loads(clinc.read_text())
+        sources["CLINC150 test (questions)"] = [t for t, i in data["test"] if i not in CLINC_DIALOGUE]
+        sources["CLINC150 test (out-of-scope)"] = [t for t, _ in data["oos_test"]]
+        sources["CLINC150 test (small talk, not counted)"] = [t for t, i in data["test"] if i in CLINC_DIALOGUE]
+    else:
+        print(f"\nCLINC150 is absent ({clinc}): misrouting measured on the demo paraphrases only.")
+    if paraphrases.exists():
+        sources["demo KB paraphrases"] = [
+            json.loads(line)["query"] for line in paraphrases.read_text().splitlines() if line.strip()
+        ]
+    model = _production_model()
+    print(f"\nMisrouting through the production model {model.name} (a dialogue intent claims a question):")
+    counted = stolen = 0
+    for name, texts in sources.items():
+        intents_found = asyncio.run(_classify(model, texts))
+        claimed = Counter(i for i in intents_found if i not in KB_PATH)
+        share = sum(claimed.values()) / max(len(texts), 1)
+        print(f"  {name:<42} {len(texts):>5} queries  {share:6.2%} claimed  {dict(claimed.most_common(4))}")
+        if "not counted" not in name:
+            counted, stolen = counted + len(texts), stolen + sum(claimed.values())
+    print(
+        f"  {'overall (questions)':<42} {counted:>5} queries  {stolen / max(counted, 1):6.2%} claimed  (target ≤ 2 %)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both evaluations."""
+    parser = argparse.ArgumentParser(prog="python -m bot.eval.nlu", description=__doc__.split("\n")[0])
+    parser.add_argument("--clinc", type=Path, default=DEFAULT_CLINC, help="CLINC150 data_full.json")
+    parser.add_argument("--paraphrases", type=Path, default=DEFAULT_PARAPHRASES, help="demo KB paraphrases")
+    args = parser.parse_args(argv)
+    intents(ROOT / "config.yml", ROOT / "nlu")
+    misrouting(args.clinc, args.paraphrases)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
