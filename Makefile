@@ -29,7 +29,8 @@ $(RASA_STAMP):
 	.venv-rasa/bin/pip install --quiet --disable-pip-version-check -r requirements-rasa.txt
 	touch $@
 
-model: $(RASA_STAMP)
+model: $(APP_STAMP) $(RASA_STAMP)
+	.venv/bin/python scripts/export_encoder.py
 	scripts/train.sh
 
 redis:

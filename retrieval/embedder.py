@@ -175,7 +175,7 @@ class Embedder:
         self.batch_size = batch_size
         self.key = model_key(self.model_dir)
         self.texts_embedded = 0
-        self._session = self._torch = None
+        self._onnx = self._torch = None
         if self.backend == "torch":
             self._load_torch()
         else:
@@ -198,44 +198,14 @@ class Embedder:
 
     def _load_onnx(self, onnx_dir: Path) -> None:
         """Open the ONNX export in `onnx_dir`, exporting it there first if it is missing."""
-        import onnxruntime
-        from tokenizers import Tokenizer
+        from encoder import OnnxSentenceEncoder
 
         export_onnx(self.model_dir, onnx_dir)
         meta = json.loads((onnx_dir / "embedder.json").read_text())
         if meta["key"] != self.key:
             raise ValueError(f"{onnx_dir} holds an export of another model than {self.model_dir}")
-        self._meta, self.dim = meta, meta["dim"]
-        self._tokenizer = Tokenizer.from_file(str(onnx_dir / "tokenizer.json"))
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(meta["max_seq_length"])
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        file = "model.int8.onnx" if self.backend == "onnx-int8" else "model.onnx"
-        self._session = onnxruntime.InferenceSession(str(onnx_dir / file), options, providers=["CPUExecutionProvider"])
-
-    def _onnx_batch(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed one batch with ONNX Runtime: pad to the longest, pool, normalize."""
-        encodings = self._tokenizer.encode_batch(list(texts))
-        width = max(len(e.ids) for e in encodings)
-        feed = {name: np.zeros((len(texts), width), dtype=np.int64) for name in self._meta["inputs"]}
-        for row, encoding in enumerate(encodings):
-            size = len(encoding.ids)
-            feed["input_ids"][row, :size] = encoding.ids
-            feed["attention_mask"][row, :size] = encoding.attention_mask
-            if "token_type_ids" in feed:
-                feed["token_type_ids"][row, :size] = encoding.type_ids
-        hidden = self._session.run(None, feed)[0]
-        if self._meta["pooling"] == "cls":
-            pooled = hidden[:, 0]
-        else:
-            mask = feed["attention_mask"][:, :, None].astype(np.float32)
-            pooled = (hidden * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
-        if self._meta["normalize"]:
-            pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return pooled.astype(np.float32)
+        self._onnx = OnnxSentenceEncoder(onnx_dir, threads=self.threads, int8=self.backend == "onnx-int8")
+        self.dim = self._onnx.dim
 
     def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
         """Embed texts as an (n, dim) float32 array of unit vectors; `progress(done, total)` after each batch."""
@@ -248,7 +218,7 @@ class Embedder:
             if self._torch is not None:
                 vectors = self._torch.encode(batch, batch_size=len(batch), normalize_embeddings=True)
             else:
-                vectors = self._onnx_batch(batch)
+                vectors = self._onnx.encode_batch(batch)
             out[rows] = vectors
             if progress:
                 progress(min(start + self.batch_size, len(texts)), len(texts))
