@@ -3,6 +3,7 @@
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from app import agent_queue
 from app.availability import why_no_agent
 from app.casework import case_bus_service
 from app.realtime import publish_conversation
@@ -28,7 +29,7 @@ def queue_for_person(
     why = why_no_agent(settings, skill, utcnow())
     if why is not None:
         return {"status": "no_agent", "why": why, "text": NO_AGENT_TEXT[why]}
-    position = flows.request_handoff(
+    flows.request_handoff(
         session=session,
         publish=publish_conversation,
         conversation=conversation,
@@ -36,6 +37,7 @@ def queue_for_person(
         skill=skill,
         packet=packet | {"reason": reason},
     )
+    position = agent_queue.enqueue(conversation.id, skill=skill, reason=reason)
     cases = case_bus_service(session, request)
     for case in cases.cases_of_conversation(conversation.id):
         cases.record_event(case, "handoff", Actor("bot", "Virtual agent"), data={"reason": reason, "skill": skill})

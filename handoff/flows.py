@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from handoff import service
@@ -85,20 +85,17 @@ def _system(session: Session, publish: Publish, conversation_id: str, text: str,
 
 def request_handoff(
     *, session: Session, publish: Publish, conversation: Conversation, reason: str, skill: str | None, packet: dict
-) -> int:
-    """Queue the conversation for a person (the bot stays silent from now on); returns its place in the queue."""
+) -> Handoff:
+    """Record the request for a person and mark the conversation queued (the bot stays silent from now on)."""
     queued = session.scalar(
         select(Handoff).where(Handoff.conversation_id == conversation.id, Handoff.status == "queued")
     )
     if queued is None:
-        session.add(Handoff(conversation_id=conversation.id, reason=reason, skill=skill, packet=packet))
+        queued = Handoff(conversation_id=conversation.id, reason=reason, skill=skill, packet=packet)
+        session.add(queued)
         service.set_state(session=session, conversation=conversation, state="queued")
         publish(conversation.id, {"type": "state", "state": "queued"})
-        queued = session.scalar(
-            select(Handoff).where(Handoff.conversation_id == conversation.id, Handoff.status == "queued")
-        )
-    ahead = select(func.count()).where(Handoff.status == "queued", Handoff.id < queued.id)
-    return session.scalar(ahead) + 1
+    return queued
 
 
 def hand_back(*, session: Session, publish: Publish, rasa: RasaClient, conversation: Conversation) -> None:

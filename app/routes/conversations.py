@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, WebSocket, status
 from fastapi.websockets import WebSocketDisconnect
 
-from app import ratelimit
+from app import agent_queue, ratelimit
 from app.auth import SessionDep, SettingsDep
 from app.casework import record_chat_message
 from app.db import get_session_factory
@@ -107,8 +107,10 @@ def list_messages(
 
 @router.post("/{conversation_id}/end")
 def end_conversation(conversation: CustomerConversation, session: SessionDep) -> dict:
-    """End the chat at the customer's request."""
+    """End the chat at the customer's request (leaving the queue, if waiting for a person)."""
     flows.end_conversation(session=session, publish=publish_conversation, conversation=conversation)
+    agent_queue.withdraw(conversation.id)
+    agent_queue.release(conversation.id)
     return {"state": conversation.state}
 
 

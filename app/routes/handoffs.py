@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
+from app import agent_queue
 from app.auth import AgentDep, ServiceDep, SessionDep, SettingsDep
 from app.queueing import queue_for_person
 from app.realtime import publish_conversation
@@ -48,4 +49,6 @@ def hand_back(conversation_id: str, agent: AgentDep, session: SessionDep, settin
         flows.hand_back(session=session, publish=publish_conversation, rasa=rasa, conversation=conversation)
     except BotUnavailable as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the bot cannot take it back now: {error}") from error
+    agent_queue.withdraw(conversation.id)
+    agent_queue.release(conversation.id)
     return {"state": conversation.state}
