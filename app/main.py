@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from app.casework import build_case_bus
 from app.knowledge import KnowledgeBase
 from app.redis_client import make_async_redis
-from app.routes import cases, conversations, dev_outbox, handoffs, health, help_centre, kb, people, site
+from app.routes import cases, conversations, desk, dev_outbox, handoffs, health, help_centre, kb, people, site
 from app.scheduler import run_forever
 from app.settings import get_settings
 
@@ -46,6 +46,7 @@ def create_app() -> FastAPI:
         kb.router,
         cases.router,
         handoffs.router,
+        desk.router,
         dev_outbox.router,
     )
     for router in (*routers, people.pages, people.api):

@@ -98,6 +98,25 @@ def request_handoff(
     return queued
 
 
+def agent_joined(*, session: Session, publish: Publish, conversation: Conversation, agent_name: str) -> Message:
+    """An agent took the conversation: the customer is told who joined."""
+    session.execute(
+        update(Handoff)
+        .where(Handoff.conversation_id == conversation.id, Handoff.status == "queued")
+        .values(status="accepted")
+    )
+    service.set_state(session=session, conversation=conversation, state="agent")
+    publish(conversation.id, {"type": "state", "state": "agent"})
+    return _system(session, publish, conversation.id, f"{agent_name} joined the chat.")
+
+
+def agent_says(
+    *, session: Session, publish: Publish, conversation: Conversation, agent_name: str, text: str
+) -> Message:
+    """Store and push an agent's message to the customer."""
+    return _store_and_publish(session, publish, conversation.id, sender="agent", sender_name=agent_name, text=text)
+
+
 def hand_back(*, session: Session, publish: Publish, rasa: RasaClient, conversation: Conversation) -> None:
     """Give the conversation back to the bot from a clean state; raises BotUnavailable if Rasa cannot be reset."""
     rasa.restart(sender=conversation.id)
@@ -119,8 +138,14 @@ def post_system_message(*, session: Session, publish: Publish, conversation_id: 
     return _system(session, publish, conversation_id, text)
 
 
-def end_conversation(*, session: Session, publish: Publish, conversation: Conversation) -> None:
-    """Close the chat at the customer's request, leaving a system note in the transcript."""
+def end_conversation(
+    *,
+    session: Session,
+    publish: Publish,
+    conversation: Conversation,
+    closing_text: str = "The customer ended the chat.",
+) -> None:
+    """Close the chat, leaving a system note in the transcript."""
     if conversation.state == "closed":
         return
     session.execute(
@@ -129,5 +154,5 @@ def end_conversation(*, session: Session, publish: Publish, conversation: Conver
         .values(status="abandoned")
     )
     service.set_state(session=session, conversation=conversation, state="closed")
-    _system(session, publish, conversation.id, "The customer ended the chat.")
+    _system(session, publish, conversation.id, closing_text)
     publish(conversation.id, {"type": "state", "state": "closed"})

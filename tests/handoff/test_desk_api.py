@@ -1,0 +1,75 @@
+"""The desk API: a handed-off chat is accepted by exactly one agent, who then talks with the customer."""
+
+import uuid
+
+import pytest
+
+from app import admin
+from app.availability import mark_offline, mark_online
+
+BOT = {"Authorization": "Bearer test-bot-token"}
+
+
+def _staff(name: str, roles: list[str]) -> tuple[int, dict]:
+    """A fresh staff account; its user id and bearer header."""
+    email = f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@lumora.example"
+    admin.create_user(email, name, roles, "staff-password-1")
+    token = admin.create_token(email, "tests")
+    from app.db import get_session_factory
+    from app.people import service as people
+
+    with get_session_factory()() as session:
+        return people.get_by_email(session=session, email=email).id, {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def handed_off(client):
+    """A customer conversation the bot has handed off, with two agents online."""
+    (ana_id, ana), (ben_id, ben) = _staff("Ana Agent", ["agent"]), _staff("Ben Agent", ["agent"])
+    for user_id in (ana_id, ben_id):
+        mark_online(user_id, name="agent", skills=[])
+    opened = client.post("/api/conversations").json()
+    conversation, customer = opened["conversation_id"], {"Authorization": f"Bearer {opened['token']}"}
+    packet = {"summary": "refund for a returned plug", "kb_articles_tried": []}
+    body = {"conversation_id": conversation, "reason": "not_helpful", "packet": packet}
+    assert client.post("/api/bot/handoff", json=body, headers=BOT).json()["status"] == "queued"
+    yield client, conversation, customer, ana, ben
+    for user_id in (ana_id, ben_id):
+        mark_offline(user_id)
+
+
+def test_the_queue_shows_why_and_the_packet(handed_off):
+    client, conversation, _, ana, _ = handed_off
+    waiting = client.get("/api/desk/queue", headers=ana).json()["waiting"]
+    row = next(r for r in waiting if r["conversation_id"] == conversation)
+    assert row["reason"] == "not_helpful" and row["packet"]["summary"] == "refund for a returned plug"
+
+
+def test_one_agent_wins_the_second_is_told_and_the_customer_sees_who_joined(handed_off):
+    client, conversation, customer, ana, ben = handed_off
+    assert client.post(f"/api/desk/conversations/{conversation}/accept", headers=ana).status_code == 200
+    second = client.post(f"/api/desk/conversations/{conversation}/accept", headers=ben)
+    assert second.status_code == 409 and "another agent accepted it first" in second.json()["detail"]
+    seen = client.get(f"/api/conversations/{conversation}/messages?after=0", headers=customer).json()
+    assert seen["state"] == "agent" and seen["messages"][-1]["text"] == "Ana Agent joined the chat."
+
+
+def test_agent_and_customer_talk_and_the_bot_stays_silent(handed_off):
+    client, conversation, customer, ana, ben = handed_off
+    client.post(f"/api/desk/conversations/{conversation}/accept", headers=ana)
+    sent = client.post(f"/api/desk/conversations/{conversation}/messages", json={"text": "Hi, I'm Ana."}, headers=ana)
+    assert sent.status_code == 200 and sent.json()["sender"] == "agent" and sent.json()["sender_name"] == "Ana Agent"
+    reply = client.post(f"/api/conversations/{conversation}/messages", json={"text": "Thanks Ana"}, headers=customer)
+    assert [m["sender"] for m in reply.json()["messages"]] == ["customer"]
+    transcript = client.get(f"/api/desk/conversations/{conversation}/messages", headers=ana).json()["messages"]
+    assert [m["text"] for m in transcript][-2:] == ["Hi, I'm Ana.", "Thanks Ana"]
+    impostor = client.post(f"/api/desk/conversations/{conversation}/messages", json={"text": "hey"}, headers=ben)
+    assert impostor.status_code == 403
+    assert client.post(f"/api/desk/conversations/{conversation}/close", headers=ana).json()["state"] == "closed"
+
+
+def test_the_desk_needs_the_agent_role(handed_off):
+    client, conversation, customer, _, _ = handed_off
+    _, expert = _staff("Eli Expert", ["expert"])
+    assert client.get("/api/desk/queue", headers=expert).status_code == 403
+    assert client.post(f"/api/desk/conversations/{conversation}/accept", headers=customer).status_code == 401
