@@ -3,8 +3,8 @@
 Starts its own stack (Rasa, the action server, the app on free ports; a throwaway SQLite database, the
 demo KB in `kb/`, Redis database 14 under a bench prefix), then measures p50/p99 of:
 - Rasa's bare REST turn for "hi" (greet → utter_greet, no action);
-- the full KB-answer turn: app → Rasa → action server → KB search → reply, stored and returned,
-  with 1 and with 20 concurrent conversations.
+- the full KB-answer turn: app → Rasa → action server → KB search → reply, stored and returned, in
+  conversations of TURNS questions, one at a time and 20 at once.
 """
 
 import os
@@ -30,6 +30,7 @@ QUESTIONS = [
     "where is my parcel",
 ]
 ROUNDS = 40
+TURNS = 5  # questions per conversation: a support chat is a handful of turns, and Rasa's cost grows with them
 
 
 def _percentiles(samples: list[float]) -> str:
@@ -47,29 +48,34 @@ def _timed(call) -> float:
 
 
 def _kb_turns(app_url: str, rounds: int) -> list[float]:
-    """One conversation asking KB questions in turn; the duration of each turn."""
+    """Conversations of TURNS KB questions each, one after another; the duration of each turn."""
+    times = []
     with httpx.Client(base_url=app_url, timeout=60) as http:
-        opened = http.post("/api/conversations").json()
-        auth = {"Authorization": f"Bearer {opened['token']}"}
-        url = f"/api/conversations/{opened['conversation_id']}/messages"
-        times = []
-        for index in range(rounds):
-            body = {"text": QUESTIONS[index % len(QUESTIONS)]}
-            times.append(_timed(lambda body=body: http.post(url, json=body, headers=auth).raise_for_status()))
-        return times
+        for _ in range(max(1, rounds // TURNS)):
+            opened = http.post("/api/conversations").json()
+            auth = {"Authorization": f"Bearer {opened['token']}"}
+            url = f"/api/conversations/{opened['conversation_id']}/messages"
+            for question in QUESTIONS[:TURNS]:
+                started = time.perf_counter()
+                http.post(url, json={"text": question}, headers=auth).raise_for_status()
+                times.append(time.perf_counter() - started)
+    return times
 
 
-def _bare_rasa(rasa_url: str, rounds: int) -> list[float]:
-    """Rasa's REST turn for a greeting (no action server involved)."""
+def _bare_rasa(rasa_url: str, rounds: int, text: str = "hi") -> list[float]:
+    """Rasa's REST turn for `text` without the app in front (a greeting needs no action server)."""
+    url = f"{rasa_url}/webhooks/rest/webhook"
     with httpx.Client(timeout=60) as http:
         return [
-            _timed(
-                lambda i=i: http.post(
-                    f"{rasa_url}/webhooks/rest/webhook", json={"sender": f"bench-{i}", "message": "hi"}
-                )
-            )
-            for i in range(rounds)
+            _timed(lambda i=i: http.post(url, json={"sender": f"bench-{i}", "message": text})) for i in range(rounds)
         ]
+
+
+def _kb_search(app_url: str, rounds: int) -> list[float]:
+    """The app's KB search API alone (what the action calls)."""
+    with httpx.Client(base_url=app_url, timeout=60) as http:
+        body = {"query": QUESTIONS[0], "top_k": 3}
+        return [_timed(lambda: http.post("/api/kb/search", json=body).raise_for_status()) for _ in range(rounds)]
 
 
 def main() -> int:
@@ -105,11 +111,15 @@ def main() -> int:
         app_url, rasa_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{rasa_port}"
         _kb_turns(app_url, 5)  # warm up: index open, model traced
         bare = _bare_rasa(rasa_url, ROUNDS * 2)
+        rasa_kb = _bare_rasa(rasa_url, ROUNDS, QUESTIONS[0])
+        search = _kb_search(app_url, ROUNDS)
         single = _kb_turns(app_url, ROUNDS)
         with ThreadPoolExecutor(20) as pool:
-            concurrent = [t for times in pool.map(lambda _: _kb_turns(app_url, ROUNDS // 4), range(20)) for t in times]
+            concurrent = [t for times in pool.map(lambda _: _kb_turns(app_url, TURNS * 2), range(20)) for t in times]
         print(f"\n{'bot turn (2 cores)':<52} latency")
         print(f"{'Rasa bare REST turn, greeting, no action':<52} {_percentiles(bare)}")
+        print(f"{'  Rasa REST turn, KB question (action + KB search)':<52} {_percentiles(rasa_kb)}")
+        print(f"{'  the app KB search API alone':<52} {_percentiles(search)}")
         print(f"{'KB-answer turn via the app, 1 conversation':<52} {_percentiles(single)}")
         print(f"{'KB-answer turn via the app, 20 concurrent':<52} {_percentiles(concurrent)}")
         ratio = statistics.median(single) / statistics.median(bare)
