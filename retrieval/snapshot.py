@@ -10,7 +10,7 @@ from retrieval.articles import Article
 from retrieval.calibration import Calibration, fuse
 from retrieval.chunking import shorten
 from retrieval.head import Head, prototypes
-from retrieval.lexical import LexicalView
+from retrieval.lexical import LexicalView, tokenize
 from retrieval.segments import Segment
 from retrieval.store import IndexStore
 
@@ -104,7 +104,11 @@ class Snapshot:
         candidates.update(np.argsort(-lexical)[: CANDIDATES if lexical.any() else 0].tolist())
         chosen = np.fromiter(candidates, dtype=np.int64)
         best_cos, best_rows = zip(*(self._best_entry(int(a), query) for a in chosen), strict=True)
-        fused = fuse(log_prob[chosen], np.asarray(best_cos), lexical[chosen])
+        codes = {
+            token for token in tokenize(text) if any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+        }
+        in_title = np.array([bool(codes & set(tokenize(self.articles[a].title))) for a in chosen], dtype=np.float64)
+        fused = fuse(log_prob[chosen], np.asarray(best_cos), lexical[chosen], in_title)
         confidence = self.calibration.confidence(fused)
         order = np.argsort(-fused)[:top_k]
         return [

@@ -61,7 +61,8 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
     if answer.get("status") == "no_agent":
         dispatcher.utter_message(text=NO_AGENT_TEXT)
         return [SlotSet("case_reason", "no_agent"), FollowupAction("case_form")]
-    dispatcher.utter_message(text=QUEUED_TEXT)
+    place = answer.get("position")
+    dispatcher.utter_message(text=QUEUED_TEXT + (f" You are number {place} in the queue." if place else ""))
     return [SlotSet("kb_misses", 0), SlotSet("kb_not_helpful", 0)]
 
 

@@ -88,6 +88,7 @@ def test_two_unanswerable_questions_in_a_row_hand_off(chat, agent_online):
 def test_asking_for_a_person_queues_the_chat(chat, agent_online):
     replies = chat.say("I want to talk to a human")
     assert "connecting you with a person" in _text(replies) and chat.state == "queued"
+    assert re.search(r"You are number \d+ in the queue", _text(replies))
 
 
 def test_reporting_a_problem_opens_a_case_linked_to_the_chat(chat, e2e_database_url):

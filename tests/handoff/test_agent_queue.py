@@ -13,13 +13,13 @@ def _id() -> str:
 
 def test_higher_priority_first_then_the_longest_waiting(app_env):
     first, second, urgent = _id(), _id(), _id()
-    assert agent_queue.enqueue(first, skill="billing") == 1
-    assert agent_queue.enqueue(second, skill=None) == 2
-    assert agent_queue.enqueue(urgent, skill="security", priority="urgent") == 1
-    assert agent_queue.enqueue(first, skill="billing") == 2  # queueing twice keeps the original place
-    order = [row["conversation_id"] for row in agent_queue.waiting()]
-    assert order[:3] == [urgent, first, second]
-    assert agent_queue.waiting()[0]["skill"] == "security"
+    place = agent_queue.enqueue(first, skill="billing")
+    assert agent_queue.enqueue(second, skill=None) == place + 1
+    assert agent_queue.enqueue(urgent, skill="security", priority="urgent") == 1  # ahead of every normal one
+    assert agent_queue.enqueue(first, skill="billing") == place + 1  # queueing twice keeps the original place
+    mine = [row for row in agent_queue.waiting() if row["conversation_id"] in {first, second, urgent}]
+    assert [row["conversation_id"] for row in mine] == [urgent, first, second]
+    assert mine[0]["skill"] == "security" and mine[0]["priority"] == "urgent"
     for conversation in (first, second, urgent):
         agent_queue.withdraw(conversation)
 

@@ -72,3 +72,9 @@ def test_articles_for_the_help_centre(built):
     article = built.get_article("refunds")
     assert article.title == "Refunds" and "5 business days" in article.body
     assert built.get_article("nope") is None
+
+
+def test_a_code_in_the_question_outweighs_similar_wording(built):
+    # the words are those of E-204's questions ("hub offline after router change"); the code names E-205
+    hits = built.search("my hub is offline after a router change and says E-205", top_k=2)["hits"]
+    assert hits[0]["article_id"] == "hub-e205"
