@@ -1,7 +1,7 @@
 """One plain-text UTF-8 email, built the same way for every mailer."""
 
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 
 
 class MailError(Exception):
@@ -9,10 +9,11 @@ class MailError(Exception):
 
 
 def build_message(*, sender: str, to: str, subject: str, body: str) -> EmailMessage:
-    """A plain-text message with Date and Message-ID headers."""
+    """A plain-text message with Date and Message-ID headers; line breaks in the subject become spaces."""
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, to, subject
-    message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> ") or "swarmdesk.local")
+    message["From"], message["To"] = sender, to
+    message["Subject"] = " ".join(subject.splitlines())
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "swarmdesk.local")
     message.set_content(body, charset="utf-8")
     return message

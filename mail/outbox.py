@@ -10,7 +10,7 @@ from pathlib import Path
 
 from mail.message import MailError, build_message
 
-NAME = re.compile(r"^\d{8}T\d{6}\d{6}Z-[0-9a-f]{8}\.eml$")
+NAME = re.compile(r"\d{8}T\d{12}Z-[0-9a-f]{8}\.eml")  # the only names read_outbox opens
 
 
 class OutboxMailer:
@@ -23,12 +23,13 @@ class OutboxMailer:
         """Write the message; returns its Message-ID."""
         message = build_message(sender=self.sender, to=to, subject=subject, body=body)
         name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:8]}.eml"
+        temporary = self.folder / f".{name}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            temporary = self.folder / f".{name}.tmp"
             temporary.write_bytes(message.as_bytes())
             os.replace(temporary, self.folder / name)
         except OSError as error:
+            temporary.unlink(missing_ok=True)
             raise MailError(f"could not write to the outbox {self.folder}: {error}") from error
         return message["Message-ID"]
 
@@ -51,13 +52,13 @@ def list_outbox(folder: str | Path, limit: int = 100) -> list[dict]:
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    names = sorted((p for p in folder.iterdir() if NAME.match(p.name)), key=lambda p: p.name, reverse=True)
+    names = sorted((p for p in folder.iterdir() if NAME.fullmatch(p.name)), key=lambda p: p.name, reverse=True)
     return [{k: v for k, v in _parse(path).items() if k != "body"} for path in names[:limit]]
 
 
 def read_outbox(folder: str | Path, name: str) -> dict | None:
     """One message with its body, or None for an unknown or invalid name (never a path outside the folder)."""
-    path = Path(folder) / name
-    if not NAME.match(name) or not path.is_file():
+    if not NAME.fullmatch(name):
         return None
-    return _parse(path)
+    path = Path(folder) / name
+    return _parse(path) if path.is_file() else None

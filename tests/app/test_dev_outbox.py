@@ -5,12 +5,12 @@ import uuid
 import pytest
 
 from app import admin
-from mail import OutboxMailer
+from mail import OutboxMailer, list_outbox
 
 
 @pytest.fixture
 def outbox_app(app_env, tmp_path, monkeypatch):
-    """The app with its outbox in a tmp dir holding one email; `.admin` and `.agent` auth headers."""
+    """The app with its outbox in a tmp dir holding one email; `.admin` and `.agent` auth headers, `.email_name`."""
     from fastapi.testclient import TestClient
 
     from app.main import create_app
@@ -27,6 +27,7 @@ def outbox_app(app_env, tmp_path, monkeypatch):
     with TestClient(create_app(), base_url="https://testserver") as client:
         client.admin = {"Authorization": f"Bearer {admin.create_token(f'root-{tag}@lumora.example', 't')}"}
         client.agent = {"Authorization": f"Bearer {admin.create_token(f'agent-{tag}@lumora.example', 't')}"}
+        client.email_name = list_outbox(tmp_path)[0]["name"]
         yield client
 
 
@@ -34,15 +35,22 @@ def test_an_admin_reads_the_outbox_with_everything_escaped(outbox_app):
     listing = outbox_app.get("/dev/outbox", headers=outbox_app.admin)
     assert listing.status_code == 200
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listing.text and "<script>alert" not in listing.text
-    name = listing.text.split('href="/dev/outbox/')[1].split('"')[0]
-    message = outbox_app.get(f"/dev/outbox/{name}", headers=outbox_app.admin)
-    assert "Hello &lt;b&gt;Mia&lt;/b&gt;" in message.text
-    assert outbox_app.get("/dev/outbox/..%2Fsecret", headers=outbox_app.admin).status_code == 404
+    assert f'href="/dev/outbox/{outbox_app.email_name}"' in listing.text and "mia@example.com" in listing.text
+    message = outbox_app.get(f"/dev/outbox/{outbox_app.email_name}", headers=outbox_app.admin)
+    assert message.status_code == 200
+    assert "Hello &lt;b&gt;Mia&lt;/b&gt;" in message.text and "<script>alert" not in message.text
+
+
+def test_unknown_and_invalid_names_are_not_found(outbox_app):
+    for name in ("..%2Fsecret", "20260101T000000000000Z-0123abcd.eml", "nope.eml"):
+        assert outbox_app.get(f"/dev/outbox/{name}", headers=outbox_app.admin).status_code == 404
 
 
 def test_nobody_else_reads_it(outbox_app):
     assert outbox_app.get("/dev/outbox").status_code == 401
+    assert outbox_app.get(f"/dev/outbox/{outbox_app.email_name}").status_code == 401
     assert outbox_app.get("/dev/outbox", headers=outbox_app.agent).status_code == 403
+    assert outbox_app.get(f"/dev/outbox/{outbox_app.email_name}", headers=outbox_app.agent).status_code == 403
 
 
 def test_there_is_no_outbox_with_smtp(outbox_app, monkeypatch):
@@ -50,5 +58,7 @@ def test_there_is_no_outbox_with_smtp(outbox_app, monkeypatch):
 
     monkeypatch.setenv("MAIL_BACKEND", "smtp")
     get_settings.cache_clear()
-    response = outbox_app.get("/dev/outbox", headers=outbox_app.admin)
-    assert response.status_code == 404 and "MAIL_BACKEND=outbox" in response.json()["detail"]
+    for path in ("/dev/outbox", f"/dev/outbox/{outbox_app.email_name}"):
+        response = outbox_app.get(path, headers=outbox_app.admin)
+        assert response.status_code == 404
+        assert response.json()["detail"] == "the outbox exists only with MAIL_BACKEND=outbox"
