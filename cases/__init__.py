@@ -7,7 +7,8 @@
     service.add_note(number, "text", actor, public=True)  # public: to the customer (and a major case's children)
     service.commit()                                      # writes, then publishes case.* events to the bus
 
-Lifecycle rules live in `cases.lifecycle`, service levels in `cases.sla`, customer emails in `cases.emails`.
+Lifecycle rules live in `cases.lifecycle`, service levels in `cases.sla`, customer emails in `cases.emails`,
+the customer view in `cases.views`.
 """
 
 from cases.events import CREATED, PUBLIC_UPDATE, RESOLVED, STATUS_CHANGED, DomainEvent, EventBus

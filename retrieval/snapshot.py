@@ -104,11 +104,7 @@ class Snapshot:
         candidates.update(np.argsort(-lexical)[: CANDIDATES if lexical.any() else 0].tolist())
         chosen = np.fromiter(candidates, dtype=np.int64)
         best_cos, best_rows = zip(*(self._best_entry(int(a), query) for a in chosen), strict=True)
-        codes = {
-            token for token in tokenize(text) if any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
-        }
-        in_title = np.array([bool(codes & set(tokenize(self.articles[a].title))) for a in chosen], dtype=np.float64)
-        fused = fuse(log_prob[chosen], np.asarray(best_cos), lexical[chosen], in_title)
+        fused = fuse(log_prob[chosen], np.asarray(best_cos), lexical[chosen], self._code_in_title(text, chosen))
         confidence = self.calibration.confidence(fused)
         order = np.argsort(-fused)[:top_k]
         return [
@@ -120,6 +116,14 @@ class Snapshot:
             )
             for i in order
         ]
+
+    def _code_in_title(self, text: str, chosen: np.ndarray) -> np.ndarray:
+        """1.0 for each candidate whose title holds a code from the query (letters and digits, like E-204)."""
+        tokens = tokenize(text)
+        codes = {token for token in tokens if any(c.isdigit() for c in token) and any(c.isalpha() for c in token)}
+        if not codes:
+            return np.zeros(len(chosen))
+        return np.array([bool(codes & set(tokenize(self.articles[a].title))) for a in chosen], dtype=np.float64)
 
     def _best_entry(self, number: int, query: np.ndarray) -> tuple[float, int]:
         """(best cosine, its row in the segment) over an article's entries."""

@@ -20,6 +20,7 @@ from cases.schemas import (
     Priority,
     Status,
 )
+from cases.views import customer_view
 from handoff import service as conversations
 from handoff.models import Conversation
 
@@ -142,7 +143,7 @@ def lookup_case(
     )
     if case is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
-    return CustomerCaseView.model_validate(cases.customer_view(case, show_assignee=settings.case_show_assignee))
+    return CustomerCaseView.model_validate(customer_view(case, show_assignee=settings.case_show_assignee))
 
 
 @router.get("")

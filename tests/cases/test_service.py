@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from cases import CaseUpdate, TransitionError, VersionConflict
 from cases.models import CaseEmail
+from cases.views import customer_view
 from tests.cases.conftest import AGENT, new_case
 
 
@@ -115,7 +116,7 @@ def test_internal_notes_never_reach_the_customer_view(service):
     service.add_note(case.number, "Customer sounds annoyed; VIP", AGENT, public=False)
     service.add_note(case.number, "We are sending a replacement hub.", AGENT, public=True)
     service.commit()
-    view = service.customer_view(case, show_assignee=False)
+    view = customer_view(case, show_assignee=False)
     assert [u["text"] for u in view["public_updates"]] == ["We are sending a replacement hub."]
     assert "VIP" not in str(view)
 
