@@ -66,9 +66,9 @@ def _deliver_quietly(settings: Settings) -> None:
         log.exception("delivering case emails failed; the scheduler retries")
 
 
-def record_chat_message(session: Session, bus: EventBus, *, conversation_id: str, text: str) -> None:
+def record_chat_message(session: Session, request: Request, *, conversation_id: str, text: str) -> None:
     """Add a customer's chat message to the cases its conversation is linked to (a reply reopens a resolved one)."""
-    service = CaseService(session, bus=bus)
+    service = case_bus_service(session, request)
     cases = [case for case in service.cases_of_conversation(conversation_id) if case.status != "closed"]
     for case in cases:
         service.customer_replied(case, text, conversation_id=conversation_id)

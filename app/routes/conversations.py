@@ -92,7 +92,7 @@ def post_message(
         request_person=person_for_customer(session, request, settings),
         customer_ip=request.client.host if request.client else None,
     )
-    record_chat_message(session, request.app.state.case_bus, conversation_id=conversation.id, text=body.text)
+    record_chat_message(session, request, conversation_id=conversation.id, text=body.text)
     return MessagesRead(messages=[service.to_read(m) for m in new], state=conversation.state)
 
 
