@@ -8,6 +8,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import redis
@@ -128,12 +129,32 @@ def app_env(monkeypatch, database_url: str, redis_url: str, redis_prefix: str, r
         cached.cache_clear()
 
 
-@pytest.fixture
-def client(app_env):
-    """A TestClient over HTTPS (the session cookie is Secure) for the real app."""
+@contextmanager
+def app_client(monkeypatch, **env: str):
+    """The real app in a TestClient over HTTPS (the session cookie is Secure), with `env` set on top of app_env."""
     from fastapi.testclient import TestClient
 
     from app.main import create_app
+    from app.settings import get_settings
 
+    for name, value in env.items():
+        monkeypatch.setenv(name.upper(), str(value))
+    get_settings.cache_clear()
     with TestClient(create_app(), base_url="https://testserver") as test_client:
+        yield test_client
+
+
+def staff_auth(name: str, roles: list[str]) -> dict[str, str]:
+    """The bearer header of a new staff account (a fresh email each call)."""
+    from app import admin
+
+    email = f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@lumora.example"
+    admin.create_user(email, name, roles, "staff-password-1")
+    return {"Authorization": f"Bearer {admin.create_token(email, 'tests')}"}
+
+
+@pytest.fixture
+def client(app_env, monkeypatch):
+    """The real app with the test settings."""
+    with app_client(monkeypatch) as test_client:
         yield test_client

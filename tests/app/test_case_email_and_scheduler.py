@@ -1,14 +1,13 @@
 """Customer emails over a real local SMTP receiver (aiosmtpd), and the scheduler's Redis lock."""
 
 import time
-import uuid
 from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from app import admin
-from tests.conftest import free_port
+from app.stack import free_port
+from tests.conftest import app_client, staff_auth
 
 
 class Inbox:
@@ -25,20 +24,9 @@ class Inbox:
 @pytest.fixture
 def smtp_app(app_env, monkeypatch):
     """The app sending mail over SMTP to a port where, at first, nothing listens."""
-    from fastapi.testclient import TestClient
-
-    from app.main import create_app
-    from app.settings import get_settings
-
     port = free_port()
-    monkeypatch.setenv("MAIL_BACKEND", "smtp")
-    monkeypatch.setenv("SMTP_PORT", str(port))
-    monkeypatch.setenv("SMTP_TIMEOUT_SECONDS", "2")
-    get_settings.cache_clear()
-    email = f"agent-{uuid.uuid4().hex[:6]}@lumora.example"
-    admin.create_user(email, "Ana Agent", ["agent"], "agent-password-1")
-    with TestClient(create_app(), base_url="https://testserver") as client:
-        client.agent = {"Authorization": f"Bearer {admin.create_token(email, 't')}"}
+    with app_client(monkeypatch, mail_backend="smtp", smtp_port=port, smtp_timeout_seconds=2) as client:
+        client.agent = staff_auth("Ana Agent", ["agent"])
         client.smtp_port = port
         yield client
 

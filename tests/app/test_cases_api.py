@@ -5,27 +5,17 @@ import uuid
 
 import pytest
 
-from app import admin
+from tests.conftest import app_client, staff_auth
 
 
 @pytest.fixture
 def api(app_env, tmp_path, monkeypatch):
     """The app with its own outbox, rate-limit keys and a small lookup limit; `api.agent` is an agent's auth header."""
-    from fastapi.testclient import TestClient
-
-    from app.main import create_app
-    from app.settings import get_settings
-
-    monkeypatch.setenv("MAIL_OUTBOX_DIR", str(tmp_path / "outbox"))
-    monkeypatch.setenv("CASE_LOOKUPS_PER_HOUR", "8")
-    monkeypatch.setenv("REDIS_PREFIX", f"{app_env['REDIS_PREFIX']}{uuid.uuid4().hex[:8]}")
-    get_settings.cache_clear()
-    tag = uuid.uuid4().hex[:6]
-    admin.create_user(f"agent-{tag}@lumora.example", "Ana Agent", ["agent"], "agent-password-1")
-    admin.create_user(f"expert-{tag}@lumora.example", "Eli Expert", ["expert"], "expert-password-1")
-    with TestClient(create_app(), base_url="https://testserver") as client:
-        client.agent = {"Authorization": f"Bearer {admin.create_token(f'agent-{tag}@lumora.example', 't')}"}
-        client.expert = {"Authorization": f"Bearer {admin.create_token(f'expert-{tag}@lumora.example', 't')}"}
+    prefix = f"{app_env['REDIS_PREFIX']}{uuid.uuid4().hex[:8]}"
+    env = {"mail_outbox_dir": tmp_path / "outbox", "case_lookups_per_hour": 8, "redis_prefix": prefix}
+    with app_client(monkeypatch, **env) as client:
+        client.agent = staff_auth("Ana Agent", ["agent"])
+        client.expert = staff_auth("Eli Expert", ["expert"])
         client.outbox = tmp_path / "outbox"
         yield client
 

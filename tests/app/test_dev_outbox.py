@@ -1,32 +1,20 @@
 """`/dev/outbox`: admins read development mail, escaped; nobody else does; absent with SMTP."""
 
-import uuid
-
 import pytest
 
-from app import admin
 from mail import OutboxMailer, list_outbox
+from tests.conftest import app_client, staff_auth
 
 
 @pytest.fixture
 def outbox_app(app_env, tmp_path, monkeypatch):
     """The app with its outbox in a tmp dir holding one email; `.admin` and `.agent` auth headers, `.email_name`."""
-    from fastapi.testclient import TestClient
-
-    from app.main import create_app
-    from app.settings import get_settings
-
-    monkeypatch.setenv("MAIL_OUTBOX_DIR", str(tmp_path))
-    get_settings.cache_clear()
     OutboxMailer(tmp_path, sender="support@lumora.example").send(
         to="mia@example.com", subject="[CS-10001] <script>alert(1)</script>", body="Hello <b>Mia</b>"
     )
-    tag = uuid.uuid4().hex[:6]
-    admin.create_user(f"root-{tag}@lumora.example", "Rita Root", ["admin"], "admin-password-1")
-    admin.create_user(f"agent-{tag}@lumora.example", "Alex Agent", ["agent"], "agent-password-1")
-    with TestClient(create_app(), base_url="https://testserver") as client:
-        client.admin = {"Authorization": f"Bearer {admin.create_token(f'root-{tag}@lumora.example', 't')}"}
-        client.agent = {"Authorization": f"Bearer {admin.create_token(f'agent-{tag}@lumora.example', 't')}"}
+    with app_client(monkeypatch, mail_outbox_dir=tmp_path) as client:
+        client.admin = staff_auth("Rita Root", ["admin"])
+        client.agent = staff_auth("Alex Agent", ["agent"])
         client.email_name = list_outbox(tmp_path)[0]["name"]
         yield client
 

@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from app import admin
+from tests.conftest import app_client
 from tests.retrieval.sample_kb import ARTICLES, write_article
 
 
@@ -30,17 +31,9 @@ def kb_source(tmp_path_factory):
 @pytest.fixture
 def kb_client(app_env, kb_source, tmp_path, monkeypatch):
     """The app over its own copy of the KB and index folder (built on first use)."""
-    from fastapi.testclient import TestClient
-
-    from app.main import create_app
-    from app.settings import get_settings
-
     kb = tmp_path / "kb"
     shutil.copytree(kb_source, kb)
-    monkeypatch.setenv("KB_DIR", str(kb))
-    monkeypatch.setenv("INDEX_DIR", str(tmp_path / "index"))
-    get_settings.cache_clear()
-    with TestClient(create_app(), base_url="https://testserver") as client:
+    with app_client(monkeypatch, kb_dir=kb, index_dir=tmp_path / "index") as client:
         client.kb = kb
         yield client
 
