@@ -68,9 +68,8 @@ def _from_bearer(token: str, *, session: Session, settings: Settings) -> Princip
     return Principal(user_id=user.id, display_name=user.display_name, roles=user.role_set)
 
 
-def _from_cookie(request: Request, *, session: Session, settings: Settings) -> Principal | None:
-    """Resolve the session cookie; cookie-authenticated writes must echo the CSRF token."""
-    raw = request.cookies.get(SESSION_COOKIE)
+def staff_from_cookie(raw: str | None, *, session: Session, settings: Settings) -> Principal | None:
+    """Resolve a session cookie's value to an active staff member, or None."""
     if not raw:
         return None
     try:
@@ -80,11 +79,17 @@ def _from_cookie(request: Request, *, session: Session, settings: Settings) -> P
     user = session.get(people.User, data.get("uid"))
     if user is None or not user.active:
         return None
-    if request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(sent, data["csrf"]):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "missing or wrong CSRF token (X-CSRF-Token header)")
     return Principal(user_id=user.id, display_name=user.display_name, roles=user.role_set, csrf_token=data["csrf"])
+
+
+def _from_cookie(request: Request, *, session: Session, settings: Settings) -> Principal | None:
+    """Resolve the session cookie; cookie-authenticated writes must echo the CSRF token."""
+    principal = staff_from_cookie(request.cookies.get(SESSION_COOKIE), session=session, settings=settings)
+    if principal is not None and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent, principal.csrf_token or ""):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "missing or wrong CSRF token (X-CSRF-Token header)")
+    return principal
 
 
 def optional_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal | None:

@@ -8,11 +8,10 @@ from zoneinfo import ZoneInfo
 from redis.exceptions import RedisError
 
 from app.redis_client import get_redis, key
-from app.settings import Settings
+from app.settings import Settings, get_settings
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOURS = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)-(mon|tue|wed|thu|fri|sat|sun) (\d\d):(\d\d)-(\d\d):(\d\d)$")
-PRESENCE_TTL_SECONDS = 45  # a desk's heartbeat renews it; a closed desk is offline within this time
 
 
 def within_business_hours(spec: str, now: datetime, zone: str) -> bool:
@@ -30,11 +29,10 @@ def within_business_hours(spec: str, now: datetime, zone: str) -> bool:
     return in_days and opens <= minutes < closes
 
 
-def mark_online(user_id: int, *, name: str, skills: list[str]) -> None:
-    """Record that an agent's desk is connected (renewed by its heartbeat; expires on its own)."""
-    get_redis().set(
-        key("presence", str(user_id)), json.dumps({"name": name, "skills": skills}), ex=PRESENCE_TTL_SECONDS
-    )
+def mark_online(user_id: int, *, name: str, skills: list[str], capacity: int = 3) -> None:
+    """Record that an agent's desk is connected (renewed by its heartbeat; expires after the presence TTL)."""
+    record = {"name": name, "skills": skills, "capacity": capacity}
+    get_redis().set(key("presence", str(user_id)), json.dumps(record), ex=get_settings().presence_ttl_seconds)
 
 
 def mark_offline(user_id: int) -> None:
@@ -43,7 +41,7 @@ def mark_offline(user_id: int) -> None:
 
 
 def online_agents() -> dict[int, dict]:
-    """Agents whose desk is connected: user id → {"name", "skills"}."""
+    """Agents whose desk is connected: user id → {"name", "skills", "capacity"}."""
     client = get_redis()
     prefix = key("presence", "")
     found = {}
@@ -52,6 +50,16 @@ def online_agents() -> dict[int, dict]:
         if raw:
             found[int(name.removeprefix(prefix))] = json.loads(raw)
     return found
+
+
+def customer_seen(conversation_id: str, away_seconds: float) -> None:
+    """Record that the customer is still there (their widget is connected or polling)."""
+    get_redis().set(key("seen", conversation_id), "1", ex=max(1, int(away_seconds)))
+
+
+def customer_away(conversation_id: str) -> bool:
+    """True if the customer has not been seen for longer than the away setting."""
+    return not get_redis().exists(key("seen", conversation_id))
 
 
 def why_no_agent(settings: Settings, skill: str | None, now: datetime) -> str | None:

@@ -4,14 +4,27 @@ import logging
 import threading
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
-from app.auth import SessionDep
+from app.auth import Principal, SessionDep
 from app.db import get_session_factory
 from app.realtime import publish_conversation
 from app.settings import Settings
-from cases import CREATED, PUBLIC_UPDATE, RESOLVED, CaseService, DomainEvent, EventBus, SlaPolicy
+from cases import (
+    CREATED,
+    PUBLIC_UPDATE,
+    RESOLVED,
+    Actor,
+    CaseNotFound,
+    CaseService,
+    DomainEvent,
+    EventBus,
+    SlaPolicy,
+    TooLarge,
+    TransitionError,
+    VersionConflict,
+)
 from cases.emails import deliver_due
 from cases.models import utcnow
 from handoff.flows import post_system_message
@@ -87,3 +100,22 @@ def get_case_service(request: Request, session: SessionDep) -> CaseService:
 
 
 CaseServiceDep = Annotated[CaseService, Depends(get_case_service)]
+
+
+REFUSED = (CaseNotFound, TooLarge, TransitionError, VersionConflict)
+
+
+def refusal(error: Exception) -> HTTPException:
+    """Map a refused case change to its HTTP answer."""
+    if isinstance(error, CaseNotFound):
+        return HTTPException(status.HTTP_404_NOT_FOUND, str(error))
+    if isinstance(error, TooLarge):
+        return HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(error))
+    return HTTPException(status.HTTP_409_CONFLICT, str(error))
+
+
+def staff_actor(principal: Principal) -> Actor:
+    """The timeline actor for a staff member or the bot."""
+    if principal.user_id is None:
+        return Actor("bot", principal.display_name)
+    return Actor(f"user:{principal.user_id}", principal.display_name)

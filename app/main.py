@@ -11,8 +11,21 @@ from fastapi.staticfiles import StaticFiles
 from app.casework import build_case_bus
 from app.knowledge import KnowledgeBase
 from app.redis_client import make_async_redis
-from app.routes import cases, conversations, desk, dev_outbox, handoffs, health, help_centre, kb, people, site
-from app.scheduler import run_forever
+from app.routes import (
+    cases,
+    conversations,
+    desk,
+    desk_chat,
+    desk_live,
+    dev_outbox,
+    handoffs,
+    health,
+    help_centre,
+    kb,
+    people,
+    site,
+)
+from app.scheduler import route_forever, run_forever
 from app.settings import get_settings
 
 
@@ -25,9 +38,10 @@ async def lifespan(app: FastAPI):
     if settings.kb_preload:
         app.state.knowledge_base.warm_up()
     app.state.case_bus = build_case_bus(settings)
-    scheduler = asyncio.create_task(run_forever(settings))
+    timers = [asyncio.create_task(run_forever(settings)), asyncio.create_task(route_forever(settings))]
     yield
-    scheduler.cancel()
+    for timer in timers:
+        timer.cancel()
     app.state.knowledge_base.close()
     await app.state.async_redis.aclose()
 
@@ -47,6 +61,8 @@ def create_app() -> FastAPI:
         cases.router,
         handoffs.router,
         desk.router,
+        desk_chat.router,
+        desk_live.router,
         dev_outbox.router,
     )
     for router in (*routers, people.pages, people.api):

@@ -1,17 +1,23 @@
-"""Putting a conversation in the queue for a person, when someone can take it."""
+"""Putting a conversation in the queue for a person when someone can take it, and keeping the queue honest:
+conversations of an agent who went offline go back to their place, customers who left are taken out."""
+
+import logging
 
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from app import agent_queue
-from app.availability import why_no_agent
-from app.casework import case_bus_service
-from app.realtime import publish_conversation
+from app import agent_queue, routing
+from app.availability import customer_away, customer_seen, online_agents, why_no_agent
+from app.casework import case_bus_service, sla_policy
+from app.db import get_session_factory
+from app.realtime import publish_conversation, publish_desk
 from app.settings import Settings
-from cases import Actor
+from cases import SYSTEM, Actor, CaseService
 from handoff import flows
 from handoff.models import Conversation, utcnow
 from handoff.routing import skill_for
+
+log = logging.getLogger(__name__)
 
 NO_AGENT_TEXT = {
     "outside_business_hours": "Our team is offline now (outside business hours).",
@@ -38,6 +44,9 @@ def queue_for_person(
         packet=packet | {"reason": reason},
     )
     position = agent_queue.enqueue(conversation.id, skill=skill, reason=reason)
+    customer_seen(conversation.id, settings.customer_away_seconds)
+    routing.offer_next(conversation.id, settings)
+    publish_desk({"type": "queue"})
     cases = case_bus_service(session, request)
     for case in cases.cases_of_conversation(conversation.id):
         cases.record_event(case, "handoff", Actor("bot", "Virtual agent"), data={"reason": reason, "skill": skill})
@@ -56,3 +65,65 @@ def person_for_customer(session: Session, request: Request, settings: Settings):
         return f"{answer['text']} Please try again later, or email support@lumora.example."
 
     return request_person
+
+
+def requeue_lost_agents(settings: Settings) -> int:
+    """Conversations held by agents whose desk went offline go back to their place; the customer is told."""
+    online = online_agents()
+    moved = 0
+    for agent_id, conversation_ids in agent_queue.holders().items():
+        if agent_id in online:
+            continue
+        with get_session_factory()() as session:
+            for conversation_id in conversation_ids:
+                place = agent_queue.requeue(conversation_id)
+                conversation = session.get(Conversation, conversation_id)
+                if conversation is not None and conversation.state == "agent":
+                    flows.back_to_queue(
+                        session=session,
+                        publish=publish_conversation,
+                        conversation=conversation,
+                        text=f"Your agent was disconnected. You're back in the queue at number {place}; "
+                        "the next person will see everything so far.",
+                    )
+                moved += 1
+    if moved:
+        publish_desk({"type": "queue"})
+    return moved
+
+
+def drop_away_customers(settings: Settings) -> int:
+    """Customers who left while waiting leave the queue; the chat ends and its cases record it."""
+    dropped = 0
+    for row in agent_queue.waiting():
+        conversation_id = row["conversation_id"]
+        if not customer_away(conversation_id):
+            continue
+        agent_queue.withdraw(conversation_id)
+        with get_session_factory()() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is not None:
+                flows.end_conversation(
+                    session=session,
+                    publish=publish_conversation,
+                    conversation=conversation,
+                    closing_text="The customer left while waiting for a person.",
+                )
+            cases = CaseService(session, policy=sla_policy(settings))
+            for case in cases.cases_of_conversation(conversation_id):
+                cases.record_event(case, "left_queue", SYSTEM, data={"conversation": conversation_id})
+            cases.commit()
+        dropped += 1
+    if dropped:
+        publish_desk({"type": "queue"})
+    return dropped
+
+
+def route(settings: Settings) -> int:
+    """One routing round: requeue, drop, widen, then offer what waits; returns how much it changed."""
+    return (
+        requeue_lost_agents(settings)
+        + drop_away_customers(settings)
+        + routing.widen_long_waits(settings)
+        + routing.offer_waiting(settings)
+    )

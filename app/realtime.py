@@ -13,9 +13,34 @@ def conversation_channel(conversation_id: str) -> str:
     return key("conversation", conversation_id)
 
 
+def _publish(channel: str, frame: dict) -> None:
+    """Publish a frame; clients fetch what they missed, so a failure is logged, never raised."""
+    try:
+        get_redis().publish(channel, json.dumps(frame))
+    except Exception as error:  # Redis down must not lose the stored message or fail the request
+        log.warning("could not publish to %s: %s", channel, error)
+
+
 def publish_conversation(conversation_id: str, frame: dict) -> None:
     """Publish a frame to a conversation's subscribers; clients fetch by `seq` if this is lost."""
-    try:
-        get_redis().publish(conversation_channel(conversation_id), json.dumps(frame))
-    except Exception as error:  # Redis down must not lose the stored message or fail the request
-        log.warning("could not publish to conversation %s: %s", conversation_id, error)
+    _publish(conversation_channel(conversation_id), frame)
+
+
+def agent_channel(agent_id: int) -> str:
+    """The channel carrying frames for one agent's desk (offers, assignments)."""
+    return key("agent", str(agent_id))
+
+
+def desk_channel() -> str:
+    """The channel telling every desk that the queue changed."""
+    return key("desk")
+
+
+def publish_agent(agent_id: int, frame: dict) -> None:
+    """Publish a frame to one agent's desk."""
+    _publish(agent_channel(agent_id), frame)
+
+
+def publish_desk(frame: dict) -> None:
+    """Publish a frame to every desk."""
+    _publish(desk_channel(), frame)

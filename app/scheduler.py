@@ -1,4 +1,7 @@
-"""Scheduled work (SLA breaches, auto-close, email retries): every app worker ticks, the lock holder runs."""
+"""Scheduled work: every app worker ticks, the holder of a Redis lock runs the round, so timers run once.
+
+Two rounds: the slow one (SLA breaches, auto-close, email retries) and the routing one every second
+(offer timeouts, widening, agents gone offline, customers gone away)."""
 
 import asyncio
 import logging
@@ -8,6 +11,7 @@ from redis.exceptions import LockError, RedisError
 
 from app.casework import deliver_emails, sla_policy
 from app.db import get_session_factory
+from app.queueing import route
 from app.redis_client import get_redis, key
 from app.settings import Settings
 from cases import CaseService
@@ -33,12 +37,14 @@ def auto_close(settings: Settings) -> int:
         return closed
 
 
-JOBS: tuple[Callable[[Settings], int], ...] = (mark_breaches, auto_close, deliver_emails)
+Job = Callable[[Settings], int]
+JOBS: tuple[Job, ...] = (mark_breaches, auto_close, deliver_emails)
+ROUTING_JOBS: tuple[Job, ...] = (route,)
 
 
-def run_due_jobs(settings: Settings) -> bool:
-    """Run every job once if this worker gets the scheduler lock; False if another worker holds it."""
-    lock = get_redis().lock(key("scheduler", "lock"), timeout=max(60, int(settings.scheduler_interval_seconds * 4)))
+def run_due_jobs(settings: Settings, jobs: tuple[Job, ...] = JOBS, name: str = "lock", hold_seconds: int = 120) -> bool:
+    """Run every job once if this worker gets the lock `name` (expiring after `hold_seconds` if it dies)."""
+    lock = get_redis().lock(key("scheduler", name), timeout=hold_seconds)
     try:
         if not lock.acquire(blocking=False):
             return False
@@ -46,7 +52,7 @@ def run_due_jobs(settings: Settings) -> bool:
         log.warning("scheduler skipped a round, Redis unavailable: %s", error)
         return False
     try:
-        for job in JOBS:
+        for job in jobs:
             try:
                 done = job(settings)
                 if done:
@@ -66,3 +72,10 @@ async def run_forever(settings: Settings) -> None:
     while True:
         await asyncio.sleep(settings.scheduler_interval_seconds)
         await asyncio.to_thread(run_due_jobs, settings)
+
+
+async def route_forever(settings: Settings) -> None:
+    """Run the routing round every `router_interval_seconds` until cancelled."""
+    while True:
+        await asyncio.sleep(settings.router_interval_seconds)
+        await asyncio.to_thread(run_due_jobs, settings, ROUTING_JOBS, "router", 15)

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     case_lookups_per_hour: int = 20
     scheduler_interval_seconds: float = 30.0
     business_hours: str = ""
+    presence_ttl_seconds: int = 45
+    offer_timeout_seconds: float = 20.0
+    widen_after_seconds: float = 120.0
+    customer_away_seconds: float = 300.0
+    router_interval_seconds: float = 1.0
     business_timezone: str = "Europe/Amsterdam"
     mail_backend: Literal["outbox", "smtp"] = "outbox"
     mail_outbox_dir: Path = VAR_DIR / "outbox"

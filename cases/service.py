@@ -53,6 +53,7 @@ class CaseFilter:
     unassigned: bool = False
     tag: str | None = None
     breached: bool | None = None
+    customer_email: str | None = None
     page: int = 1
     per_page: int = 25
 
@@ -106,6 +107,8 @@ class CaseService:
             query = query.where(Case.priority == wanted.priority)
         if wanted.assignee_id is not None:
             query = query.where(Case.assignee_id == wanted.assignee_id)
+        if wanted.customer_email:
+            query = query.where(Case.customer_email == wanted.customer_email.lower())
         if wanted.unassigned:
             query = query.where(Case.assignee_id.is_(None))
         if wanted.breached is not None:

@@ -110,6 +110,18 @@ def agent_joined(*, session: Session, publish: Publish, conversation: Conversati
     return _system(session, publish, conversation.id, f"{agent_name} joined the chat.")
 
 
+def back_to_queue(*, session: Session, publish: Publish, conversation: Conversation, text: str) -> Message:
+    """The conversation waits for a person again (agent lost or transfer); the customer is told why."""
+    session.execute(
+        update(Handoff)
+        .where(Handoff.conversation_id == conversation.id, Handoff.status == "accepted")
+        .values(status="queued")
+    )
+    service.set_state(session=session, conversation=conversation, state="queued")
+    publish(conversation.id, {"type": "state", "state": "queued"})
+    return _system(session, publish, conversation.id, text)
+
+
 def agent_says(
     *, session: Session, publish: Publish, conversation: Conversation, agent_name: str, text: str
 ) -> Message:

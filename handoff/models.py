@@ -67,6 +67,19 @@ class Handoff(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ConversationNote(Base):
+    """An internal note on a conversation: staff see it, the customer never does."""
+
+    __tablename__ = "conversation_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None]
+    author_name: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Button(BaseModel):
     """A quick reply the bot offers."""
 

@@ -21,7 +21,7 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """A staff account; `roles` is a space-separated subset of ROLES."""
+    """A staff account; `roles` is a space-separated subset of ROLES, `skills` space-separated words."""
 
     __tablename__ = "users"
 
@@ -30,6 +30,8 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     roles: Mapped[str] = mapped_column(String(100), default="")
+    skills: Mapped[str] = mapped_column(String(400), default="")
+    capacity: Mapped[int] = mapped_column(default=3)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -37,6 +39,11 @@ class User(Base):
     def role_set(self) -> frozenset[str]:
         """The roles this person holds."""
         return frozenset(self.roles.split())
+
+    @property
+    def skill_list(self) -> list[str]:
+        """The skills this person takes conversations for (none listed: a generalist, offered any)."""
+        return self.skills.split()
 
 
 class ApiToken(Base):

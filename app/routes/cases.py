@@ -7,9 +7,9 @@ from pydantic import BaseModel
 
 from app import ratelimit
 from app.auth import AgentDep, Principal, SessionDep, SettingsDep, optional_principal
-from app.casework import CaseServiceDep
+from app.casework import REFUSED, CaseServiceDep, refusal, staff_actor
 from app.people.models import User
-from cases import Actor, CaseFilter, CaseNotFound, CaseUpdate, TooLarge, TransitionError, VersionConflict
+from cases import Actor, CaseFilter, CaseNotFound, CaseUpdate
 from cases.models import Case
 from cases.schemas import (
     CASE_NUMBER_PATTERN,
@@ -38,13 +38,6 @@ class CaseCreated(BaseModel):
     version: int
 
 
-def _actor(principal: Principal) -> Actor:
-    """The timeline actor for a staff member or the bot."""
-    if principal.user_id is None:
-        return Actor("bot", principal.display_name)
-    return Actor(f"user:{principal.user_id}", principal.display_name)
-
-
 def _detail(service, case: Case) -> dict:
     """The agents' view of a case: every field, the timeline, links and email deliveries."""
     fields = {c.name: getattr(case, c.name) for c in Case.__table__.columns if c.name not in {"id", "parent_id"}}
@@ -62,18 +55,6 @@ def _detail(service, case: Case) -> dict:
             for m in service.emails(case)
         ],
     }
-
-
-def _refusals(error: Exception) -> HTTPException:
-    """Map a refused case change to its HTTP answer."""
-    if isinstance(error, CaseNotFound):
-        return HTTPException(status.HTTP_404_NOT_FOUND, str(error))
-    if isinstance(error, TooLarge):
-        return HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(error))
-    return HTTPException(status.HTTP_409_CONFLICT, str(error))
-
-
-REFUSED = (CaseNotFound, TooLarge, TransitionError, VersionConflict)
 
 
 def _customer_conversation(request: Request, session, caller: Principal | None, conversation_id: str | None):
@@ -114,12 +95,12 @@ def create_case(
             ratelimit.enforce(
                 bucket=bucket, limit=settings.case_lookups_per_hour, window_seconds=3600, what="new cases"
             )
-    actor = _actor(caller) if caller else Actor("customer", body.customer_name or "Customer")
+    actor = staff_actor(caller) if caller else Actor("customer", body.customer_name or "Customer")
     try:
         case = cases.create(body, actor, conversation_id=conversation.id if conversation else None)
         cases.commit()
     except REFUSED as error:
-        raise _refusals(error) from error
+        raise refusal(error) from error
     return CaseCreated(number=case.number, status=case.status, version=case.version)
 
 
@@ -199,7 +180,7 @@ def get_case(number: Number, agent: AgentDep, cases: CaseServiceDep) -> dict:
     try:
         return _detail(cases, cases.get(number))
     except CaseNotFound as error:
-        raise _refusals(error) from error
+        raise refusal(error) from error
 
 
 @router.patch("/{number}")
@@ -214,11 +195,11 @@ def update_case(
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "assignee_id: not an active agent")
         assignee_name = user.display_name
     try:
-        case = cases.update(number, change, _actor(agent), assignee_name=assignee_name)
+        case = cases.update(number, change, staff_actor(agent), assignee_name=assignee_name)
         cases.commit()
     except REFUSED as error:
         session.rollback()
-        raise _refusals(error) from error
+        raise refusal(error) from error
     return _detail(cases, case)
 
 
@@ -226,11 +207,11 @@ def update_case(
 def add_note(number: Number, note: NoteCreate, agent: AgentDep, session: SessionDep, cases: CaseServiceDep) -> dict:
     """Add an internal note, or a public one that reaches the customer (and a major case's customers)."""
     try:
-        entry = cases.add_note(number, note.text, _actor(agent), public=note.public)
+        entry = cases.add_note(number, note.text, staff_actor(agent), public=note.public)
         cases.commit()
     except REFUSED as error:
         session.rollback()
-        raise _refusals(error) from error
+        raise refusal(error) from error
     return {
         "id": entry.id,
         "kind": entry.kind,

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import logging
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, WebSocket, status
@@ -10,6 +11,7 @@ from fastapi.websockets import WebSocketDisconnect
 
 from app import agent_queue, ratelimit
 from app.auth import SessionDep, SettingsDep
+from app.availability import customer_seen
 from app.casework import record_chat_message
 from app.db import get_session_factory
 from app.queueing import person_for_customer
@@ -98,10 +100,15 @@ def post_message(
 
 @router.get("/{conversation_id}/messages")
 def list_messages(
-    conversation: CustomerConversation, session: SessionDep, after: Annotated[int, Query(ge=0)] = 0
+    conversation: CustomerConversation,
+    session: SessionDep,
+    settings: SettingsDep,
+    after: Annotated[int, Query(ge=0)] = 0,
 ) -> MessagesRead:
-    """List the conversation's messages with `seq` greater than `after`."""
+    """List the conversation's messages with `seq` greater than `after` (a poll also says the customer is here)."""
     messages = service.messages_after(session=session, conversation_id=conversation.id, after=after)
+    if conversation.state == "queued":
+        customer_seen(conversation.id, settings.customer_away_seconds)
     return MessagesRead(messages=[service.to_read(m) for m in messages], state=conversation.state)
 
 
@@ -134,12 +141,17 @@ async def conversation_socket(websocket: WebSocket, conversation_id: str, token:
         await websocket.close(code=4401, reason="unknown conversation or wrong token")
         return
     await websocket.accept()
+    settings = websocket.app.state.settings
     pubsub = websocket.app.state.async_redis.pubsub()
     try:
         await pubsub.subscribe(conversation_channel(conversation_id))
         await websocket.send_json({"type": "state", "state": conversation.state})
-        receiver = asyncio.create_task(_drain_client(websocket))
+        receiver = asyncio.create_task(_customer_frames(websocket, conversation_id))
+        seen_every, last_seen = settings.customer_away_seconds / 3, 0.0
         while not receiver.done():
+            if time.monotonic() - last_seen > seen_every:
+                await asyncio.to_thread(customer_seen, conversation_id, settings.customer_away_seconds)
+                last_seen = time.monotonic()
             frame = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             if frame is not None:
                 await websocket.send_text(frame["data"] if isinstance(frame["data"], str) else json.dumps(frame))
@@ -153,10 +165,15 @@ async def conversation_socket(websocket: WebSocket, conversation_id: str, token:
         await pubsub.aclose()
 
 
-async def _drain_client(websocket: WebSocket) -> None:
-    """Read (and ignore) what the client sends until it disconnects."""
+async def _customer_frames(websocket: WebSocket, conversation_id: str) -> None:
+    """Read what the widget sends until it disconnects; a typing signal goes on to the agent (at most every 2 s)."""
+    last_typing = 0.0
     try:
         while True:
-            await websocket.receive_text()
+            text = await websocket.receive_text()
+            if '"typing"' in text and time.monotonic() - last_typing > 2:
+                last_typing = time.monotonic()
+                frame = {"type": "typing", "sender": "customer"}
+                await asyncio.to_thread(publish_conversation, conversation_id, frame)
     except WebSocketDisconnect:
         return

@@ -1,27 +1,37 @@
-"""The agents' desk API: the queue, accepting a conversation (one agent wins), chatting, closing."""
+"""The agents' desk API for the queue: offers, accepting (one agent wins), declining, transfer and close."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel, StringConstraints
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 
-from app import agent_queue
-from app.auth import AgentDep, SessionDep, SettingsDep
-from app.realtime import publish_conversation
-from handoff import flows, service
-from handoff.models import Conversation, Handoff, MessagesRead
+from app import agent_queue, routing
+from app.auth import AgentDep, Principal, SessionDep, SettingsDep
+from app.availability import online_agents
+from app.people.models import User
+from app.realtime import publish_agent, publish_conversation, publish_desk
+from handoff import flows
+from handoff.models import Conversation, Handoff
 
 router = APIRouter(prefix="/api/desk", tags=["desk"])
 
 
-class AgentMessage(BaseModel):
-    """What an agent sends the customer."""
+class Transfer(BaseModel):
+    """Where a conversation goes: one named agent, or whoever has a skill."""
 
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    agent_id: int | None = None
+    skill: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")] | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "Transfer":
+        """Exactly one of agent_id and skill."""
+        if (self.agent_id is None) == (self.skill is None):
+            raise ValueError("give agent_id or skill (one of them)")
+        return self
 
 
-def _conversation(session, conversation_id: str) -> Conversation:
+def conversation_or_404(session, conversation_id: str) -> Conversation:
     """The conversation, or 404."""
     conversation = session.get(Conversation, conversation_id)
     if conversation is None:
@@ -29,76 +39,121 @@ def _conversation(session, conversation_id: str) -> Conversation:
     return conversation
 
 
-def _held_by(agent, session, conversation_id: str) -> Conversation:
+def held_by(agent: Principal, session, conversation_id: str) -> Conversation:
     """The conversation if this agent holds it (403 otherwise)."""
-    conversation = _conversation(session, conversation_id)
+    conversation = conversation_or_404(session, conversation_id)
     if agent_queue.owner(conversation_id) != agent.user_id or conversation.state != "agent":
         raise HTTPException(status.HTTP_403_FORBIDDEN, "you are not the agent on this conversation")
     return conversation
+
+
+def _packets(session, conversation_ids: list[str]) -> dict[str, dict]:
+    """The latest handoff packet of each conversation."""
+    query = select(Handoff).where(Handoff.conversation_id.in_(conversation_ids)).order_by(Handoff.id)
+    return {h.conversation_id: h.packet for h in session.scalars(query)}
 
 
 @router.get("/queue")
 def queue(agent: AgentDep, session: SessionDep) -> dict:
     """Conversations waiting for a person, in order, with why they were handed off and the packet."""
     rows = agent_queue.waiting()
-    packets = {
-        h.conversation_id: h
-        for h in session.scalars(
-            select(Handoff).where(Handoff.conversation_id.in_([r["conversation_id"] for r in rows]))
-        )
-    }
+    packets = _packets(session, [r["conversation_id"] for r in rows])
+    offer = agent_queue.offer_of(agent.user_id)
     return {
-        "waiting": [
-            row | {"packet": packets[row["conversation_id"]].packet if row["conversation_id"] in packets else {}}
-            for row in rows
+        "waiting": [row | {"packet": packets.get(row["conversation_id"], {})} for row in rows],
+        "my_offer": offer,
+    }
+
+
+@router.get("/mine")
+def mine(agent: AgentDep, session: SessionDep) -> dict:
+    """The conversations this agent holds, with their packets."""
+    held = sorted(agent_queue.holding(agent.user_id))
+    packets = _packets(session, held)
+    return {"conversations": [{"conversation_id": c, "packet": packets.get(c, {})} for c in held]}
+
+
+@router.get("/agents")
+def agents(agent: AgentDep, session: SessionDep) -> dict:
+    """Agents online now (to transfer to), with their skills and load."""
+    online = online_agents()
+    loads = agent_queue.loads(list(online))
+    return {
+        "agents": [
+            {"id": agent_id, "name": info["name"], "skills": info["skills"], "load": loads[agent_id][0]}
+            for agent_id, info in sorted(online.items())
+            if agent_id != agent.user_id
         ]
     }
+
+
+def _check_can_take(agent: Principal, session, conversation_id: str) -> None:
+    """403 if the conversation needs a skill this agent lacks (unless widened, or offered to them)."""
+    record = agent_queue.details(conversation_id)
+    if agent_queue.offered_to(conversation_id) == agent.user_id or record.get("widened") == "1":
+        return
+    skill, target = record.get("skill", ""), record.get("target", "")
+    if target and int(target) != agent.user_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this conversation was transferred to another agent")
+    skills = set(session.get(User, agent.user_id).skill_list) if agent.user_id else set()
+    if skill and skills and skill not in skills:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this conversation needs the skill {skill}")
 
 
 @router.post("/conversations/{conversation_id}/accept")
 def accept(conversation_id: str, agent: AgentDep, session: SessionDep) -> dict:
     """Take a waiting conversation; a second agent accepting the same one gets 409."""
-    conversation = _conversation(session, conversation_id)
+    conversation = conversation_or_404(session, conversation_id)
+    _check_can_take(agent, session, conversation_id)
+    offered = agent_queue.offered_to(conversation_id)
     if not agent_queue.claim(conversation_id, agent.user_id):
         holder = agent_queue.owner(conversation_id)
         why = "another agent accepted it first" if holder and holder != agent.user_id else "it is not waiting"
         raise HTTPException(status.HTTP_409_CONFLICT, f"you can't take this conversation: {why}")
+    if offered and offered != agent.user_id:
+        agent_queue.clear_offer_of(offered, conversation_id)
+        publish_agent(offered, {"type": "offer_gone", "conversation_id": conversation_id})
     flows.agent_joined(
         session=session, publish=publish_conversation, conversation=conversation, agent_name=agent.display_name
     )
+    publish_desk({"type": "queue"})
     return {"conversation_id": conversation_id, "state": conversation.state}
 
 
-@router.get("/conversations/{conversation_id}/messages")
-def transcript(
-    conversation_id: str, agent: AgentDep, session: SessionDep, after: Annotated[int, Query(ge=0)] = 0
-) -> MessagesRead:
-    """The whole conversation after `after`, bot turns included (any agent may read a handed-off chat)."""
-    conversation = _conversation(session, conversation_id)
-    messages = service.messages_after(session=session, conversation_id=conversation_id, after=after)
-    return MessagesRead(messages=[service.to_read(m) for m in messages], state=conversation.state)
+@router.post("/conversations/{conversation_id}/decline")
+def decline(conversation_id: str, agent: AgentDep, settings: SettingsDep) -> dict:
+    """Pass on an offer: it goes to the next agent straight away."""
+    if agent_queue.offered_to(conversation_id) != agent.user_id:
+        raise HTTPException(status.HTTP_409_CONFLICT, "you have no offer of this conversation")
+    agent_queue.clear_offer_of(agent.user_id, conversation_id)
+    return {"offered_to": routing.offer_next(conversation_id, settings)}
 
 
-@router.post("/conversations/{conversation_id}/messages")
-def send(conversation_id: str, body: AgentMessage, agent: AgentDep, session: SessionDep, settings: SettingsDep):
-    """Send the customer a message as the agent who holds the conversation."""
-    if len(body.text) > settings.max_message_chars:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"text: over the limit of {settings.max_message_chars}")
-    conversation = _held_by(agent, session, conversation_id)
-    message = flows.agent_says(
+@router.post("/conversations/{conversation_id}/transfer")
+def transfer(conversation_id: str, body: Transfer, agent: AgentDep, session: SessionDep, settings: SettingsDep) -> dict:
+    """Hand the conversation to another agent or skill; it keeps its place and transcript."""
+    conversation = held_by(agent, session, conversation_id)
+    if body.agent_id is not None and body.agent_id not in online_agents():
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"agent_id: agent {body.agent_id} is not online")
+    if body.agent_id == agent.user_id:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "agent_id: that is you")
+    place = agent_queue.requeue(conversation_id, skill=body.skill, target=body.agent_id)
+    where = f"a colleague who handles {body.skill}" if body.skill else "a colleague"
+    flows.back_to_queue(
         session=session,
         publish=publish_conversation,
         conversation=conversation,
-        agent_name=agent.display_name,
-        text=body.text,
+        text=f"{agent.display_name} is passing you to {where}; they will see everything so far.",
     )
-    return service.to_read(message)
+    offered = routing.offer_next(conversation_id, settings)
+    publish_desk({"type": "queue"})
+    return {"state": conversation.state, "position": place, "offered_to": offered}
 
 
 @router.post("/conversations/{conversation_id}/close")
 def close(conversation_id: str, agent: AgentDep, session: SessionDep) -> dict:
     """End the conversation as its agent."""
-    conversation = _held_by(agent, session, conversation_id)
+    conversation = held_by(agent, session, conversation_id)
     flows.end_conversation(
         session=session,
         publish=publish_conversation,

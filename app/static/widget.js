@@ -26,6 +26,8 @@
   let pending = 0; // messages in flight
   let endArmed = 0; // timer of the first "End chat" click
   let liveStates = 0; // state frames received: a reply older than the latest frame must not undo it
+  let typingTimer = 0; // hides "… is typing" when the agent stops
+  let lastTypingSent = 0;
   const shown = new Set(); // seqs already rendered
   const ui = {};
 
@@ -85,7 +87,8 @@
     ui.send = el("button", "sd-send", "Send", { id: "swarmdesk-send", type: "submit" });
     form.append(el("label", "sd-visually-hidden", "Your message", { for: "swarmdesk-input" }), ui.input, ui.send);
     ui.restart = el("button", "sd-restart", "Start a new chat", { id: "swarmdesk-restart", type: "button", hidden: "" });
-    ui.panel.append(header, ui.messages, ui.error, form, ui.restart);
+    ui.typing = el("p", "sd-typing", undefined, { id: "swarmdesk-typing", "aria-live": "polite", hidden: "" });
+    ui.panel.append(header, ui.messages, ui.typing, ui.error, form, ui.restart);
     root.append(ui.panel, ui.launcher);
     document.body.appendChild(root);
 
@@ -98,6 +101,23 @@
     });
     ui.end.addEventListener("click", confirmEnd);
     ui.restart.addEventListener("click", restart);
+    ui.input.addEventListener("input", sendTyping);
+  }
+
+  /** Tell the agent the customer is typing (at most every 3 s, only while an agent is in the chat). */
+  function sendTyping() {
+    if (state !== "agent" || !socket || socket.readyState !== WebSocket.OPEN) return;
+    if (Date.now() - lastTypingSent < 3000) return;
+    lastTypingSent = Date.now();
+    socket.send(JSON.stringify({ type: "typing" }));
+  }
+
+  /** Show "<agent> is typing…" for a few seconds. */
+  function showTyping(name) {
+    ui.typing.textContent = String(name || "The agent") + " is typing…";
+    ui.typing.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => (ui.typing.hidden = true), 4000);
   }
 
   /** Open or close the panel (remembered for this tab); the first open creates the conversation. */
@@ -202,6 +222,7 @@
     ws.addEventListener("message", (event) => {
       const frame = parse(event.data);
       if (frame && frame.type === "message" && frame.message) addMessage(frame.message);
+      else if (frame && frame.type === "typing" && frame.sender === "agent") showTyping(frame.name);
       else if (frame && frame.type === "state") {
         liveStates += 1;
         setState(frame.state);
@@ -275,6 +296,7 @@
     if (message.text) item.append(el("p", "sd-text", String(message.text)));
     if (Array.isArray(message.links) && message.links.length) item.append(renderLinks(message.links));
     if (Array.isArray(message.buttons) && message.buttons.length) item.append(quickReplies(message.buttons));
+    if (sender === "agent") ui.typing.hidden = true;
     const next = [...ui.messages.children].find((node) => Number(node.dataset.seq) > seq);
     ui.messages.insertBefore(item, next || null);
     ui.messages.scrollTop = ui.messages.scrollHeight;

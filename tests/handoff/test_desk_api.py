@@ -68,8 +68,52 @@ def test_agent_and_customer_talk_and_the_bot_stays_silent(handed_off):
     assert client.post(f"/api/desk/conversations/{conversation}/close", headers=ana).json()["state"] == "closed"
 
 
-def test_the_desk_needs_the_agent_role(handed_off):
+def test_every_desk_route_needs_the_agent_role(handed_off):
     client, conversation, customer, _, _ = handed_off
     _, expert = _staff("Eli Expert", ["expert"])
-    assert client.get("/api/desk/queue", headers=expert).status_code == 403
-    assert client.post(f"/api/desk/conversations/{conversation}/accept", headers=customer).status_code == 401
+    routes = [
+        (method.upper(), path.replace("{conversation_id}", conversation))
+        for path, operations in client.app.openapi()["paths"].items()
+        if path.startswith("/api/desk")
+        for method in operations
+    ]
+    assert len(routes) >= 12
+    for method, path in routes:
+        assert client.request(method, path, headers=expert).status_code == 403, (method, path)
+        assert client.request(method, path, headers=customer).status_code == 401, (method, path)
+    page = client.get("/desk", headers=expert)
+    assert page.status_code == 403 and "needs the agent role" in page.text
+
+
+def test_internal_notes_stay_internal_and_the_context_shows_packet_and_history(handed_off):
+    client, conversation, customer, ana, _ = handed_off
+    client.post(f"/api/desk/conversations/{conversation}/accept", headers=ana)
+    earlier = {"customer_email": "rita@example.com", "subject": "Plug offline last month"}
+    assert client.post("/api/cases", json=earlier, headers=ana).status_code == 201
+    new_case = {"customer_email": "rita@example.com", "subject": "Refund for a returned plug"}
+    made = client.post(f"/api/desk/conversations/{conversation}/case", json=new_case, headers=ana)
+    assert made.status_code == 201
+    note = {"text": "<b>VIP</b> — refund already approved"}
+    assert client.post(f"/api/desk/conversations/{conversation}/notes", json=note, headers=ana).status_code == 201
+    notes = client.get(f"/api/desk/conversations/{conversation}/notes", headers=ana).json()["notes"]
+    assert notes[-1]["text"] == note["text"] and notes[-1]["author"] == "Ana Agent"
+    seen = client.get(f"/api/conversations/{conversation}/messages", headers=customer).json()["messages"]
+    assert all("VIP" not in m["text"] for m in seen)
+    context = client.get(f"/api/desk/conversations/{conversation}/context", headers=ana).json()
+    assert context["handoff"]["reason"] == "not_helpful"
+    assert context["handoff"]["packet"]["summary"] == "refund for a returned plug"
+    assert [c["number"] for c in context["cases"]] == [made.json()["number"]]
+    assert [c["subject"] for c in context["earlier_cases"]] == ["Plug offline last month"]
+
+
+def test_linking_a_case_checks_the_number_and_the_holder(handed_off):
+    client, conversation, _, ana, ben = handed_off
+    client.post(f"/api/desk/conversations/{conversation}/accept", headers=ana)
+    case = client.post("/api/cases", json={"customer_email": "x@example.com", "subject": "s"}, headers=ana).json()
+    link = f"/api/desk/conversations/{conversation}/case/link"
+    assert client.post(link, json={"number": "CS-99999"}, headers=ana).status_code == 404
+    assert client.post(link, json={"number": "nope"}, headers=ana).status_code == 422
+    assert client.post(link, json={"number": case["number"]}, headers=ben).status_code == 403
+    assert client.post(link, json={"number": case["number"]}, headers=ana).status_code == 200
+    context = client.get(f"/api/desk/conversations/{conversation}/context", headers=ana).json()
+    assert context["customer_email"] == "x@example.com"

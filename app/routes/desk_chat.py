@@ -1,0 +1,145 @@
+"""The agents' desk API around one conversation: transcript, replies, typing, internal notes, context, case."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel, StringConstraints
+from sqlalchemy import select
+
+from app.auth import AgentDep, SessionDep, SettingsDep
+from app.casework import REFUSED, CaseServiceDep, refusal, staff_actor
+from app.realtime import publish_conversation
+from app.routes.desk import conversation_or_404, held_by
+from cases import CaseCreate, CaseFilter
+from handoff import flows, service
+from handoff.models import ConversationNote, Handoff, MessagesRead
+
+router = APIRouter(prefix="/api/desk/conversations/{conversation_id}", tags=["desk"])
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class AgentMessage(BaseModel):
+    """What an agent sends the customer, or writes as an internal note."""
+
+    text: Text
+
+
+class CaseLink(BaseModel):
+    """An existing case to link the conversation to."""
+
+    number: Annotated[str, StringConstraints(pattern=r"^CS-\d{5,}$")]
+
+
+def _limit(text: str, limit: int) -> None:
+    """413 when a text is over the message limit."""
+    if len(text) > limit:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"text: over the limit of {limit} characters")
+
+
+@router.get("/messages")
+def transcript(
+    conversation_id: str, agent: AgentDep, session: SessionDep, after: Annotated[int, Query(ge=0)] = 0
+) -> MessagesRead:
+    """The whole conversation after `after`, bot turns included (any agent may read a handed-off chat)."""
+    conversation = conversation_or_404(session, conversation_id)
+    messages = service.messages_after(session=session, conversation_id=conversation_id, after=after)
+    return MessagesRead(messages=[service.to_read(m) for m in messages], state=conversation.state)
+
+
+@router.post("/messages")
+def send(conversation_id: str, body: AgentMessage, agent: AgentDep, session: SessionDep, settings: SettingsDep):
+    """Send the customer a message as the agent who holds the conversation."""
+    _limit(body.text, settings.max_message_chars)
+    conversation = held_by(agent, session, conversation_id)
+    message = flows.agent_says(
+        session=session,
+        publish=publish_conversation,
+        conversation=conversation,
+        agent_name=agent.display_name,
+        text=body.text,
+    )
+    return service.to_read(message)
+
+
+@router.post("/typing", status_code=status.HTTP_204_NO_CONTENT)
+def typing(conversation_id: str, agent: AgentDep, session: SessionDep) -> None:
+    """Show the customer that the agent is typing."""
+    held_by(agent, session, conversation_id)
+    publish_conversation(conversation_id, {"type": "typing", "sender": "agent", "name": agent.display_name})
+
+
+@router.get("/notes")
+def notes(conversation_id: str, agent: AgentDep, session: SessionDep) -> dict:
+    """Internal notes on the conversation, oldest first (never shown to the customer)."""
+    conversation_or_404(session, conversation_id)
+    query = select(ConversationNote).where(ConversationNote.conversation_id == conversation_id)
+    return {"notes": [_note(n) for n in session.scalars(query.order_by(ConversationNote.id))]}
+
+
+@router.post("/notes", status_code=status.HTTP_201_CREATED)
+def add_note(conversation_id: str, body: AgentMessage, agent: AgentDep, session: SessionDep, settings: SettingsDep):
+    """Write an internal note (any agent on a handed-off conversation)."""
+    _limit(body.text, settings.max_message_chars)
+    conversation_or_404(session, conversation_id)
+    note = ConversationNote(
+        conversation_id=conversation_id, author_id=agent.user_id, author_name=agent.display_name, text=body.text
+    )
+    session.add(note)
+    session.commit()
+    return _note(note)
+
+
+def _note(note: ConversationNote) -> dict:
+    """A note as the desk shows it."""
+    return {"id": note.id, "author": note.author_name, "text": note.text, "created_at": note.created_at.isoformat()}
+
+
+@router.get("/context")
+def context(conversation_id: str, agent: AgentDep, session: SessionDep, cases: CaseServiceDep) -> dict:
+    """What the agent needs beside the chat: the handoff packet, linked cases, the customer's earlier history."""
+    conversation = conversation_or_404(session, conversation_id)
+    handoff = session.scalars(
+        select(Handoff).where(Handoff.conversation_id == conversation_id).order_by(Handoff.id.desc())
+    ).first()
+    linked = cases.cases_of_conversation(conversation_id)
+    email = linked[0].customer_email if linked else None
+    earlier = cases.find(CaseFilter(customer_email=email, per_page=20))[0] if email else []
+    others = sorted({c for case in earlier for c in cases.conversations(case)} - {conversation_id})
+    return {
+        "state": conversation.state,
+        "handoff": {"reason": handoff.reason, "skill": handoff.skill, "packet": handoff.packet} if handoff else None,
+        "cases": [_case(case) for case in linked],
+        "customer_email": email,
+        "earlier_cases": [_case(case) for case in earlier if case not in linked],
+        "earlier_conversations": others,
+    }
+
+
+def _case(case) -> dict:
+    """A case as the desk's case panel lists it."""
+    return {"number": case.number, "subject": case.subject, "status": case.status, "version": case.version}
+
+
+@router.post("/case", status_code=status.HTTP_201_CREATED)
+def create_case(conversation_id: str, body: CaseCreate, agent: AgentDep, session: SessionDep, cases: CaseServiceDep):
+    """Open a case for the customer of a conversation this agent holds, linked to it."""
+    held_by(agent, session, conversation_id)
+    try:
+        case = cases.create(body, staff_actor(agent), conversation_id=conversation_id)
+        cases.commit()
+    except REFUSED as error:
+        raise refusal(error) from error
+    return _case(case)
+
+
+@router.post("/case/link")
+def link_case(conversation_id: str, body: CaseLink, agent: AgentDep, session: SessionDep, cases: CaseServiceDep):
+    """Link a conversation this agent holds to an existing case."""
+    held_by(agent, session, conversation_id)
+    try:
+        case = cases.get(body.number)
+        cases.link_conversation(case, conversation_id, staff_actor(agent))
+        cases.commit()
+    except REFUSED as error:
+        raise refusal(error) from error
+    return _case(case)

@@ -1,0 +1,134 @@
+"""The agent desk page and its WebSocket: presence by heartbeat, offers, queue changes and watched chats, live."""
+
+import asyncio
+import json
+import logging
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request, WebSocket
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.websockets import WebSocketDisconnect
+
+from app.auth import SESSION_COOKIE, Principal, optional_principal, staff_from_cookie
+from app.availability import mark_offline, mark_online
+from app.db import get_session, get_session_factory
+from app.pages import templates
+from app.people.models import User
+from app.realtime import agent_channel, conversation_channel, desk_channel
+from app.settings import get_settings
+from handoff.models import Conversation
+
+log = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+CANNED_REPLIES = (
+    "Thanks for waiting — I'm looking into this now.",
+    "Could you tell me your order number?",
+    "I've opened a case for this; you'll get updates by email.",
+    "Is there anything else I can help with?",
+)
+
+
+@router.get("/desk", response_class=HTMLResponse)
+def desk_page(request: Request) -> Response:
+    """The agent desk; signed-out visitors go to the sign-in page, staff without the agent role get 403."""
+    settings = get_settings()
+    session = next(get_session())
+    try:
+        staff = optional_principal(request, session, settings)
+    finally:
+        session.close()
+    if staff is None:
+        return RedirectResponse("/login?next=/desk", status_code=303)
+    if not staff.has_any(("agent",)):
+        context = {"needed": "agent", "staff": staff}
+        return templates.TemplateResponse(request, "forbidden.html", context, status_code=403)
+    context = {"staff": staff, "canned": CANNED_REPLIES, "ttl": settings.presence_ttl_seconds}
+    return templates.TemplateResponse(request, "desk.html", context)
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    """True if the socket was opened by a page of this site (a cookie alone must not be enough)."""
+    origin = websocket.headers.get("origin")
+    return origin is not None and urlsplit(origin).netloc == websocket.headers.get("host")
+
+
+def _desk_agent(websocket: WebSocket) -> Principal | None:
+    """The signed-in agent opening the desk socket, or None."""
+    with get_session_factory()() as session:
+        staff = staff_from_cookie(websocket.cookies.get(SESSION_COOKIE), session=session, settings=get_settings())
+    return staff if staff is not None and staff.has_any(("agent",)) else None
+
+
+def _heartbeat(agent: Principal) -> None:
+    """Mark the agent online with their current skills and capacity (an admin's change applies at once)."""
+    with get_session_factory()() as session:
+        user = session.get(User, agent.user_id)
+        if user is not None and user.active:
+            mark_online(user.id, name=user.display_name, skills=user.skill_list, capacity=user.capacity)
+
+
+def _conversation_exists(conversation_id: str) -> bool:
+    """True if there is such a conversation."""
+    with get_session_factory()() as session:
+        return session.get(Conversation, conversation_id) is not None
+
+
+@router.websocket("/ws/desk")
+async def desk_socket(websocket: WebSocket) -> None:
+    """Frames for one agent: offers, queue changes and the live frames of the chats they watch."""
+    agent = await asyncio.to_thread(_desk_agent, websocket) if _same_origin(websocket) else None
+    if agent is None:
+        await websocket.close(code=4403, reason="sign in as an agent on this site")
+        return
+    await websocket.accept()
+    pubsub = websocket.app.state.async_redis.pubsub()
+    prefix = conversation_channel("")
+    try:
+        await pubsub.subscribe(agent_channel(agent.user_id), desk_channel())
+        await asyncio.to_thread(_heartbeat, agent)
+        await websocket.send_json({"type": "ready"})
+        listener = asyncio.create_task(_listen(websocket, pubsub, agent))
+        while not listener.done():
+            frame = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if frame is None:
+                continue
+            data = json.loads(frame["data"])
+            if frame["channel"].startswith(prefix):
+                data["conversation_id"] = frame["channel"].removeprefix(prefix)
+            await websocket.send_json(data)
+        listener.cancel()
+    except WebSocketDisconnect:
+        pass
+    except Exception as error:  # Redis down: the desk shows it and polls
+        log.warning("desk socket of agent %s closed: %s", agent.user_id, error)
+        await websocket.close(code=1011, reason="live updates unavailable")
+    finally:
+        await pubsub.aclose()
+
+
+async def _listen(websocket: WebSocket, pubsub, agent: Principal) -> None:
+    """Handle what the desk sends: heartbeats, away, and which chats to watch."""
+    try:
+        while True:
+            message = await websocket.receive_json()
+            kind = message.get("type") if isinstance(message, dict) else None
+            if kind == "heartbeat":
+                await asyncio.to_thread(_heartbeat, agent)
+            elif kind == "away":
+                await asyncio.to_thread(mark_offline, agent.user_id)
+            elif kind in {"watch", "unwatch"}:
+                await _watch(websocket, pubsub, kind, str(message.get("conversation_id", ""))[:36])
+    except (WebSocketDisconnect, ValueError):
+        return
+
+
+async def _watch(websocket: WebSocket, pubsub, kind: str, conversation_id: str) -> None:
+    """Start or stop relaying a chat's frames; `watching` tells the desk to fetch what it missed."""
+    if kind == "unwatch":
+        await pubsub.unsubscribe(conversation_channel(conversation_id))
+        return
+    if not await asyncio.to_thread(_conversation_exists, conversation_id):
+        await websocket.send_json({"type": "error", "detail": f"no conversation {conversation_id}"})
+        return
+    await pubsub.subscribe(conversation_channel(conversation_id))
+    await websocket.send_json({"type": "watching", "conversation_id": conversation_id})

@@ -1,0 +1,439 @@
+/* The agent desk: queue, offers, live chat, context. Every text is set with textContent (never parsed as HTML). */
+(() => {
+  "use strict";
+  const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+  const TTL = Number(document.querySelector('meta[name="presence-ttl"]').content) || 45;
+  const WS_URL = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/desk";
+  const $ = (id) => document.getElementById(id);
+  const CASE_STATUSES = ["new", "open", "pending", "resolved", "closed"];
+
+  let socket = null;
+  let reconnectDelay = 1000;
+  let current = null; // the conversation open in the chat pane
+  let lastSeq = 0;
+  let shown = new Set();
+  let offer = null; // {conversation_id, deadline}
+  let typingTimer = null;
+  let lastTypingSent = 0;
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function button(text, onClick, className) {
+    const node = el("button", className, text);
+    node.type = "button";
+    node.addEventListener("click", onClick);
+    return node;
+  }
+
+  /** Call the API; throw an Error carrying the server's reason. */
+  async function api(method, url, body) {
+    const response = await fetch(url, {
+      method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": CSRF },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (response.status === 204) return null;
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const detail = Array.isArray(data.detail)
+        ? data.detail.map((e) => (e.loc || []).slice(1).join(".") + ": " + e.msg).join("; ")
+        : data.detail || response.statusText;
+      throw new Error(detail);
+    }
+    return data;
+  }
+
+  function showError(text) {
+    $("desk-error").textContent = text;
+    $("desk-error").hidden = !text;
+  }
+
+  async function attempt(action) {
+    try {
+      showError("");
+      return await action();
+    } catch (error) {
+      showError(error.message);
+      return null;
+    }
+  }
+
+  /* ---- live connection and presence ---- */
+
+  function setLink(text, ok) {
+    $("link-status").textContent = text;
+    $("link-status").classList.toggle("down", !ok);
+  }
+
+  function sendFrame(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+  }
+
+  /** Connect, then (on "ready") watch the open chat and fetch what was missed; reconnect with backoff. */
+  function connect() {
+    const ws = new WebSocket(WS_URL);
+    socket = ws;
+    ws.addEventListener("message", (event) => handleFrame(JSON.parse(event.data)));
+    ws.addEventListener("close", (event) => {
+      if (socket === ws) socket = null;
+      if (event.code === 4403) {
+        setLink("Signed out — sign in again", false);
+        return;
+      }
+      setLink("Reconnecting…", false);
+      setTimeout(connect, reconnectDelay);
+      reconnectDelay = Math.min(reconnectDelay * 2, 10000);
+    });
+  }
+
+  function handleFrame(frame) {
+    if (frame.type === "ready") {
+      reconnectDelay = 1000;
+      setLink("Live", true);
+      if ($("presence").value === "away") sendFrame({ type: "away" });
+      if (current) sendFrame({ type: "watch", conversation_id: current });
+      refreshLists();
+    } else if (frame.type === "watching" && frame.conversation_id === current) {
+      fetchMissed();
+    } else if (frame.type === "offer") {
+      showOffer(frame);
+    } else if (frame.type === "offer_gone" && offer && offer.conversation_id === frame.conversation_id) {
+      hideOffer("Another agent took that chat.");
+    } else if (frame.type === "queue") {
+      refreshLists();
+    } else if (frame.conversation_id === current) {
+      if (frame.type === "message") addMessage(frame.message);
+      else if (frame.type === "state") setChatState(frame.state);
+      else if (frame.type === "typing" && frame.sender === "customer") showTyping();
+    }
+  }
+
+  setInterval(() => {
+    if ($("presence").value === "online") sendFrame({ type: "heartbeat" });
+  }, Math.max(5, TTL / 3) * 1000);
+
+  $("presence").addEventListener("change", () => {
+    sendFrame({ type: $("presence").value === "online" ? "heartbeat" : "away" });
+  });
+
+  /* ---- offers: sound, browser notification, countdown ---- */
+
+  function beep() {
+    try {
+      const audio = new AudioContext();
+      const tone = audio.createOscillator();
+      tone.frequency.value = 880;
+      tone.connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.2);
+    } catch (error) {
+      /* no sound available: the banner still shows */
+    }
+  }
+
+  function showOffer(frame) {
+    offer = { conversation_id: frame.conversation_id, deadline: Date.now() + frame.expires_in * 1000 };
+    const what = [frame.reason && frame.reason.replace(/_/g, " "), frame.skill && "skill: " + frame.skill];
+    $("offer-what").textContent = what.filter(Boolean).join(" · ");
+    $("offer").hidden = false;
+    beep();
+    if ("Notification" in window && Notification.permission === "granted") {
+      new Notification("Swarmdesk: a chat is waiting for you", { body: $("offer-what").textContent });
+    }
+    tickOffer();
+    refreshLists();
+  }
+
+  function tickOffer() {
+    if (!offer) return;
+    const left = Math.ceil((offer.deadline - Date.now()) / 1000);
+    if (left <= 0) return hideOffer("The offer timed out; it went to the next agent.");
+    $("offer-left").textContent = left + " s left";
+    setTimeout(tickOffer, 500);
+  }
+
+  function hideOffer(why) {
+    offer = null;
+    $("offer").hidden = true;
+    if (why) showError(why);
+  }
+
+  $("offer-accept").addEventListener("click", () => offer && accept(offer.conversation_id));
+  $("offer-decline").addEventListener("click", async () => {
+    if (!offer) return;
+    const id = offer.conversation_id;
+    hideOffer();
+    await attempt(() => api("POST", `/api/desk/conversations/${encodeURIComponent(id)}/decline`));
+  });
+  document.addEventListener(
+    "click",
+    () => "Notification" in window && Notification.permission === "default" && Notification.requestPermission(),
+    { once: true },
+  );
+
+  /* ---- queue and my chats ---- */
+
+  async function refreshLists() {
+    const [queue, mine] = await Promise.all([api("GET", "/api/desk/queue"), api("GET", "/api/desk/mine")]).catch(
+      (error) => [showError(error.message), null],
+    );
+    if (!queue) return;
+    $("queue-count").textContent = String(queue.waiting.length);
+    $("queue").replaceChildren(...queue.waiting.map(queueRow));
+    $("mine").replaceChildren(...mine.conversations.map(mineRow));
+  }
+
+  function queueRow(row) {
+    const item = el("li", "row");
+    const summary = (row.packet && row.packet.summary) || "No summary";
+    item.append(el("strong", "", summary));
+    const facts = [
+      "waiting " + row.waited_seconds + " s",
+      (row.reason || "").replace(/_/g, " "),
+      row.skill ? "skill: " + row.skill : "any skill",
+      row.priority,
+    ];
+    item.append(el("span", "muted", facts.filter(Boolean).join(" · ")));
+    item.append(button("Accept", () => accept(row.conversation_id)));
+    return item;
+  }
+
+  function mineRow(row) {
+    const item = el("li", "row" + (row.conversation_id === current ? " current" : ""));
+    item.append(el("strong", "", (row.packet && row.packet.summary) || "Chat " + row.conversation_id.slice(0, 8)));
+    item.append(button("Open", () => openChat(row.conversation_id), "secondary"));
+    return item;
+  }
+
+  async function accept(id) {
+    if (offer && offer.conversation_id === id) hideOffer();
+    const done = await attempt(() => api("POST", `/api/desk/conversations/${encodeURIComponent(id)}/accept`));
+    if (done) openChat(id);
+    refreshLists();
+  }
+
+  /* ---- the chat ---- */
+
+  function openChat(id) {
+    if (current && current !== id) sendFrame({ type: "unwatch", conversation_id: current });
+    current = id;
+    lastSeq = 0;
+    shown = new Set();
+    $("transcript").replaceChildren();
+    $("chat").hidden = false;
+    $("side").hidden = false;
+    $("chat-empty").hidden = true;
+    $("chat-title").textContent = "Chat " + id.slice(0, 8);
+    sendFrame({ type: "watch", conversation_id: id });
+    fetchMissed();
+    loadContext();
+    loadNotes();
+    loadAgents();
+    refreshLists();
+  }
+
+  /** Fetch everything after the last message seen; addMessage drops what is already shown. */
+  async function fetchMissed() {
+    const id = current;
+    const data = await attempt(() => api("GET", `/api/desk/conversations/${encodeURIComponent(id)}/messages?after=${lastSeq}`));
+    if (!data || id !== current) return;
+    data.messages.forEach(addMessage);
+    setChatState(data.state);
+  }
+
+  function addMessage(message) {
+    if (!message || shown.has(message.seq)) return;
+    shown.add(message.seq);
+    lastSeq = Math.max(lastSeq, message.seq);
+    const item = el("li", "msg msg-" + message.sender);
+    item.dataset.seq = String(message.seq);
+    item.append(el("span", "who", message.sender_name), el("p", "", message.text));
+    const later = [...$("transcript").children].find((node) => Number(node.dataset.seq) > message.seq);
+    $("transcript").insertBefore(item, later || null);
+    if (message.sender === "customer") $("typing").hidden = true;
+    item.scrollIntoView({ block: "nearest" });
+  }
+
+  function setChatState(state) {
+    $("chat-state").textContent = state;
+    const mine = state === "agent";
+    ["reply", "canned"].forEach((id) => ($(id).disabled = !mine));
+    document.querySelectorAll("#composer button, .chat-actions button").forEach((node) => (node.disabled = !mine));
+  }
+
+  function showTyping() {
+    $("typing").hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => ($("typing").hidden = true), 4000);
+  }
+
+  const chatUrl = (suffix) => `/api/desk/conversations/${encodeURIComponent(current)}${suffix}`;
+
+  $("composer").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("reply").value.trim();
+    if (!text || !current) return;
+    const sent = await attempt(() => api("POST", chatUrl("/messages"), { text }));
+    if (sent) {
+      $("reply").value = "";
+      addMessage(sent);
+    }
+  });
+  $("reply").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      $("composer").requestSubmit();
+    }
+  });
+  $("reply").addEventListener("input", () => {
+    if (!current || Date.now() - lastTypingSent < 3000) return;
+    lastTypingSent = Date.now();
+    api("POST", chatUrl("/typing")).catch(() => {});
+  });
+  $("canned").addEventListener("change", () => {
+    if (!$("canned").value) return;
+    $("reply").value = $("canned").value;
+    $("canned").value = "";
+    $("reply").focus();
+  });
+
+  async function finish(action, body) {
+    const done = await attempt(() => api("POST", action, body));
+    if (!done) return;
+    sendFrame({ type: "unwatch", conversation_id: current });
+    current = null;
+    $("chat").hidden = true;
+    $("side").hidden = true;
+    $("chat-empty").hidden = false;
+    refreshLists();
+  }
+
+  $("close").addEventListener("click", () => finish(chatUrl("/close")));
+  $("hand-back").addEventListener("click", () => finish(`/api/conversations/${encodeURIComponent(current)}/hand-back`));
+  $("transfer").addEventListener("click", () => {
+    const [kind, value] = $("transfer-to").value.split(":");
+    if (!value) return showError("Choose who to transfer to.");
+    finish(chatUrl("/transfer"), kind === "agent" ? { agent_id: Number(value) } : { skill: value });
+  });
+
+  async function loadAgents() {
+    const data = await attempt(() => api("GET", "/api/desk/agents"));
+    if (!data) return;
+    const options = [el("option", "", "Choose…")];
+    options[0].value = "";
+    data.agents.forEach((agent) => {
+      const option = el("option", "", agent.name + (agent.skills.length ? " (" + agent.skills.join(", ") + ")" : ""));
+      option.value = "agent:" + agent.id;
+      options.push(option);
+    });
+    new Set(data.agents.flatMap((agent) => agent.skills)).forEach((skill) => {
+      const option = el("option", "", "Anyone with " + skill);
+      option.value = "skill:" + skill;
+      options.push(option);
+    });
+    $("transfer-to").replaceChildren(...options);
+  }
+
+  /* ---- context: packet, cases, history, notes ---- */
+
+  async function loadContext() {
+    const id = current;
+    const data = await attempt(() => api("GET", chatUrl("/context")));
+    if (!data || id !== current) return;
+    renderPacket(data.handoff);
+    $("cases").replaceChildren(...data.cases.map(caseRow));
+    if (data.customer_email) $("case-email").value = data.customer_email;
+    const history = data.earlier_cases.map((c) => el("li", "row", `${c.number} · ${c.status} · ${c.subject}`));
+    data.earlier_conversations.forEach((c) => history.push(el("li", "row muted", "Chat " + c.slice(0, 8))));
+    if (!history.length) history.push(el("li", "muted", "Nothing earlier on record."));
+    $("history").replaceChildren(...history);
+  }
+
+  function renderPacket(handoff) {
+    const rows = [];
+    const add = (term, value) => rows.push(el("dt", "", term), value instanceof Node ? value : el("dd", "", value));
+    if (!handoff) {
+      add("Reason", "—");
+    } else {
+      const packet = handoff.packet || {};
+      add("Reason", handoff.reason.replace(/_/g, " "));
+      add("Skill", handoff.skill || "any");
+      add("Summary", packet.summary || "—");
+      const intents = el("dd");
+      (packet.recent_messages || []).forEach((m) => {
+        const ranked = (m.intents || []).map((i) => `${i.intent} ${Math.round(i.confidence * 100)}%`).join(", ");
+        intents.append(el("div", "", `“${m.text}” → ${ranked || "no intent"}`));
+      });
+      add("Intents", intents);
+      const articles = el("dd");
+      (packet.kb_articles_tried || []).forEach((a) => {
+        const score = typeof a.score === "number" ? ` (${a.score.toFixed(2)})` : "";
+        articles.append(el("div", "", (a.title || a.article_id || "article") + score));
+      });
+      if (!articles.childNodes.length) articles.textContent = "none";
+      add("KB articles tried", articles);
+    }
+    $("packet").replaceChildren(...rows);
+  }
+
+  function caseRow(found) {
+    const item = el("li", "row");
+    item.append(el("strong", "", found.number), el("span", "", found.subject));
+    const select = el("select");
+    select.setAttribute("aria-label", "Status of " + found.number);
+    CASE_STATUSES.forEach((s) => {
+      const option = el("option", "", s);
+      option.selected = s === found.status;
+      select.append(option);
+    });
+    select.addEventListener("change", async () => {
+      const body = { version: found.version, status: select.value };
+      if (select.value === "resolved") body.resolution = prompt("Resolution note for the customer:") || "";
+      await attempt(() => api("PATCH", `/api/cases/${encodeURIComponent(found.number)}`, body));
+      loadContext();
+    });
+    item.append(select);
+    return item;
+  }
+
+  $("case-new").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { customer_email: $("case-email").value, subject: $("case-subject").value };
+    if (await attempt(() => api("POST", chatUrl("/case"), body))) {
+      $("case-subject").value = "";
+      loadContext();
+    }
+  });
+  $("case-link").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (await attempt(() => api("POST", chatUrl("/case/link"), { number: $("case-number").value.trim() }))) {
+      $("case-number").value = "";
+      loadContext();
+    }
+  });
+
+  async function loadNotes() {
+    const id = current;
+    const data = await attempt(() => api("GET", chatUrl("/notes")));
+    if (!data || id !== current) return;
+    $("notes").replaceChildren(...data.notes.map((n) => el("li", "row", `${n.author}: ${n.text}`)));
+  }
+
+  $("note-new").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("note-text").value.trim();
+    if (text && (await attempt(() => api("POST", chatUrl("/notes"), { text })))) {
+      $("note-text").value = "";
+      loadNotes();
+    }
+  });
+
+  connect();
+  refreshLists();
+})();
