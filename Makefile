@@ -54,6 +54,7 @@ lint: setup
 bench: setup model redis
 	.venv/bin/python -m retrieval.bench
 	.venv/bin/python -m app.bench
+	.venv/bin/python -m app.bench_relay
 
 eval: setup model
 	.venv/bin/python -m retrieval.eval.clinc

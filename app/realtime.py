@@ -44,3 +44,13 @@ def publish_agent(agent_id: int, frame: dict) -> None:
 def publish_desk(frame: dict) -> None:
     """Publish a frame to every desk."""
     _publish(desk_channel(), frame)
+
+
+def room_channel(swarm_id: int) -> str:
+    """The channel carrying a swarm room's live frames."""
+    return key("swarm", str(swarm_id))
+
+
+def publish_room(swarm_id: int, frame: dict) -> None:
+    """Publish a frame to everyone in a swarm room."""
+    _publish(room_channel(swarm_id), frame)

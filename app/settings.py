@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cases.sla import DEFAULT_FIRST_RESPONSE_MINUTES, DEFAULT_RESOLUTION_MINUTES
@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     widen_after_seconds: float = 120.0
     customer_away_seconds: float = 300.0
     router_interval_seconds: float = 1.0
+    swarm_invite_seconds: int = 600
+    guest_link_max_hours: int = 24 * 14
     business_timezone: str = "Europe/Amsterdam"
     mail_backend: Literal["outbox", "smtp"] = "outbox"
     mail_outbox_dir: Path = VAR_DIR / "outbox"
@@ -71,6 +73,22 @@ class Settings(BaseSettings):
     max_message_chars: int = 4000
     messages_per_minute: int = 30
     conversations_per_hour_per_ip: int = 60
+    swarm_webhook_url: str = ""
+    swarm_webhook_secret: str = Field(default="", validate_default=True)
+    slack_webhook_url: str = ""
+    notify_timeout_seconds: float = Field(default=5.0, gt=0)
+    notify_max_attempts: int = Field(default=6, ge=1)
+
+    @field_validator("swarm_webhook_secret")
+    @classmethod
+    def _webhook_needs_a_secret(cls, secret: str, info: ValidationInfo) -> str:
+        """Refuse a swarm webhook URL without the secret that signs its requests (the error shows no other value)."""
+        if info.data.get("swarm_webhook_url", "").strip() and not secret.strip():
+            raise ValueError(
+                "SWARM_WEBHOOK_URL is set but SWARM_WEBHOOK_SECRET is empty: set SWARM_WEBHOOK_SECRET to a long random"
+                " string shared with the receiver (it signs every request), or unset SWARM_WEBHOOK_URL"
+            )
+        return secret
 
 
 @lru_cache

@@ -1,12 +1,17 @@
 """Tables and schemas for staff accounts and their API tokens."""
 
+import re
 from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ROLES = ("agent", "expert", "editor", "admin")
+SKILL_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+MAX_SKILLS = 20
+SKILLS_MAX_CHARS = 400  # the width of users.skills
 
 
 def utcnow() -> datetime:
@@ -58,22 +63,52 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+def check_roles(roles: list[str]) -> list[str]:
+    """Reject roles Swarmdesk does not know; return the roles sorted, each once."""
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise ValueError(f"unknown role(s) {', '.join(unknown)}; choose from {', '.join(ROLES)}")
+    return sorted(set(roles))
+
+
+def check_skills(skills: list[str]) -> list[str]:
+    """Reject skills that are not lowercase words, or too many; return them in order, each once."""
+    for skill in skills:
+        if not SKILL_PATTERN.fullmatch(skill):
+            raise ValueError(f"skill {skill!r} is not a lowercase word (a-z, then a-z 0-9 _ -; up to 40 characters)")
+    unique = list(dict.fromkeys(skills))
+    if len(unique) > MAX_SKILLS or len(" ".join(unique)) > SKILLS_MAX_CHARS:
+        raise ValueError(f"at most {MAX_SKILLS} skills ({SKILLS_MAX_CHARS} characters together)")
+    return unique
+
+
+DisplayName = Annotated[str, Field(min_length=1, max_length=120)]
+Roles = Annotated[list[str], Field(min_length=1), AfterValidator(check_roles)]
+Skills = Annotated[list[str], AfterValidator(check_skills)]
+Capacity = Annotated[int, Field(ge=0, le=50, description="concurrent conversations")]
+
+
 class UserCreate(BaseModel):
     """Input for creating a staff account."""
 
     email: EmailStr
-    display_name: str = Field(min_length=1, max_length=120)
+    display_name: DisplayName
     password: str = Field(min_length=10, max_length=200)
-    roles: list[str] = Field(min_length=1)
+    roles: Roles
+    skills: Skills = []
+    capacity: Capacity = 3
 
-    @field_validator("roles")
-    @classmethod
-    def _known_roles(cls, roles: list[str]) -> list[str]:
-        """Reject roles Swarmdesk does not know."""
-        unknown = sorted(set(roles) - set(ROLES))
-        if unknown:
-            raise ValueError(f"unknown role(s) {', '.join(unknown)}; choose from {', '.join(ROLES)}")
-        return sorted(set(roles))
+
+class UserUpdate(BaseModel):
+    """Input for changing a staff account; fields left out (or null) stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: DisplayName | None = None
+    roles: Roles | None = None
+    skills: Skills | None = None
+    capacity: Capacity | None = None
+    active: bool | None = None
 
 
 class UserRead(BaseModel):
@@ -83,6 +118,8 @@ class UserRead(BaseModel):
     email: str
     display_name: str
     roles: list[str]
+    skills: list[str]
+    capacity: int
     active: bool
 
 

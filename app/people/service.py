@@ -8,7 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.people.models import ApiToken, User, UserCreate
+from app.people.models import ApiToken, User, UserCreate, UserUpdate
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "sd_"
@@ -31,8 +31,18 @@ def create_user(*, session: Session, data: UserCreate) -> User:
         display_name=data.display_name,
         password_hash=_hasher.hash(data.password),
         roles=" ".join(data.roles),
+        skills=" ".join(data.skills),
+        capacity=data.capacity,
     )
     session.add(user)
+    session.commit()
+    return user
+
+
+def update_user(*, session: Session, user: User, data: UserUpdate) -> User:
+    """Apply the fields `data` sets (None: unchanged); roles and skills are stored space-separated."""
+    for field, value in data.model_dump(exclude_none=True).items():
+        setattr(user, field, " ".join(value) if isinstance(value, list) else value)
     session.commit()
     return user
 

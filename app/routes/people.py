@@ -3,16 +3,27 @@
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.auth import AdminDep, CurrentStaff, SessionDep, SettingsDep, end_session, start_session
+from app.auth import (
+    AdminDep,
+    CurrentStaff,
+    Principal,
+    SessionDep,
+    SettingsDep,
+    end_session,
+    optional_principal,
+    start_session,
+)
 from app.pages import templates
 from app.people import service
-from app.people.models import TokenCreate, User, UserCreate, UserRead
+from app.people.models import ROLES, TokenCreate, User, UserCreate, UserRead, UserUpdate
 
 LOGIN_CSRF_COOKIE = "swarmdesk_login_csrf"
+PEOPLE_PAGE = "/admin/people"
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/admin", tags=["admin"])
 
@@ -68,17 +79,60 @@ def account(request: Request, staff: CurrentStaff) -> Response:
     return templates.TemplateResponse(request, "account.html", {"staff": staff})
 
 
+@pages.get(PEOPLE_PAGE, response_class=HTMLResponse)
+def people_page(
+    request: Request, session: SessionDep, principal: Annotated[Principal | None, Depends(optional_principal)]
+) -> Response:
+    """List staff accounts with forms to add and edit them (admins; others are sent to sign in or refused)."""
+    if principal is None:
+        return RedirectResponse(f"/login?next={PEOPLE_PAGE}", status_code=status.HTTP_303_SEE_OTHER)
+    if not principal.has_any(("admin",)):
+        context = {"staff": principal, "needed": "admin"}
+        return templates.TemplateResponse(request, "forbidden.html", context, status_code=status.HTTP_403_FORBIDDEN)
+    context = {"people": _all_users(session), "roles": ROLES, "csrf": principal.csrf_token or ""}
+    return templates.TemplateResponse(request, "admin_people.html", context)
+
+
 def _read(user: User) -> UserRead:
     """Convert an account to its admin view."""
     return UserRead(
-        id=user.id, email=user.email, display_name=user.display_name, roles=sorted(user.role_set), active=user.active
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        roles=sorted(user.role_set),
+        skills=user.skill_list,
+        capacity=user.capacity,
+        active=user.active,
     )
+
+
+def _all_users(session: Session) -> list[UserRead]:
+    """Every staff account in the order they were created."""
+    return [_read(user) for user in session.scalars(select(User).order_by(User.id))]
+
+
+def _get_user(session: Session, user_id: int) -> User:
+    """The account with this id (404 naming the id if there is none)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user {user_id}")
+    return user
+
+
+def _refuse_self_lockout(admin: Principal, user: User, data: UserUpdate) -> None:
+    """Admins may not drop their own admin role or deactivate themselves (409 with the reason)."""
+    if admin.user_id != user.id:
+        return
+    if data.roles is not None and "admin" not in data.roles:
+        raise HTTPException(status.HTTP_409_CONFLICT, "roles: you cannot remove your own admin role; ask another admin")
+    if data.active is False:
+        raise HTTPException(status.HTTP_409_CONFLICT, "active: you cannot deactivate yourself; ask another admin")
 
 
 @api.get("/users")
 def list_users(admin: AdminDep, session: SessionDep) -> list[UserRead]:
     """List every staff account."""
-    return [_read(user) for user in session.scalars(select(User).order_by(User.id))]
+    return _all_users(session)
 
 
 @api.post("/users", status_code=status.HTTP_201_CREATED)
@@ -89,10 +143,16 @@ def create_user(data: UserCreate, admin: AdminDep, session: SessionDep) -> UserR
     return _read(service.create_user(session=session, data=data))
 
 
+@api.patch("/users/{user_id}")
+def update_user(user_id: int, data: UserUpdate, admin: AdminDep, session: SessionDep) -> UserRead:
+    """Change an account's name, roles, skills, capacity or active flag; fields left out stay as they are."""
+    user = _get_user(session, user_id)
+    _refuse_self_lockout(admin, user, data)
+    return _read(service.update_user(session=session, user=user, data=data))
+
+
 @api.post("/users/{user_id}/tokens", status_code=status.HTTP_201_CREATED)
 def create_token(user_id: int, data: TokenCreate, admin: AdminDep, session: SessionDep) -> dict:
     """Issue an API token for an account; the token is shown only in this answer."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user {user_id}")
+    user = _get_user(session, user_id)
     return {"token": service.create_api_token(session=session, user=user, name=data.name)}

@@ -2,19 +2,35 @@
 
 import io
 import os
+import shutil
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import sync_playwright
+from sqlalchemy.orm import Session
 
 from app import migrate, stack
+from app.db import make_engine
+from app.people import service as people
+from app.people.models import UserCreate
 from tests.conftest import free_port
 from tests.retrieval.sample_kb import ARTICLES, write_article
 
 STACK_LOG = io.StringIO()
+STAFF_PASSWORD = "staff-password-1"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -117,6 +133,36 @@ def stack_client(app_env, bot_stack, monkeypatch):
     get_settings.cache_clear()
     with TestClient(create_app(), base_url="https://testserver") as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian chromium, started by its executable path (never a downloaded browser)."""
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is missing: make test installs it (scripts/ensure_chromium.sh)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def create_staff(database_url: str, name: str, roles: list[str], skills: list[str] = ()) -> str:
+    """Create an account in the live app's database (password STAFF_PASSWORD); return its email."""
+    email = f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@lumora.example"
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        data = UserCreate(email=email, display_name=name, password=STAFF_PASSWORD, roles=roles, skills=list(skills))
+        people.create_user(session=session, data=data)
+    engine.dispose()
+    return email
+
+
+def sign_in(page, email: str, path: str) -> None:
+    """Open `path`, which sends a signed-out browser to the sign-in form, and sign in."""
+    page.goto(path)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:

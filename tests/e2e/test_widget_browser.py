@@ -1,30 +1,9 @@
 """The chat widget in a real browser (Debian's chromium via Playwright) against the whole stack."""
 
-import shutil
-
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Debian chromium, started by its executable path (never a downloaded browser)."""
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is missing: make test installs it (scripts/ensure_chromium.sh)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

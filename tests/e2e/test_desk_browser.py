@@ -1,0 +1,79 @@
+"""The handoff in two real browser pages: a customer in the widget, an agent at the desk."""
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from app import agent_queue
+from app.availability import online_agents
+from tests.e2e.conftest import create_staff, sign_in
+
+pytestmark = [pytest.mark.stack, pytest.mark.browser]
+
+
+@pytest.fixture
+def empty_queue(app_env):
+    """No conversation left waiting by earlier tests of this run, so the offer is for this customer."""
+    for row in agent_queue.waiting():
+        agent_queue.withdraw(row["conversation_id"])
+
+
+@pytest.fixture
+def desk(browser, live_app, e2e_database_url, empty_queue):
+    """An agent signed in at the desk, connected (and so online)."""
+    context = browser.new_context(base_url=live_app)
+    page = context.new_page()
+    sign_in(page, create_staff(e2e_database_url, "Dana Desk", ["agent"]), "/desk")
+    expect(page.locator("#link-status")).to_have_text("Live", timeout=10_000)
+    yield page
+    page.select_option("#presence", "away")  # offline now, not after the presence TTL: later tests need nobody online
+    deadline = time.monotonic() + 10
+    while online_agents() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    context.close()
+
+
+@pytest.fixture
+def widget(browser, live_app):
+    """A customer on the demo page with the chat open."""
+    context = browser.new_context(base_url=live_app)
+    page = context.new_page()
+    page.goto("/")
+    page.click("#swarmdesk-launcher")
+    yield page
+    context.close()
+
+
+def say(widget, text: str) -> None:
+    """The customer types and sends a message."""
+    widget.fill("#swarmdesk-input", text)
+    widget.click("#swarmdesk-send")
+
+
+def test_customer_asks_for_a_human_the_agent_accepts_and_they_talk_while_the_bot_stays_silent(desk, widget):
+    say(widget, "I want to talk to a human")
+    expect(widget.locator("#swarmdesk-state")).to_have_text("Waiting for an agent…", timeout=30_000)
+    expect(widget.locator(".sd-msg.sd-bot").last).to_contain_text("connecting you with a person")
+    bot_turns = widget.locator(".sd-msg.sd-bot").count()
+
+    expect(desk.locator("#offer")).to_be_visible(timeout=10_000)
+    desk.click("#offer-accept")
+    expect(desk.locator("#transcript .msg-customer").first).to_contain_text("I want to talk to a human", timeout=10_000)
+    expect(desk.locator("#packet")).to_contain_text("customer request")
+    expect(widget.locator(".sd-msg.sd-system").last).to_have_text("Dana Desk joined the chat.", timeout=10_000)
+    expect(widget.locator("#swarmdesk-state")).to_have_text("Chatting with an agent")
+
+    desk.fill("#reply", "Hi, I'm Dana — how can I help?")
+    expect(widget.locator("#swarmdesk-typing")).to_have_text("Dana Desk is typing…", timeout=10_000)
+    desk.press("#reply", "Enter")
+    expect(widget.locator(".sd-msg.sd-agent").last).to_contain_text("Hi, I'm Dana — how can I help?")
+
+    say(widget, "My plug won't pair")
+    expect(desk.locator("#transcript .msg-customer").last).to_contain_text("My plug won't pair", timeout=10_000)
+    desk.fill("#reply", "Let's fix that together.")
+    desk.press("#reply", "Enter")
+    expect(widget.locator(".sd-msg.sd-agent").last).to_contain_text("Let's fix that together.")
+    assert widget.locator(".sd-msg.sd-bot").count() == bot_turns  # the bot said nothing after the handoff notice
+    seqs = desk.locator("#transcript .msg").evaluate_all("nodes => nodes.map((node) => node.dataset.seq)")
+    assert len(seqs) == len(set(seqs))  # each message shown once, though it came both live and by fetch
