@@ -9,7 +9,7 @@ from fastapi import Depends, HTTPException, Request, Response, status
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
-from app.db import get_session
+from app.db import get_session, release
 from app.people import service as people
 from app.settings import Settings, get_settings
 
@@ -95,9 +95,12 @@ def _from_cookie(request: Request, *, session: Session, settings: Settings) -> P
 def optional_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal | None:
     """Return the caller if authenticated (bearer token first, then session cookie), else None."""
     header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return _from_bearer(header.removeprefix("Bearer ").strip(), session=session, settings=settings)
-    return _from_cookie(request, session=session, settings=settings)
+    try:
+        if header.startswith("Bearer "):
+            return _from_bearer(header.removeprefix("Bearer ").strip(), session=session, settings=settings)
+        return _from_cookie(request, session=session, settings=settings)
+    finally:
+        release(session)
 
 
 def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:

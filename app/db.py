@@ -26,7 +26,10 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)  # up to the 40 request threads
+    # More connections than request threads: a request thread waiting for a connection while the requests
+    # holding them wait for a thread would deadlock (sync dependencies and endpoints take separate threads).
+    threads = get_settings().request_threads
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=threads + 5)
 
 
 @lru_cache
@@ -39,6 +42,15 @@ def get_engine() -> Engine:
 def get_session_factory() -> sessionmaker[Session]:
     """Return the session factory bound to the process-wide engine."""
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
+
+
+def release(session: Session) -> None:
+    """End a dependency's read so its connection goes back to the pool before the endpoint runs.
+
+    Sync dependencies and the endpoint run in separate request threads; a connection held in between could
+    leave every thread waiting for a connection that only a waiting request can give back. Loaded objects
+    stay usable (sessions do not expire them on commit)."""
+    session.commit()
 
 
 def get_session() -> Iterator[Session]:

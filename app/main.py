@@ -5,11 +5,13 @@ import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.casework import build_case_bus
 from app.knowledge import KnowledgeBase
+from app.live_hub import Hub
 from app.redis_client import make_async_redis
 from app.routes import (
     cases,
@@ -24,8 +26,11 @@ from app.routes import (
     kb,
     people,
     site,
+    swarm_pages,
+    swarm_room,
+    swarms,
 )
-from app.scheduler import route_forever, run_forever
+from app.scheduler import ROUNDS, run_forever
 from app.settings import get_settings
 
 
@@ -33,15 +38,18 @@ from app.settings import get_settings
 async def lifespan(app: FastAPI):
     """Create this process's Redis client, knowledge base, case event bus and scheduler; stop them at shutdown."""
     app.state.async_redis = make_async_redis()
+    app.state.hub = Hub(app.state.async_redis)
     settings = app.state.settings = get_settings()
+    anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
     app.state.knowledge_base = KnowledgeBase(settings)
     if settings.kb_preload:
         app.state.knowledge_base.warm_up()
     app.state.case_bus = build_case_bus(settings)
-    timers = [asyncio.create_task(run_forever(settings)), asyncio.create_task(route_forever(settings))]
+    timers = [asyncio.create_task(run_forever(settings, round_)) for round_ in ROUNDS]
     yield
     for timer in timers:
         timer.cancel()
+    await app.state.hub.close()
     app.state.knowledge_base.close()
     await app.state.async_redis.aclose()
 
@@ -63,6 +71,9 @@ def create_app() -> FastAPI:
         desk.router,
         desk_chat.router,
         desk_live.router,
+        swarms.router,
+        swarm_room.router,
+        swarm_pages.router,
         dev_outbox.router,
     )
     for router in (*routers, people.pages, people.api):

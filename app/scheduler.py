@@ -1,19 +1,23 @@
 """Scheduled work: every app worker ticks, the holder of a Redis lock runs the round, so timers run once.
 
-Two rounds: the slow one (SLA breaches, auto-close, email retries) and the routing one every second
-(offer timeouts, widening, agents gone offline, customers gone away)."""
+Three rounds: the slow one (SLA breaches, auto-close, email retries), the routing one every second (offer
+timeouts, widening, agents gone offline, customers gone away, swarm invitations expiring) and the
+notification one (webhook and Slack deliveries, whose retries must not hold up routing)."""
 
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from redis.exceptions import LockError, RedisError
 
 from app.casework import deliver_emails, sla_policy
 from app.db import get_session_factory
+from app.notifications import deliver_due_notifications
 from app.queueing import route
 from app.redis_client import get_redis, key
 from app.settings import Settings
+from app.swarming import expire_invitations
 from cases import CaseService
 
 log = logging.getLogger(__name__)
@@ -38,13 +42,28 @@ def auto_close(settings: Settings) -> int:
 
 
 Job = Callable[[Settings], int]
-JOBS: tuple[Job, ...] = (mark_breaches, auto_close, deliver_emails)
-ROUTING_JOBS: tuple[Job, ...] = (route,)
 
 
-def run_due_jobs(settings: Settings, jobs: tuple[Job, ...] = JOBS, name: str = "lock", hold_seconds: int = 120) -> bool:
-    """Run every job once if this worker gets the lock `name` (expiring after `hold_seconds` if it dies)."""
-    lock = get_redis().lock(key("scheduler", name), timeout=hold_seconds)
+@dataclass(frozen=True)
+class Round:
+    """Jobs run together under one lock, every `interval(settings)` seconds."""
+
+    name: str
+    jobs: tuple[Job, ...]
+    interval: Callable[[Settings], float]
+    hold_seconds: int  # the lock expires after this if its holder dies mid-round
+
+
+ROUNDS = (
+    Round("lock", (mark_breaches, auto_close, deliver_emails), lambda s: s.scheduler_interval_seconds, 120),
+    Round("router", (route, expire_invitations), lambda s: s.router_interval_seconds, 15),
+    Round("notify", (deliver_due_notifications,), lambda s: 2.0, 60),
+)
+
+
+def run_due_jobs(settings: Settings, round_: Round = ROUNDS[0]) -> bool:
+    """Run the round's jobs once if this worker gets its lock; False if another worker holds it."""
+    lock = get_redis().lock(key("scheduler", round_.name), timeout=round_.hold_seconds)
     try:
         if not lock.acquire(blocking=False):
             return False
@@ -52,7 +71,7 @@ def run_due_jobs(settings: Settings, jobs: tuple[Job, ...] = JOBS, name: str = "
         log.warning("scheduler skipped a round, Redis unavailable: %s", error)
         return False
     try:
-        for job in jobs:
+        for job in round_.jobs:
             try:
                 done = job(settings)
                 if done:
@@ -67,15 +86,8 @@ def run_due_jobs(settings: Settings, jobs: tuple[Job, ...] = JOBS, name: str = "
             log.warning("scheduler lock expired before the round ended")
 
 
-async def run_forever(settings: Settings) -> None:
-    """Tick every `scheduler_interval_seconds` until cancelled."""
+async def run_forever(settings: Settings, round_: Round) -> None:
+    """Run the round every interval until cancelled."""
     while True:
-        await asyncio.sleep(settings.scheduler_interval_seconds)
-        await asyncio.to_thread(run_due_jobs, settings)
-
-
-async def route_forever(settings: Settings) -> None:
-    """Run the routing round every `router_interval_seconds` until cancelled."""
-    while True:
-        await asyncio.sleep(settings.router_interval_seconds)
-        await asyncio.to_thread(run_due_jobs, settings, ROUTING_JOBS, "router", 15)
+        await asyncio.sleep(round_.interval(settings))
+        await asyncio.to_thread(run_due_jobs, settings, round_)

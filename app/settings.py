@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     bot_service_token: str = Field(default_factory=lambda: _persistent_secret("bot_service_token"))
     cookie_secure: bool = True
     session_max_age_seconds: int = 12 * 3600
+    request_threads: int = 32
     max_message_chars: int = 4000
     messages_per_minute: int = 30
     conversations_per_hour_per_ip: int = 60

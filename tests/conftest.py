@@ -129,6 +129,16 @@ def app_env(monkeypatch, database_url: str, redis_url: str, redis_prefix: str, r
         cached.cache_clear()
 
 
+@pytest.fixture
+def own_queue(app_env, monkeypatch, redis_prefix) -> None:
+    """A Redis key prefix of this test's own, so live apps of the same run (with their routing rounds) never
+    touch what the test put in Redis."""
+    from app.settings import get_settings
+
+    monkeypatch.setenv("REDIS_PREFIX", f"{redis_prefix}t{uuid.uuid4().hex[:6]}")
+    get_settings.cache_clear()
+
+
 @contextmanager
 def app_client(monkeypatch, **env: str):
     """The real app in a TestClient over HTTPS (the session cookie is Secure), with `env` set on top of app_env."""
@@ -154,7 +164,7 @@ def staff_auth(name: str, roles: list[str]) -> dict[str, str]:
 
 
 @pytest.fixture
-def client(app_env, monkeypatch):
-    """The real app with the test settings."""
+def client(own_queue, monkeypatch):
+    """The real app with the test settings (and Redis keys of its own)."""
     with app_client(monkeypatch) as test_client:
         yield test_client

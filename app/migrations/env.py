@@ -6,6 +6,7 @@ from app.db import get_engine, make_engine
 from app.people.models import Base as PeopleBase
 from cases.models import Base as CasesBase
 from handoff.models import Base as HandoffBase
+from handoff.swarm import models as swarm_models  # noqa: F401 (registers the swarm tables)
 
 target_metadata = [PeopleBase.metadata, HandoffBase.metadata, CasesBase.metadata]
 

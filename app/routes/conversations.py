@@ -1,7 +1,6 @@
 """The customer API: open a conversation, send and list messages, end it, and its live WebSocket."""
 
 import asyncio
-import json
 import logging
 import time
 from typing import Annotated
@@ -13,7 +12,8 @@ from app import agent_queue, ratelimit
 from app.auth import SessionDep, SettingsDep
 from app.availability import customer_seen
 from app.casework import record_chat_message
-from app.db import get_session_factory
+from app.db import get_session_factory, release
+from app.live_hub import LOST, next_frame
 from app.queueing import person_for_customer
 from app.realtime import conversation_channel, publish_conversation
 from handoff import flows, service
@@ -29,6 +29,7 @@ def customer_conversation(
 ) -> Conversation:
     """Load the conversation (404 if unknown) and check the customer's bearer token (401 if wrong)."""
     conversation = session.get(Conversation, conversation_id)
+    release(session)
     if conversation is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation {conversation_id}")
     token = (authorization or "").removeprefix("Bearer ").strip()
@@ -141,10 +142,10 @@ async def conversation_socket(websocket: WebSocket, conversation_id: str, token:
         await websocket.close(code=4401, reason="unknown conversation or wrong token")
         return
     await websocket.accept()
-    settings = websocket.app.state.settings
-    pubsub = websocket.app.state.async_redis.pubsub()
+    settings, hub = websocket.app.state.settings, websocket.app.state.hub
+    channel, queue = conversation_channel(conversation_id), asyncio.Queue()
     try:
-        await pubsub.subscribe(conversation_channel(conversation_id))
+        await hub.subscribe(channel, queue)
         await websocket.send_json({"type": "state", "state": conversation.state})
         receiver = asyncio.create_task(_customer_frames(websocket, conversation_id))
         seen_every, last_seen = settings.customer_away_seconds / 3, 0.0
@@ -152,9 +153,12 @@ async def conversation_socket(websocket: WebSocket, conversation_id: str, token:
             if time.monotonic() - last_seen > seen_every:
                 await asyncio.to_thread(customer_seen, conversation_id, settings.customer_away_seconds)
                 last_seen = time.monotonic()
-            frame = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            frame = await next_frame(queue)
+            if frame == LOST:
+                await websocket.close(code=1011, reason="live updates unavailable")
+                break
             if frame is not None:
-                await websocket.send_text(frame["data"] if isinstance(frame["data"], str) else json.dumps(frame))
+                await websocket.send_text(frame[1])
         receiver.cancel()
     except WebSocketDisconnect:
         pass
@@ -162,7 +166,7 @@ async def conversation_socket(websocket: WebSocket, conversation_id: str, token:
         log.warning("conversation socket %s closed: %s", conversation_id, error)
         await websocket.close(code=1011, reason="live updates unavailable")
     finally:
-        await pubsub.aclose()
+        await hub.unsubscribe(channel, queue)
 
 
 async def _customer_frames(websocket: WebSocket, conversation_id: str) -> None:

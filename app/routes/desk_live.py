@@ -12,6 +12,7 @@ from fastapi.websockets import WebSocketDisconnect
 from app.auth import SESSION_COOKIE, Principal, optional_principal, staff_from_cookie
 from app.availability import mark_offline, mark_online
 from app.db import get_session, get_session_factory
+from app.live_hub import LOST, next_frame
 from app.pages import templates
 from app.people.models import User
 from app.realtime import agent_channel, conversation_channel, desk_channel
@@ -81,20 +82,26 @@ async def desk_socket(websocket: WebSocket) -> None:
         await websocket.close(code=4403, reason="sign in as an agent on this site")
         return
     await websocket.accept()
-    pubsub = websocket.app.state.async_redis.pubsub()
+    hub, queue = websocket.app.state.hub, asyncio.Queue()
+    channels = {agent_channel(agent.user_id), desk_channel()}
     prefix = conversation_channel("")
     try:
-        await pubsub.subscribe(agent_channel(agent.user_id), desk_channel())
+        for channel in channels:
+            await hub.subscribe(channel, queue)
         await asyncio.to_thread(_heartbeat, agent)
         await websocket.send_json({"type": "ready"})
-        listener = asyncio.create_task(_listen(websocket, pubsub, agent))
+        listener = asyncio.create_task(_listen(websocket, hub, queue, channels, agent))
         while not listener.done():
-            frame = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            frame = await next_frame(queue)
+            if frame == LOST:
+                await websocket.close(code=1011, reason="live updates unavailable")
+                break
             if frame is None:
                 continue
-            data = json.loads(frame["data"])
-            if frame["channel"].startswith(prefix):
-                data["conversation_id"] = frame["channel"].removeprefix(prefix)
+            channel, data = frame
+            data = json.loads(data)
+            if channel.startswith(prefix):
+                data["conversation_id"] = channel.removeprefix(prefix)
             await websocket.send_json(data)
         listener.cancel()
     except WebSocketDisconnect:
@@ -103,10 +110,11 @@ async def desk_socket(websocket: WebSocket) -> None:
         log.warning("desk socket of agent %s closed: %s", agent.user_id, error)
         await websocket.close(code=1011, reason="live updates unavailable")
     finally:
-        await pubsub.aclose()
+        for channel in channels:
+            await hub.unsubscribe(channel, queue)
 
 
-async def _listen(websocket: WebSocket, pubsub, agent: Principal) -> None:
+async def _listen(websocket: WebSocket, hub, queue: asyncio.Queue, channels: set[str], agent: Principal) -> None:
     """Handle what the desk sends: heartbeats, away, and which chats to watch."""
     try:
         while True:
@@ -117,18 +125,22 @@ async def _listen(websocket: WebSocket, pubsub, agent: Principal) -> None:
             elif kind == "away":
                 await asyncio.to_thread(mark_offline, agent.user_id)
             elif kind in {"watch", "unwatch"}:
-                await _watch(websocket, pubsub, kind, str(message.get("conversation_id", ""))[:36])
+                conversation_id = str(message.get("conversation_id", ""))[:36]
+                await _watch(websocket, hub, queue, channels, kind, conversation_id)
     except (WebSocketDisconnect, ValueError):
         return
 
 
-async def _watch(websocket: WebSocket, pubsub, kind: str, conversation_id: str) -> None:
+async def _watch(websocket: WebSocket, hub, queue, channels: set[str], kind: str, conversation_id: str) -> None:
     """Start or stop relaying a chat's frames; `watching` tells the desk to fetch what it missed."""
+    channel = conversation_channel(conversation_id)
     if kind == "unwatch":
-        await pubsub.unsubscribe(conversation_channel(conversation_id))
+        channels.discard(channel)
+        await hub.unsubscribe(channel, queue)
         return
     if not await asyncio.to_thread(_conversation_exists, conversation_id):
         await websocket.send_json({"type": "error", "detail": f"no conversation {conversation_id}"})
         return
-    await pubsub.subscribe(conversation_channel(conversation_id))
+    channels.add(channel)
+    await hub.subscribe(channel, queue)
     await websocket.send_json({"type": "watching", "conversation_id": conversation_id})

@@ -54,6 +54,18 @@
     $("desk-error").hidden = !text;
   }
 
+  /** An in-app notification with a link (swarm invitations and answers). */
+  function showNotice(text, href) {
+    const item = el("li", "row");
+    const link = el("a", "", text);
+    link.href = href;
+    link.target = "_blank";
+    item.append(link);
+    $("notices").prepend(item);
+    $("notices").hidden = false;
+    beep();
+  }
+
   async function attempt(action) {
     try {
       showError("");
@@ -107,6 +119,8 @@
       hideOffer("Another agent took that chat.");
     } else if (frame.type === "queue") {
       refreshLists();
+    } else if (frame.type === "swarm") {
+      showNotice(frame.text, "/swarms/" + frame.swarm_id);
     } else if (frame.conversation_id === current) {
       if (frame.type === "message") addMessage(frame.message);
       else if (frame.type === "state") setChatState(frame.state);
@@ -399,6 +413,13 @@
       loadContext();
     });
     item.append(select);
+    const swarm = el("button", "secondary", "Start a swarm");
+    swarm.type = "button";
+    swarm.addEventListener("click", async () => {
+      const started = await attempt(() => api("POST", "/api/swarms", { case_number: found.number, conversation_id: current }));
+      if (started) window.open(started.url, "_blank", "noopener");
+    });
+    item.append(swarm);
     return item;
   }
 

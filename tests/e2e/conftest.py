@@ -11,10 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from sqlalchemy.orm import Session
 
-from app import migrate, stack
+from app import agent_queue, migrate, stack
+from app.availability import online_agents
 from app.db import make_engine
 from app.people import service as people
 from app.people.models import UserCreate
@@ -163,6 +164,62 @@ def sign_in(page, email: str, path: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(STAFF_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def live_redis(monkeypatch, redis_url: str, redis_prefix: str) -> None:
+    """Point this process's Redis helpers at the live app's Redis and key prefix."""
+    from app import redis_client, settings
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("REDIS_PREFIX", redis_prefix)
+    settings.get_settings.cache_clear()
+    redis_client.get_redis.cache_clear()
+    yield
+    settings.get_settings.cache_clear()
+    redis_client.get_redis.cache_clear()
+
+
+@pytest.fixture
+def empty_queue(live_redis):
+    """No conversation left waiting or held by earlier tests' agents, so the offer is for this customer."""
+    for row in agent_queue.waiting():
+        agent_queue.withdraw(row["conversation_id"])
+    for conversations in agent_queue.holders().values():
+        for conversation_id in conversations:
+            agent_queue.release(conversation_id)
+
+
+@pytest.fixture
+def desk(browser, live_app, e2e_database_url, empty_queue):
+    """An agent signed in at the desk, connected (and so online)."""
+    context = browser.new_context(base_url=live_app)
+    page = context.new_page()
+    sign_in(page, create_staff(e2e_database_url, "Dana Desk", ["agent"]), "/desk")
+    expect(page.locator("#link-status")).to_have_text("Live", timeout=10_000)
+    yield page
+    page.select_option("#presence", "away")  # offline now, not after the presence TTL: later tests need nobody online
+    deadline = time.monotonic() + 10
+    while online_agents() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    context.close()
+
+
+@pytest.fixture
+def widget(browser, live_app):
+    """A customer on the demo page with the chat open."""
+    context = browser.new_context(base_url=live_app)
+    page = context.new_page()
+    page.goto("/")
+    page.click("#swarmdesk-launcher")
+    yield page
+    context.close()
+
+
+def say(widget, text: str) -> None:
+    """The customer types and sends a message."""
+    widget.fill("#swarmdesk-input", text)
+    widget.click("#swarmdesk-send")
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:

@@ -1,54 +1,11 @@
 """The handoff in two real browser pages: a customer in the widget, an agent at the desk."""
 
-import time
-
 import pytest
 from playwright.sync_api import expect
 
-from app import agent_queue
-from app.availability import online_agents
-from tests.e2e.conftest import create_staff, sign_in
+from tests.e2e.conftest import say
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
-
-
-@pytest.fixture
-def empty_queue(app_env):
-    """No conversation left waiting by earlier tests of this run, so the offer is for this customer."""
-    for row in agent_queue.waiting():
-        agent_queue.withdraw(row["conversation_id"])
-
-
-@pytest.fixture
-def desk(browser, live_app, e2e_database_url, empty_queue):
-    """An agent signed in at the desk, connected (and so online)."""
-    context = browser.new_context(base_url=live_app)
-    page = context.new_page()
-    sign_in(page, create_staff(e2e_database_url, "Dana Desk", ["agent"]), "/desk")
-    expect(page.locator("#link-status")).to_have_text("Live", timeout=10_000)
-    yield page
-    page.select_option("#presence", "away")  # offline now, not after the presence TTL: later tests need nobody online
-    deadline = time.monotonic() + 10
-    while online_agents() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    context.close()
-
-
-@pytest.fixture
-def widget(browser, live_app):
-    """A customer on the demo page with the chat open."""
-    context = browser.new_context(base_url=live_app)
-    page = context.new_page()
-    page.goto("/")
-    page.click("#swarmdesk-launcher")
-    yield page
-    context.close()
-
-
-def say(widget, text: str) -> None:
-    """The customer types and sends a message."""
-    widget.fill("#swarmdesk-input", text)
-    widget.click("#swarmdesk-send")
 
 
 def test_customer_asks_for_a_human_the_agent_accepts_and_they_talk_while_the_bot_stays_silent(desk, widget):

@@ -11,7 +11,7 @@ def _id() -> str:
     return str(uuid.uuid4())
 
 
-def test_higher_priority_first_then_the_longest_waiting(app_env):
+def test_higher_priority_first_then_the_longest_waiting(own_queue):
     first, second, urgent = _id(), _id(), _id()
     place = agent_queue.enqueue(first, skill="billing")
     assert agent_queue.enqueue(second, skill=None) == place + 1
@@ -24,7 +24,7 @@ def test_higher_priority_first_then_the_longest_waiting(app_env):
         agent_queue.withdraw(conversation)
 
 
-def test_many_simultaneous_claims_exactly_one_wins(app_env):
+def test_many_simultaneous_claims_exactly_one_wins(own_queue):
     conversation = _id()
     agent_queue.enqueue(conversation, skill=None)
     barrier, wins = threading.Barrier(20), []
@@ -45,7 +45,7 @@ def test_many_simultaneous_claims_exactly_one_wins(app_env):
     assert agent_queue.owner(conversation) is None
 
 
-def test_a_customer_who_leaves_is_withdrawn(app_env):
+def test_a_customer_who_leaves_is_withdrawn(own_queue):
     conversation = _id()
     agent_queue.enqueue(conversation, skill=None)
     agent_queue.withdraw(conversation)

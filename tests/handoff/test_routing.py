@@ -205,16 +205,16 @@ def test_transfer_to_a_skill_keeps_the_transcript_and_offers_it_to_that_skill(de
 
 
 def test_only_the_lock_holder_runs_the_routing_round(desk):
-    from app.scheduler import ROUTING_JOBS, run_due_jobs
+    from app.scheduler import ROUNDS, run_due_jobs
 
     settings = get_settings()
     held = get_redis().lock(key("scheduler", "router"), timeout=10)
     assert held.acquire(blocking=False)
     try:
-        assert run_due_jobs(settings, ROUTING_JOBS, "router", 15) is False
+        assert run_due_jobs(settings, ROUNDS[1]) is False
     finally:
         held.release()
-    assert run_due_jobs(settings, ROUTING_JOBS, "router", 15) is True
+    assert run_due_jobs(settings, ROUNDS[1]) is True
 
 
 def test_offline_agent_gets_no_offer(desk):

@@ -1,0 +1,140 @@
+"""Swarm pages: my invitations and rooms, the room itself, a guest's way in, and the room's live socket."""
+
+import asyncio
+import logging
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, HTTPException, Request, WebSocket
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.websockets import WebSocketDisconnect
+
+from app.auth import SESSION_COOKIE, SessionDep, SettingsDep, optional_principal, staff_from_cookie
+from app.db import get_session_factory
+from app.live_hub import LOST, next_frame
+from app.pages import templates
+from app.realtime import room_channel
+from app.routes.swarm_access import GUEST_COOKIE, guest_signer, room_member, swarm_or_404
+from app.settings import get_settings
+from handoff.swarm.service import Gone, SwarmService
+
+log = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+
+
+def _gone_page(request: Request, reason: str) -> Response:
+    """410 with a page that says what happened and what to do."""
+    return templates.TemplateResponse(request, "gone.html", {"reason": reason}, status_code=410)
+
+
+@router.get("/swarms", response_class=HTMLResponse)
+def swarms_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Invitations waiting for me and the rooms I am in (experts and agents)."""
+    staff = optional_principal(request, session, settings)
+    if staff is None:
+        return RedirectResponse("/login?next=/swarms", status_code=303)
+    if not staff.has_any(("expert", "agent")):
+        context = {"needed": "expert", "staff": staff}
+        return templates.TemplateResponse(request, "forbidden.html", context, status_code=403)
+    return templates.TemplateResponse(request, "swarms.html", {"staff": staff})
+
+
+@router.get("/swarms/{swarm_id}", response_class=HTMLResponse)
+def room_page(swarm_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """The swarm room, for its members and guests only."""
+    staff = optional_principal(request, session, settings)
+    swarm = swarm_or_404(session, swarm_id)
+    try:
+        who, member = room_member(session, settings, swarm, staff, request.cookies.get(GUEST_COOKIE))
+    except HTTPException as error:
+        if error.status_code == 410:
+            return _gone_page(request, error.detail)
+        if error.status_code == 401:
+            return RedirectResponse(f"/login?next=/swarms/{swarm_id}", status_code=303)
+        context = {"needed": "swarm member", "staff": staff}
+        return templates.TemplateResponse(request, "forbidden.html", context, status_code=error.status_code)
+    context = {"swarm": swarm, "who": who, "member": member, "csrf": staff.csrf_token if staff else ""}
+    return templates.TemplateResponse(request, "swarm_room.html", context)
+
+
+@router.get("/swarm-guest/{token}", response_class=HTMLResponse)
+def guest_entry(token: str, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """An outside partner's invitation link: enter that one room (a cookie for it), or 410 when it is dead."""
+    swarms = SwarmService(session)
+    try:
+        link = swarms.guest_link(token)
+    except Gone as error:
+        return _gone_page(request, str(error))
+    swarm = swarms.get(link.swarm_id)
+    if swarm.status != "open":
+        return _gone_page(request, "this swarm is closed")
+    swarms.join_as_guest(swarm, link)
+    session.commit()
+    response = RedirectResponse(f"/swarms/{swarm.id}", status_code=303)
+    response.set_cookie(
+        GUEST_COOKIE,
+        guest_signer(settings).dumps({"link": link.id}),
+        max_age=settings.guest_link_max_hours * 3600,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="strict",
+    )
+    return response
+
+
+def _socket_member(websocket: WebSocket, swarm_id: int) -> bool:
+    """True if the socket's cookies name a current member of the room."""
+    settings = get_settings()
+    with get_session_factory()() as session:
+        staff = staff_from_cookie(websocket.cookies.get(SESSION_COOKIE), session=session, settings=settings)
+        swarm = SwarmService(session).get(swarm_id)
+        if swarm is None:
+            return False
+        try:
+            room_member(session, settings, swarm, staff, websocket.cookies.get(GUEST_COOKIE))
+        except HTTPException:
+            return False
+        return True
+
+
+async def _until_closed(websocket: WebSocket) -> None:
+    """Read (and ignore) what the page sends until it goes."""
+    try:
+        while True:
+            await websocket.receive_text()
+    except WebSocketDisconnect:
+        return
+
+
+@router.websocket("/ws/swarms/{swarm_id}")
+async def room_socket(websocket: WebSocket, swarm_id: int) -> None:
+    """The room's live frames (messages, members, invitations); the page then fetches after its last seq."""
+    origin = websocket.headers.get("origin")
+    same_site = origin is not None and urlsplit(origin).netloc == websocket.headers.get("host")
+    if not same_site or not await asyncio.to_thread(_socket_member, websocket, swarm_id):
+        await websocket.close(code=4403, reason="members of this swarm only")
+        return
+    await websocket.accept()
+    hub, queue, channel = websocket.app.state.hub, asyncio.Queue(), room_channel(swarm_id)
+    try:
+        await hub.subscribe(channel, queue)
+        await websocket.send_json({"type": "ready"})
+        receiver = asyncio.create_task(_until_closed(websocket))
+        while not receiver.done():
+            frame = await next_frame(queue)
+            if frame == LOST:
+                await websocket.close(code=1011, reason="live updates unavailable")
+                break
+            if frame is None:
+                continue
+            if '"room"' in frame[1] and not await asyncio.to_thread(_socket_member, websocket, swarm_id):
+                await websocket.close(code=4403, reason="you are no longer in this swarm")
+                break
+            await websocket.send_text(frame[1])
+        receiver.cancel()
+    except WebSocketDisconnect:
+        pass
+    except Exception as error:  # Redis down: the page polls
+        log.warning("swarm room socket %s closed: %s", swarm_id, error)
+        await websocket.close(code=1011, reason="live updates unavailable")
+    finally:
+        await hub.unsubscribe(channel, queue)

@@ -1,0 +1,229 @@
+"""The swarm room API: what the room holds, its messages, the proposed answer, sending it on, guest links."""
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel, Field, StringConstraints
+
+from app.auth import Principal, SessionDep, SettingsDep
+from app.casework import CaseServiceDep, staff_actor
+from app.realtime import publish_conversation, publish_room
+from app.routes.swarm_access import RoomDep, owner_only
+from app.swarming import announce, mark_staff_seen, to_timeline
+from cases import PUBLIC_UPDATE
+from handoff import flows, service
+from handoff.models import Conversation, Handoff
+from handoff.swarm.models import GuestLink, Swarm, SwarmMessage
+from handoff.swarm.service import NotAllowed, SwarmClosed, SwarmService
+
+router = APIRouter(prefix="/api/swarms/{swarm_id}", tags=["swarms"])
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class RoomPost(BaseModel):
+    """A message in the room, or the (edited) answer the owner sends the customer."""
+
+    text: Text
+
+
+class GuestCreate(BaseModel):
+    """An outside partner to let into this room for a while."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    valid_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 72
+
+
+def _message(message: SwarmMessage) -> dict:
+    """A room message as clients see it."""
+    return {
+        "id": message.id,
+        "seq": message.seq,
+        "author": message.author_name,
+        "role": message.author_role,
+        "text": message.text,
+        "mentions": message.mentions,
+        "proposed": message.proposed,
+        "sent": message.sent_at is not None,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def _publish(swarm: Swarm, message: SwarmMessage) -> None:
+    """Push a new or changed message to the room."""
+    publish_room(swarm.id, {"type": "message", "message": _message(message)})
+
+
+def _closed(error: Exception) -> HTTPException:
+    """Map refusals in the room to answers."""
+    code = status.HTTP_409_CONFLICT if isinstance(error, SwarmClosed) else status.HTTP_403_FORBIDDEN
+    return HTTPException(code, str(error))
+
+
+@router.get("")
+def room(swarm_id: int, room: RoomDep, session: SessionDep, cases: CaseServiceDep) -> dict:
+    """Everything the room opens with: case summary, read-only customer transcript, packet, members, figures."""
+    swarm, who, member = room
+    if who.person_id:
+        mark_staff_seen(who.person_id)
+    swarms = SwarmService(session)
+    case = cases.get(swarm.case_number)
+    transcript, packet = [], None
+    if swarm.conversation_id:
+        messages = service.messages_after(session=session, conversation_id=swarm.conversation_id)
+        transcript = [service.to_read(m).model_dump(mode="json") for m in messages]
+        handoff = session.query(Handoff).filter_by(conversation_id=swarm.conversation_id).order_by(Handoff.id.desc())
+        packet = handoff.first().packet if handoff.first() else None
+    is_owner = who.person_id == swarm.owner_id
+    return {
+        "id": swarm.id,
+        "status": swarm.status,
+        "outcome": swarm.outcome,
+        "skills": swarm.needed_skills,
+        "owner": swarm.owner_name,
+        "me": {"name": who.name, "role": member.role, "is_owner": is_owner},
+        "case": {
+            "number": case.number,
+            "subject": case.subject,
+            "status": case.status,
+            "description": case.description,
+        },
+        "transcript": transcript,
+        "packet": packet,
+        "members": [
+            {"name": m.name, "role": m.role, "joined_at": m.joined_at.isoformat()} for m in swarms.members(swarm)
+        ],
+        "invitations": [{"id": i.id, "name": i.person_name, "status": i.status} for i in swarms.invitations(swarm)]
+        if is_owner
+        else [],
+        "guests": [_guest(g) for g in swarms.guests(swarm)] if is_owner else [],
+        "figures": swarms.figures(swarm),
+    }
+
+
+def _guest(link: GuestLink) -> dict:
+    """A guest link as the owner sees it (never the token)."""
+    return {
+        "id": link.id,
+        "name": link.name,
+        "expires_at": link.expires_at.isoformat(),
+        "revoked": bool(link.revoked_at),
+    }
+
+
+@router.get("/messages")
+def messages(swarm_id: int, room: RoomDep, session: SessionDep, after: Annotated[int, Query(ge=0)] = 0) -> dict:
+    """Room messages after `after` (resume by seq)."""
+    swarm, _, _ = room
+    return {"messages": [_message(m) for m in SwarmService(session).messages(swarm, after)], "status": swarm.status}
+
+
+@router.post("/messages", status_code=status.HTTP_201_CREATED)
+def post(swarm_id: int, body: RoomPost, room: RoomDep, session: SessionDep, settings: SettingsDep) -> dict:
+    """Post in the room; @Name mentions tell those members. A closed room → 409."""
+    swarm, who, _ = room
+    swarms = SwarmService(session)
+    try:
+        message = swarms.post(swarm, who, body.text)
+    except (NotAllowed, SwarmClosed) as error:
+        raise _closed(error) from error
+    session.commit()
+    _publish(swarm, message)
+    mentioned = {m.person_id: m.name for m in swarms.members(swarm) if m.name in message.mentions and m.person_id}
+    if mentioned:
+        text = f"{who.name} mentioned you in the swarm on {swarm.case_number}."
+        announce(settings, swarm, "mentioned", actor=who.name, text=text, to=mentioned)
+    return _message(message)
+
+
+@router.post("/messages/{message_id}/propose")
+def propose(swarm_id: int, message_id: int, room: RoomDep, session: SessionDep, settings: SettingsDep) -> dict:
+    """Mark a message as the proposed answer; the owner is told."""
+    swarm, who, _ = room
+    swarms = SwarmService(session)
+    message = _message_or_404(swarms, swarm, message_id)
+    try:
+        swarms.propose(swarm, message, who)
+    except (NotAllowed, SwarmClosed) as error:
+        raise _closed(error) from error
+    session.commit()
+    _publish(swarm, message)
+    text = f"{who.name} proposed an answer in the swarm on {swarm.case_number}."
+    announce(settings, swarm, "answer_proposed", actor=who.name, text=text, to={swarm.owner_id: swarm.owner_name})
+    return _message(message)
+
+
+def _message_or_404(swarms: SwarmService, swarm: Swarm, message_id: int) -> SwarmMessage:
+    """The room's message, or 404."""
+    message = swarms.message(swarm, message_id)
+    if message is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no message {message_id} in this swarm")
+    return message
+
+
+@router.post("/messages/{message_id}/send")
+def send_to_customer(
+    swarm_id: int, message_id: int, body: RoomPost, room: RoomDep, session: SessionDep, settings: SettingsDep,
+    cases: CaseServiceDep,
+) -> dict:  # fmt: skip
+    """The owner sends an answer from the room (edited or not) as their own reply: in the chat, else by case update."""
+    swarm, who, _ = room
+    owner_only(swarm, who)
+    swarms = SwarmService(session)
+    message = _message_or_404(swarms, swarm, message_id)
+    try:
+        swarms.mark_sent(swarm, message)
+    except SwarmClosed as error:
+        raise _closed(error) from error
+    conversation = session.get(Conversation, swarm.conversation_id) if swarm.conversation_id else None
+    owner = Principal(who.person_id, who.name, frozenset())
+    if conversation is not None and conversation.state != "closed":
+        flows.agent_says(
+            session=session,
+            publish=publish_conversation,
+            conversation=conversation,
+            agent_name=who.name,
+            text=body.text,
+        )
+        channel = "chat"
+    else:
+        cases.add_note(swarm.case_number, body.text, staff_actor(owner), public=True)
+        cases.commit()
+        channel = PUBLIC_UPDATE
+    session.commit()
+    _publish(swarm, message)
+    to_timeline(session, settings, swarm, "answer_sent", staff_actor(owner), by=message.author_name, channel=channel)
+    return {"sent": True, "channel": "chat" if channel == "chat" else "email"}
+
+
+@router.post("/guests", status_code=status.HTTP_201_CREATED)
+def add_guest(swarm_id: int, body: GuestCreate, room: RoomDep, session: SessionDep, settings: SettingsDep) -> dict:
+    """A signed link with an expiry that opens this room only (shown once)."""
+    swarm, who, _ = room
+    owner_only(swarm, who)
+    try:
+        link, token = SwarmService(session).add_guest(
+            swarm, name=body.name, valid_for=timedelta(hours=body.valid_hours), by=who.person_id
+        )
+    except SwarmClosed as error:
+        raise _closed(error) from error
+    session.commit()
+    owner = Principal(who.person_id, who.name, frozenset())
+    to_timeline(session, settings, swarm, "guest_invited", staff_actor(owner), guest=body.name)
+    return _guest(link) | {"url": f"{settings.public_url}/swarm-guest/{token}"}
+
+
+@router.delete("/guests/{guest_id}")
+def revoke_guest(swarm_id: int, guest_id: int, room: RoomDep, session: SessionDep, settings: SettingsDep) -> dict:
+    """Revoke a guest link now; the guest is out of the room."""
+    swarm, who, _ = room
+    owner_only(swarm, who)
+    link = session.get(GuestLink, guest_id)
+    if link is None or link.swarm_id != swarm.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no guest link {guest_id} in this swarm")
+    SwarmService(session).revoke(link)
+    session.commit()
+    publish_room(swarm.id, {"type": "room", "kind": "guest_revoked"})
+    owner = Principal(who.person_id, who.name, frozenset())
+    to_timeline(session, settings, swarm, "guest_revoked", staff_actor(owner), guest=link.name)
+    return _guest(link)
