@@ -55,6 +55,7 @@ bench: setup model redis
 	.venv/bin/python -m retrieval.bench
 	.venv/bin/python -m app.bench
 	.venv/bin/python -m app.bench_relay
+	.venv/bin/python -m app.bench_kb
 
 eval: setup model
 	.venv/bin/python -m retrieval.eval.clinc

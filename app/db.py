@@ -1,6 +1,6 @@
 """The database engine and sessions (SQLite file by default, PostgreSQL by `DATABASE_URL`)."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,7 +53,14 @@ def release(session: Session) -> None:
     session.commit()
 
 
-def get_session() -> Iterator[Session]:
-    """Yield one database session per request and close it afterwards."""
-    with get_session_factory()() as session:
+async def get_session() -> AsyncIterator[Session]:
+    """Yield one database session per request and close it afterwards.
+
+    An async dependency on purpose: its clean-up runs on the event loop the moment the endpoint returns. A sync
+    one would wait for a free request thread while holding the connection, and under load every thread could be
+    waiting for a connection held that way."""
+    session = get_session_factory()()
+    try:
         yield session
+    finally:
+        session.close()

@@ -1,15 +1,21 @@
-"""The process's knowledge-base index: opened on first use, reloaded when another process re-indexes."""
+"""The process's knowledge-base index: opened on first use, reloaded when another process re-indexes.
+
+The database's published articles are the source (`kb/` files whose id the database lacks are imported as
+published first); publishing, editing and archiving update the index one article at a time."""
 
 import logging
 import threading
-from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.db import get_session_factory
 from app.redis_client import get_redis
 from app.settings import Settings
-from retrieval import IndexWatcher, ReindexJobs, Retriever, load_kb
+from knowledge.files import import_folder
+from knowledge.models import KbArticle
+from knowledge.service import KnowledgeService, to_retrieval
+from retrieval import Article, IndexWatcher, ReindexJobs, Retriever, announce
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +45,9 @@ class KnowledgeBase:
         with self._lock:
             if self._retriever is None:
                 retriever = Retriever.open(self.settings.index_dir, create=True)
-                if not retriever.articles() and self.settings.kb_dir.is_dir():
-                    log.info("index %s is empty: building it from %s", self.settings.index_dir, self.settings.kb_dir)
-                    retriever.reindex(*load_kb(self.settings.kb_dir))
+                if not retriever.articles():
+                    log.info("index %s is empty: building it from the published articles", self.settings.index_dir)
+                    retriever.reindex(*self.source())
                 self._watcher = IndexWatcher(retriever, redis=get_redis(), prefix=self.prefix).start()
                 self._retriever = retriever
             return self._retriever
@@ -52,9 +58,29 @@ class KnowledgeBase:
         retriever = self.retriever
         with self._lock:
             if self._jobs is None:
-                source = partial(load_kb, self.settings.kb_dir)
-                self._jobs = ReindexJobs(retriever, source, redis=get_redis(), prefix=self.prefix)
+                self._jobs = ReindexJobs(retriever, self.source, redis=get_redis(), prefix=self.prefix)
             return self._jobs
+
+    def source(self) -> tuple[list[Article], list]:
+        """Every published article, after importing `kb/` files whose id the database does not hold yet."""
+        with get_session_factory()() as session:
+            service = KnowledgeService(session)
+            if self.settings.kb_dir.is_dir():
+                added, errors = import_folder(service, self.settings.kb_dir)
+                session.commit()
+                for error in errors:
+                    log.warning("kb file skipped: %s", error)
+                if added:
+                    log.info("imported %s articles from %s", added, self.settings.kb_dir)
+            return [to_retrieval(article) for article in service.published()], []
+
+    def apply(self, article: KbArticle) -> None:
+        """Make the index reflect one article now (published → in it, otherwise out), and tell the other workers."""
+        if article.status == "published":
+            version = self.retriever.upsert(to_retrieval(article))
+        else:
+            version = self.retriever.remove(article.id)
+        announce(get_redis(), version, prefix=self.prefix)
 
     def status(self) -> str:
         """ "ok" once the index is open, "loading" before (health checks report it)."""
@@ -83,3 +109,12 @@ def get_knowledge_base(request: Request) -> KnowledgeBase:
 
 
 KnowledgeBaseDep = Annotated[KnowledgeBase, Depends(get_knowledge_base)]
+
+
+def index_now(settings: Settings, progress=None) -> None:
+    """Bring the index in line with the published articles (only changed ones are embedded)."""
+    retriever = Retriever.open(settings.index_dir, create=True)
+    result = retriever.reindex(*KnowledgeBase(settings).source(), progress=progress)
+    if progress is not None:
+        progress.close()
+    log.info("index %s: %s articles embedded, %s removed", result.version, len(result.embedded), len(result.removed))

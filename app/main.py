@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.casework import build_case_bus
+from app.drafts import draft_on_resolve
 from app.knowledge import KnowledgeBase
 from app.live_hub import Hub
 from app.redis_client import make_async_redis
@@ -24,6 +25,7 @@ from app.routes import (
     health,
     help_centre,
     kb,
+    kb_articles,
     people,
     site,
     swarm_pages,
@@ -45,6 +47,8 @@ async def lifespan(app: FastAPI):
     if settings.kb_preload:
         app.state.knowledge_base.warm_up()
     app.state.case_bus = build_case_bus(settings)
+    if settings.draft_from_resolved:
+        draft_on_resolve(app.state.case_bus, app.state.knowledge_base)
     timers = [asyncio.create_task(run_forever(settings, round_)) for round_ in ROUNDS]
     yield
     for timer in timers:
@@ -65,6 +69,8 @@ def create_app() -> FastAPI:
         health.router,
         conversations.router,
         conversations.ws_router,
+        kb_articles.router,
+        kb_articles.pages,
         kb.router,
         cases.router,
         handoffs.router,

@@ -7,8 +7,9 @@ import time
 from urllib.parse import urlparse
 
 from app import admin, migrate, stack
+from app.knowledge import index_now
 from app.settings import VAR_DIR, get_settings
-from retrieval import cli as retrieval_cli
+from retrieval.cli import ProgressBar
 
 APP_PORT = int(os.environ.get("APP_PORT", "8000"))
 RASA_PORT = 5005
@@ -34,9 +35,8 @@ def main() -> int:
             supervisor.wait_ready(redis, timeout=20)
         migrate.upgrade()
         logins = admin.seed_demo()
-        print(f"Indexing the knowledge base {settings.kb_dir} (only changed articles are embedded)…")
-        if retrieval_cli.main(["reindex", "--kb", str(settings.kb_dir), "--index", str(settings.index_dir)]):
-            print("Some articles could not be indexed (above); the rest are live.", file=sys.stderr)
+        print(f"Indexing the published articles (new files in {settings.kb_dir} are imported first)…")
+        index_now(settings, progress=ProgressBar())
         env = stack.rasa_env(settings.redis_url, prefix=f"{settings.redis_prefix}rasa", action_port=ACTIONS_PORT)
         actions = stack.actions_process(
             port=ACTIONS_PORT, api_url=f"http://127.0.0.1:{APP_PORT}", service_token=settings.bot_service_token

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     index_dir: Path = VAR_DIR / "index"
     kb_searches_per_minute: int = 120
     kb_preload: bool = True
+    kb_export_on_publish: bool = False
+    draft_from_resolved: bool = True
     sla_first_response_minutes: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_FIRST_RESPONSE_MINUTES))
     sla_resolution_minutes: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_RESOLUTION_MINUTES))
     auto_close_days: int = 7

@@ -118,6 +118,7 @@ def app_env(monkeypatch, database_url: str, redis_url: str, redis_prefix: str, r
         "SECRET_KEY": "test-secret-key",
         "BOT_SERVICE_TOKEN": "test-bot-token",
         "KB_PRELOAD": "false",
+        "DRAFT_FROM_RESOLVED": "false",  # on only where a test wants it: drafting opens the KB index
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -7,8 +7,9 @@ from app.people.models import Base as PeopleBase
 from cases.models import Base as CasesBase
 from handoff.models import Base as HandoffBase
 from handoff.swarm import models as swarm_models  # noqa: F401 (registers the swarm tables)
+from knowledge.models import Base as KnowledgeBase
 
-target_metadata = [PeopleBase.metadata, HandoffBase.metadata, CasesBase.metadata]
+target_metadata = [PeopleBase.metadata, HandoffBase.metadata, CasesBase.metadata, KnowledgeBase.metadata]
 
 
 def run_migrations_online() -> None:

@@ -6,14 +6,14 @@ import logging
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, WebSocket
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.websockets import WebSocketDisconnect
 
-from app.auth import SESSION_COOKIE, Principal, optional_principal, staff_from_cookie
+from app.auth import SESSION_COOKIE, Principal, SessionDep, SettingsDep, optional_principal, staff_from_cookie
 from app.availability import mark_offline, mark_online
-from app.db import get_session, get_session_factory
+from app.db import get_session_factory
 from app.live_hub import LOST, next_frame
-from app.pages import templates
+from app.pages import staff_page
 from app.people.models import User
 from app.realtime import agent_channel, conversation_channel, desk_channel
 from app.settings import get_settings
@@ -30,21 +30,11 @@ CANNED_REPLIES = (
 
 
 @router.get("/desk", response_class=HTMLResponse)
-def desk_page(request: Request) -> Response:
+def desk_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """The agent desk; signed-out visitors go to the sign-in page, staff without the agent role get 403."""
-    settings = get_settings()
-    session = next(get_session())
-    try:
-        staff = optional_principal(request, session, settings)
-    finally:
-        session.close()
-    if staff is None:
-        return RedirectResponse("/login?next=/desk", status_code=303)
-    if not staff.has_any(("agent",)):
-        context = {"needed": "agent", "staff": staff}
-        return templates.TemplateResponse(request, "forbidden.html", context, status_code=403)
-    context = {"staff": staff, "canned": CANNED_REPLIES, "ttl": settings.presence_ttl_seconds}
-    return templates.TemplateResponse(request, "desk.html", context)
+    context = {"canned": CANNED_REPLIES, "ttl": settings.presence_ttl_seconds}
+    staff = optional_principal(request, session, settings)
+    return staff_page(request, staff, roles=("agent",), template="desk.html", context=context)
 
 
 def _same_origin(websocket: WebSocket) -> bool:

@@ -2,15 +2,18 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
+from sqlalchemy import update
 
 from app import ratelimit
-from app.auth import EditorDep, SettingsDep
+from app.auth import EditorDep, Principal, SessionDep, SettingsDep, optional_principal
 from app.knowledge import KnowledgeBaseDep
+from knowledge.models import KbArticle
 from retrieval import QueryError, ReindexRunning
 
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
+Caller = Annotated[Principal | None, Depends(optional_principal)]
 
 
 class SearchRequest(BaseModel):
@@ -21,17 +24,32 @@ class SearchRequest(BaseModel):
 
 
 @router.post("/search")
-def search(body: SearchRequest, request: Request, kb: KnowledgeBaseDep, settings: SettingsDep) -> dict:
-    """Search the live index: {"query", "answerable", "confidence", "hits", "threshold"} (+ "note" if cut)."""
+def search(
+    body: SearchRequest,
+    request: Request,
+    kb: KnowledgeBaseDep,
+    settings: SettingsDep,
+    caller: Caller,
+    session: SessionDep,
+) -> dict:
+    """Search the live index: {"query", "answerable", "confidence", "hits", "threshold"} (+ "note" if cut).
+
+    When the bot asks and gets an answer, the article's "served" count goes up."""
     client = request.client.host if request.client else "unknown"
     ratelimit.enforce(
         bucket=f"kb-search:{client}", limit=settings.kb_searches_per_minute, window_seconds=60, what="searches"
     )
     retriever = kb.retriever
     try:
-        return retriever.search(body.query, top_k=body.top_k) | {"threshold": retriever.threshold}
+        result = retriever.search(body.query, top_k=body.top_k) | {"threshold": retriever.threshold}
     except QueryError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"query: {error}") from error
+    if caller is not None and "service" in caller.roles and result["answerable"] and result["hits"]:
+        session.execute(
+            update(KbArticle).where(KbArticle.id == result["hits"][0]["article_id"]).values(served=KbArticle.served + 1)
+        )
+        session.commit()
+    return result
 
 
 @router.post("/reindex", status_code=status.HTTP_202_ACCEPTED)

@@ -18,7 +18,7 @@ from app.auth import (
     optional_principal,
     start_session,
 )
-from app.pages import templates
+from app.pages import staff_page, templates
 from app.people import service
 from app.people.models import ROLES, TokenCreate, User, UserCreate, UserRead, UserUpdate
 
@@ -84,13 +84,13 @@ def people_page(
     request: Request, session: SessionDep, principal: Annotated[Principal | None, Depends(optional_principal)]
 ) -> Response:
     """List staff accounts with forms to add and edit them (admins; others are sent to sign in or refused)."""
-    if principal is None:
-        return RedirectResponse(f"/login?next={PEOPLE_PAGE}", status_code=status.HTTP_303_SEE_OTHER)
-    if not principal.has_any(("admin",)):
-        context = {"staff": principal, "needed": "admin"}
-        return templates.TemplateResponse(request, "forbidden.html", context, status_code=status.HTTP_403_FORBIDDEN)
-    context = {"people": _all_users(session), "roles": ROLES, "csrf": principal.csrf_token or ""}
-    return templates.TemplateResponse(request, "admin_people.html", context)
+    allowed = principal is not None and principal.has_any(("admin",))
+    context = {
+        "people": _all_users(session) if allowed else [],
+        "roles": ROLES,
+        "csrf": principal and principal.csrf_token,
+    }
+    return staff_page(request, principal, roles=("admin",), template="admin_people.html", context=context)
 
 
 def _read(user: User) -> UserRead:

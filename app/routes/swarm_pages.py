@@ -11,7 +11,7 @@ from fastapi.websockets import WebSocketDisconnect
 from app.auth import SESSION_COOKIE, SessionDep, SettingsDep, optional_principal, staff_from_cookie
 from app.db import get_session_factory
 from app.live_hub import LOST, next_frame
-from app.pages import templates
+from app.pages import staff_page, templates
 from app.realtime import room_channel
 from app.routes.swarm_access import GUEST_COOKIE, guest_signer, room_member, swarm_or_404
 from app.settings import get_settings
@@ -30,12 +30,7 @@ def _gone_page(request: Request, reason: str) -> Response:
 def swarms_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """Invitations waiting for me and the rooms I am in (experts and agents)."""
     staff = optional_principal(request, session, settings)
-    if staff is None:
-        return RedirectResponse("/login?next=/swarms", status_code=303)
-    if not staff.has_any(("expert", "agent")):
-        context = {"needed": "expert", "staff": staff}
-        return templates.TemplateResponse(request, "forbidden.html", context, status_code=403)
-    return templates.TemplateResponse(request, "swarms.html", {"staff": staff})
+    return staff_page(request, staff, roles=("expert", "agent"), template="swarms.html", context={})
 
 
 @router.get("/swarms/{swarm_id}", response_class=HTMLResponse)

@@ -1,5 +1,6 @@
 """Answers from the knowledge base, and what the customer's "did this help?" sets off."""
 
+import contextlib
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -32,6 +33,15 @@ def _offer(dispatcher: CollectingDispatcher, hit: dict[str, Any]) -> None:
 def _count(tracker: Tracker, slot: str) -> int:
     """A counter slot as an int."""
     return int(tracker.get_slot(slot) or 0)
+
+
+async def _record(tracker: Tracker, event: str) -> None:
+    """Count a Yes or No for the article last offered; a failure only loses the count (it is logged)."""
+    hits = tracker.get_slot("kb_hits") or []
+    position = _count(tracker, "kb_position")
+    if position < len(hits):
+        with contextlib.suppress(PlatformError):  # Platform logged it; the reply matters more than the figure
+            await Platform().feedback(hits[position]["article_id"], event)
 
 
 class ActionAnswerFromKb(Action):
@@ -72,8 +82,9 @@ class ActionKbHelpful(Action):
         return "action_kb_helpful"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        """Say so and reset the miss counter."""
+        """Say so, count it for the article, and reset the miss counter."""
         dispatcher.utter_message(response="utter_glad")
+        await _record(tracker, "helpful")
         return [SlotSet("kb_misses", 0)]
 
 
@@ -86,6 +97,7 @@ class ActionKbNotHelpful(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         """Offer the next article once; a second "No" in the conversation, or no next article, hands off."""
+        await _record(tracker, "not_helpful")
         not_helpful = _count(tracker, "kb_not_helpful") + 1
         hits = tracker.get_slot("kb_hits") or []
         position = _count(tracker, "kb_position") + 1

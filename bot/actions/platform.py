@@ -56,6 +56,10 @@ class Platform:
         """The KB search result for the customer's words."""
         return await self._call("POST", "/api/kb/search", {"query": query, "top_k": top_k})
 
+    async def feedback(self, article_id: str, event: str) -> None:
+        """Tell the platform a customer found an article helpful or not (figures on the KB editor page)."""
+        await self._call("POST", f"/api/kb/articles/{article_id}/feedback", {"event": event})
+
     async def hand_off(self, conversation_id: str, reason: str, packet: dict[str, Any]) -> dict[str, Any]:
         """Ask for a person: {"status": "queued", "position"} or {"status": "no_agent", "why"}."""
         return await self._call(

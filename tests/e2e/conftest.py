@@ -106,6 +106,7 @@ def live_app(bot_stack, e2e_database_url: str, e2e_kb: Path, redis_url: str, red
         "SECRET_KEY": "test-secret-key",
         "BOT_SERVICE_TOKEN": "test-bot-token",
         "HF_HUB_OFFLINE": "1",
+        "DRAFT_FROM_RESOLVED": "true",
     }
     supervisor = stack.Stack(log=STACK_LOG)
     app = stack.app_process(host="127.0.0.1", port=port, env=env)

@@ -88,9 +88,10 @@ def test_every_desk_route_needs_the_agent_role(handed_off):
 def test_internal_notes_stay_internal_and_the_context_shows_packet_and_history(handed_off):
     client, conversation, customer, ana, _ = handed_off
     client.post(f"/api/desk/conversations/{conversation}/accept", headers=ana)
-    earlier = {"customer_email": "rita@example.com", "subject": "Plug offline last month"}
+    email = f"rita-{uuid.uuid4().hex[:6]}@example.com"
+    earlier = {"customer_email": email, "subject": "Plug offline last month"}
     assert client.post("/api/cases", json=earlier, headers=ana).status_code == 201
-    new_case = {"customer_email": "rita@example.com", "subject": "Refund for a returned plug"}
+    new_case = {"customer_email": email, "subject": "Refund for a returned plug"}
     made = client.post(f"/api/desk/conversations/{conversation}/case", json=new_case, headers=ana)
     assert made.status_code == 201
     note = {"text": "<b>VIP</b> — refund already approved"}

@@ -1,0 +1,186 @@
+/* The KB editor: list and filter, edit with a live preview, lifecycle, history and revert, re-index progress. */
+(() => {
+  "use strict";
+  const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+  const $ = (id) => document.getElementById(id);
+  let current = null; // the article being edited (as last read or saved)
+  let previewTimer = 0;
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  async function api(method, url, body) {
+    const response = await fetch(url, {
+      method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": CSRF },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const detail = Array.isArray(data.detail)
+        ? data.detail.map((e) => (e.loc || []).slice(1).join(".") + ": " + e.msg).join("; ")
+        : data.detail || response.statusText;
+      throw new Error(detail);
+    }
+    return data;
+  }
+
+  async function attempt(action) {
+    try {
+      $("kb-error").hidden = true;
+      return await action();
+    } catch (error) {
+      $("kb-error").textContent = error.message;
+      $("kb-error").hidden = false;
+      return null;
+    }
+  }
+
+  /* ---- list ---- */
+
+  async function loadList() {
+    const params = new URLSearchParams({ q: $("q").value });
+    if ($("status").value) params.set("status", $("status").value);
+    if ($("tag").value.trim()) params.set("tag", $("tag").value.trim().toLowerCase());
+    if ($("stale").checked) params.set("stale", "true");
+    if ($("unhelpful").checked) params.set("unhelpful", "true");
+    const data = await attempt(() => api("GET", "/api/kb/articles?" + params));
+    if (!data) return;
+    $("articles").replaceChildren(...data.articles.map(row));
+    if (!data.articles.length) $("articles").append(el("li", "muted", "No article matches."));
+  }
+
+  function row(article) {
+    const item = el("li", "row" + (current && current.id === article.id ? " current" : ""));
+    const open = el("button", "secondary", article.title);
+    open.type = "button";
+    open.addEventListener("click", () => openArticle(article.id));
+    const facts = [article.status.replace("_", " "), "v" + article.version];
+    if (article.update_of) facts.push("proposed update of " + article.update_of);
+    if (article.index_error) facts.push("index update failed");
+    if (article.stale) facts.push("stale");
+    item.append(open, el("span", "muted", facts.join(" · ")));
+    return item;
+  }
+
+  $("filters").addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadList();
+  });
+
+  /* ---- editor ---- */
+
+  async function openArticle(id) {
+    const article = await attempt(() => api("GET", "/api/kb/articles/" + encodeURIComponent(id)));
+    if (!article) return;
+    show(article);
+    loadList();
+  }
+
+  function show(article) {
+    current = article;
+    $("editor").hidden = false;
+    $("empty").hidden = true;
+    $("meta").textContent = `${article.id} · ${article.status.replace("_", " ")} · version ${article.version} · last saved by ${article.updated_by}` +
+      (article.update_of ? ` · publishing this updates “${article.update_of}”` : "");
+    $("title").value = article.title;
+    $("tags").value = article.tags.join(", ");
+    $("questions").value = (article.questions || []).join("\n");
+    $("body").value = article.body || "";
+    $("index-error").textContent = article.index_error || "";
+    $("index-error").hidden = $("retry-index").hidden = !article.index_error;
+    const cases = (article.cases || []).map((c) => `${c.case_number} (${c.relation})`).join(", ") || "none";
+    $("figures").textContent = `Served by the bot ${article.served} times · helpful ${article.helpful} · not helpful ${article.not_helpful} · cases: ${cases}`;
+    $("history").replaceChildren(...(article.history || []).map(versionItem));
+    renderPreview();
+  }
+
+  function versionItem(version) {
+    const item = el("li", "row");
+    item.append(el("strong", "", `v${version.version} · ${version.status} · ${version.author} · ${version.note}`));
+    item.append(el("span", "muted", new Date(version.created_at).toLocaleString()));
+    if (version.diff) {
+      const details = el("details");
+      details.append(el("summary", "", "Changes"), el("pre", "diff", version.diff));
+      item.append(details);
+    }
+    if (current && version.version !== current.version) {
+      const back = el("button", "secondary", "Revert to this version");
+      back.type = "button";
+      back.addEventListener("click", async () => {
+        const url = `/api/kb/articles/${encodeURIComponent(current.id)}/revert/${version.version}?version=${current.version}`;
+        if (await attempt(() => api("POST", url))) openArticle(current.id);
+      });
+      item.append(back);
+    }
+    return item;
+  }
+
+  function edited() {
+    return {
+      version: current.version,
+      title: $("title").value,
+      body: $("body").value,
+      tags: $("tags").value.split(/[,\s]+/).map((t) => t.trim().toLowerCase()).filter(Boolean),
+      questions: $("questions").value.split("\n").map((q) => q.trim()).filter(Boolean),
+    };
+  }
+
+  $("editor").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (await attempt(() => api("PUT", "/api/kb/articles/" + encodeURIComponent(current.id), edited()))) openArticle(current.id);
+  });
+
+  document.querySelectorAll("#editor [data-status]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const url = `/api/kb/articles/${encodeURIComponent(current.id)}/status`;
+      const moved = await attempt(() => api("POST", url, { status: button.dataset.status, version: current.version }));
+      if (moved) openArticle(moved.id);
+    });
+  });
+
+  $("retry-index").addEventListener("click", async () => {
+    if (await attempt(() => api("POST", `/api/kb/articles/${encodeURIComponent(current.id)}/reindex`))) openArticle(current.id);
+  });
+
+  /* ---- live preview (rendered by the server exactly as the help centre will) ---- */
+
+  function renderPreview() {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(async () => {
+      const rendered = await attempt(() => api("POST", "/api/kb/articles/preview", { body: $("body").value }));
+      if (!rendered) return;
+      const doc = new DOMParser().parseFromString(rendered.html, "text/html"); // server output has raw HTML off
+      $("preview").replaceChildren(...doc.body.childNodes);
+    }, 250);
+  }
+  $("body").addEventListener("input", renderPreview);
+
+  /* ---- re-index with a progress bar ---- */
+
+  $("reindex").addEventListener("click", async () => {
+    const job = await attempt(() => api("POST", "/api/kb/reindex"));
+    if (!job) return;
+    $("reindex-progress").hidden = false;
+    const poll = async () => {
+      const state = await attempt(() => api("GET", job.status_url));
+      if (!state) return;
+      $("reindex-progress").max = Math.max(1, state.total || 1);
+      $("reindex-progress").value = state.done || 0;
+      $("reindex-status").textContent = `${state.state} · ${state.phase || ""} ${state.done || 0}/${state.total || 0}`;
+      if (state.state === "running") setTimeout(poll, 500);
+      else {
+        $("reindex-progress").hidden = true;
+        $("reindex-status").textContent = state.state === "succeeded" ? "Re-index done" : "Re-index failed: " + (state.error || "");
+      }
+    };
+    poll();
+  });
+
+  loadList();
+})();

@@ -1,0 +1,187 @@
+"""The knowledge loop through the API, over a real index: publish → answerable, archive → gone, roles, conflicts,
+index failures, and drafts from really resolved cases (new, or an update of a close match)."""
+
+import time
+import uuid
+
+import pytest
+
+from tests.conftest import app_client, staff_auth
+from tests.retrieval.sample_kb import ARTICLES, write_article
+
+
+@pytest.fixture
+def kb(app_env, tmp_path, monkeypatch):
+    """The app over a database of its own, a small KB folder imported into it and an index of its own."""
+    from app import db, migrate
+
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    for article_id, (title, tags, questions, body) in ARTICLES.items():
+        write_article(folder, article_id, title, tags, questions, body)
+    database = f"sqlite:///{tmp_path / 'kb.db'}"
+    migrate.upgrade(database)
+    monkeypatch.setenv("DATABASE_URL", database)
+    for cached in (db.get_engine, db.get_session_factory):
+        cached.cache_clear()
+    with app_client(monkeypatch, kb_dir=folder, index_dir=tmp_path / "index", draft_from_resolved="true") as client:
+        client.post("/api/kb/search", json={"query": "warm up"})  # opens the index (imports, builds)
+        yield client
+    db.get_engine().dispose()
+    for cached in (db.get_engine, db.get_session_factory):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def editor():
+    """An editor's bearer header."""
+    return staff_auth("Eddie Editor", ["editor"])
+
+
+def new_article(kb, editor, title: str, question: str, body: str) -> dict:
+    """A draft written by the editor."""
+    made = kb.post("/api/kb/articles", json={"title": title, "body": body, "questions": [question]}, headers=editor)
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+def move(kb, headers, article_id: str, status: str, version: int):
+    """Ask for a lifecycle step; the response."""
+    return kb.post(
+        f"/api/kb/articles/{article_id}/status", json={"status": status, "version": version}, headers=headers
+    )
+
+
+def top_hit(kb, query: str) -> str | None:
+    """The best article for a query, when the search is confident."""
+    found = kb.post("/api/kb/search", json={"query": query}).json()
+    return found["hits"][0]["article_id"] if found["answerable"] and found["hits"] else None
+
+
+def test_publishing_makes_an_article_answerable_at_once_and_archiving_removes_it(kb, editor):
+    word = uuid.uuid4().hex[:6]
+    question = f"how do I pair the Lumora Doorbell {word} with my hub"
+    draft = new_article(
+        kb, editor, f"Pair the Lumora Doorbell {word}", question, "Press the doorbell button for 5 seconds."
+    )
+    assert top_hit(kb, question) != draft["id"]  # drafts are not answered
+    published = move(kb, editor, draft["id"], "published", 1)
+    assert published.status_code == 200 and published.json()["index_error"] is None
+    assert top_hit(kb, f"doorbell {word} will not pair with the hub") == draft["id"]
+    assert kb.get(f"/help/{draft['id']}").status_code == 200
+    archived = move(kb, editor, draft["id"], "archived", 2)
+    assert archived.status_code == 200
+    assert top_hit(kb, question) != draft["id"] and kb.get(f"/help/{draft['id']}").status_code == 404
+
+
+def test_only_editors_publish_and_an_empty_article_cannot_be_published(kb, editor):
+    agent = staff_auth("Ana Agent", ["agent"])
+    draft = new_article(kb, editor, f"Empty {uuid.uuid4().hex[:4]}", "a question", "Body.")
+    refused = move(kb, agent, draft["id"], "published", 1)
+    assert refused.status_code == 403
+    assert kb.get("/api/kb/articles", headers=agent).status_code == 403
+    assert kb.get("/kb", headers=agent).status_code == 403
+    emptied = kb.put(
+        f"/api/kb/articles/{draft['id']}", json={"version": 1, "title": "Empty", "body": " "}, headers=editor
+    )
+    assert emptied.status_code == 200
+    publish = move(kb, editor, draft["id"], "published", 2)
+    assert publish.status_code == 422 and "body" in publish.json()["detail"]
+    untitled = kb.post("/api/kb/articles", json={"title": "", "body": "x"}, headers=editor)
+    assert untitled.status_code == 422 and "title" in str(untitled.json()["detail"])
+
+
+def test_two_editors_saving_the_same_version_the_second_gets_409_and_nothing_is_overwritten(kb, editor):
+    other = staff_auth("Fran Editor", ["editor"])
+    draft = new_article(kb, editor, f"Conflict {uuid.uuid4().hex[:4]}", "q", "Original.")
+    url = f"/api/kb/articles/{draft['id']}"
+    first = kb.put(url, json={"version": 1, "title": draft["title"], "body": "Eddie's text."}, headers=editor)
+    second = kb.put(url, json={"version": 1, "title": draft["title"], "body": "Fran's text."}, headers=other)
+    assert first.status_code == 200 and second.status_code == 409 and "reload" in second.json()["detail"]
+    assert kb.get(url, headers=editor).json()["body"] == "Eddie's text."
+
+
+def test_a_failed_index_update_leaves_the_article_published_shows_why_and_a_retry_fixes_it(kb, editor, monkeypatch):
+    word = uuid.uuid4().hex[:6]
+    question = f"the Lumora Siren {word} keeps beeping at night"
+    draft = new_article(kb, editor, f"Siren {word} beeps at night", question, "Replace the siren's battery.")
+    knowledge_base = kb.app.state.knowledge_base
+    real_apply = knowledge_base.apply
+    monkeypatch.setattr(knowledge_base, "apply", lambda article: (_ for _ in ()).throw(OSError("disk full")))
+    moved = move(kb, editor, draft["id"], "published", 1)
+    assert moved.json()["status"] == "published" and "disk full" in moved.json()["index_error"]
+    listed = kb.get("/api/kb/articles?status=published", headers=editor).json()["articles"]
+    assert any(a["id"] == draft["id"] and a["index_error"] for a in listed)
+    monkeypatch.setattr(knowledge_base, "apply", real_apply)
+    retried = kb.post(f"/api/kb/articles/{draft['id']}/reindex", headers=editor)
+    assert retried.json()["index_error"] is None and top_hit(kb, question) == draft["id"]
+
+
+def resolve_case(kb, subject: str, said: list[str], resolution: str) -> str:
+    """A chat handed to an agent, a case opened on it, the customer's words, then the case resolved."""
+    from app.availability import mark_online
+
+    agent = staff_auth("Ana Agent", ["agent"])
+    opened = kb.post("/api/conversations").json()
+    conversation, customer = opened["conversation_id"], {"Authorization": f"Bearer {opened['token']}"}
+    mark_online(999_000 + uuid.uuid4().int % 1000, name="Ana Agent", skills=[])
+    body = {"conversation_id": conversation, "reason": "kb_unanswerable", "packet": {}}
+    assert (
+        kb.post("/api/bot/handoff", json=body, headers={"Authorization": "Bearer test-bot-token"}).json()["status"]
+        == "queued"
+    )
+    kb.post(f"/api/desk/conversations/{conversation}/accept", headers=agent)
+    case = {
+        "customer_email": "rita@example.com",
+        "customer_name": "Rita Jansen",
+        "subject": subject,
+        "tags": ["billing"],
+    }
+    number = kb.post(f"/api/desk/conversations/{conversation}/case", json=case, headers=agent).json()["number"]
+    for text in said:
+        kb.post(f"/api/conversations/{conversation}/messages", json={"text": text}, headers=customer)
+    version = kb.get(f"/api/cases/{number}", headers=agent).json()["version"]
+    change = {"version": version, "status": "resolved", "resolution": resolution}
+    assert kb.patch(f"/api/cases/{number}", json=change, headers=agent).status_code == 200
+    return number
+
+
+def drafted(kb, editor, number: str) -> dict:
+    """The article drafted from the case (drafting runs in the background)."""
+    for _ in range(100):
+        for row in kb.get("/api/kb/articles", headers=editor).json()["articles"]:
+            article = kb.get(f"/api/kb/articles/{row['id']}", headers=editor).json()
+            if {"case_number": number, "relation": "created"} in article["cases"]:
+                return article
+        time.sleep(0.1)
+    raise AssertionError(f"no article was drafted from {number}")
+
+
+def test_a_resolved_case_becomes_a_scrubbed_draft(kb, editor):
+    word = uuid.uuid4().hex[:6]
+    said = [f"Hi, I'm Rita. My Lumora Chime {word} plays the wrong tune, order LM-774411", "thanks"]
+    number = resolve_case(kb, f"Chime {word} plays the wrong tune", said, "Pick the tune again under Settings → Chime.")
+    article = drafted(kb, editor, number)
+    assert article["status"] == "draft" and article["title"] == f"Chime {word} plays the wrong tune"
+    assert article["questions"] == [
+        f"Hi, I'm [name]. My Lumora Chime {word} plays the wrong tune, order [order number]"
+    ]
+    assert article["body"] == "Pick the tune again under Settings → Chime." and article["tags"] == ["billing"]
+
+
+def test_a_resolved_case_the_kb_already_covers_proposes_an_update_which_publishing_merges(kb, editor):
+    number = resolve_case(
+        kb, "Hub error E-204", ["my hub says E-204 again since the new router"], "The new router blocked port 8883."
+    )
+    proposal = drafted(kb, editor, number)
+    assert proposal["update_of"] == "hub-e204" and "Also resolved in" in proposal["body"]
+    before = kb.get("/api/kb/articles/hub-e204", headers=editor).json()
+    moved = kb.post(
+        f"/api/kb/articles/{proposal['id']}/status",
+        json={"status": "published", "version": proposal["version"]},
+        headers=editor,
+    )
+    assert moved.status_code == 200 and moved.json()["id"] == "hub-e204"
+    after = kb.get("/api/kb/articles/hub-e204", headers=editor).json()
+    assert after["version"] == before["version"] + 1 and "port 8883" in after["body"]
+    assert kb.get(f"/api/kb/articles/{proposal['id']}", headers=editor).json()["status"] == "archived"

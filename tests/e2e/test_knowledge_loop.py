@@ -1,0 +1,96 @@
+"""The knowledge loop end to end: real Rasa, real index, a real browser for the editor.
+
+A question the KB cannot answer → handoff → an agent accepts → swarm → an expert's answer → the owner sends it
+and resolves the case → a draft appears → an editor publishes it in /kb → a new customer asking the same thing
+in other words gets the bot's answer from the new article.
+"""
+
+import time
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy.orm import Session
+
+from app.availability import mark_offline, mark_online
+from app.db import make_engine
+from app.people import service as people
+from tests.e2e.conftest import create_staff, sign_in
+from tests.e2e.test_virtual_agent import Chat
+
+pytestmark = [pytest.mark.stack, pytest.mark.browser]
+QUESTION = "Can I run the Lumora Hub on my sailing boat from its 12 volt battery?"
+PARAPHRASE = "is it ok to power a lumora hub from a 12V boat battery when sailing"
+ANSWER = "Yes: the Lumora Hub runs on 12 volt DC with the Lumora car adapter; keep it dry and ventilated."
+
+
+def staff(database_url: str, name: str, roles: list[str], skills: list[str] = ()) -> tuple[int, str, dict]:
+    """A staff account in the live app's database: id, email and a bearer header."""
+    email = create_staff(database_url, name, roles, skills)
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        user = people.get_by_email(session=session, email=email)
+        token = people.create_api_token(session=session, user=user, name="e2e")
+        user_id = user.id
+    engine.dispose()
+    return user_id, email, {"Authorization": f"Bearer {token}"}
+
+
+def test_a_resolution_becomes_an_article_the_bot_answers_with(live_app, browser, e2e_database_url, empty_queue):
+    agent_id, _, agent = staff(e2e_database_url, "Lou Loop", ["agent"])
+    expert_id, _, expert = staff(e2e_database_url, "Xena Volt", ["expert"], ["devices"])
+    _, editor_email, editor = staff(e2e_database_url, "Eda Editor", ["editor"])
+    http = httpx.Client(base_url=live_app, timeout=60)
+    mark_online(agent_id, name="Lou Loop", skills=[])
+    try:
+        chat = Chat(live_app)
+        replies = chat.say(QUESTION)
+        assert "/help/" not in str(replies)  # the KB cannot answer it
+        chat.press(replies, "Talk to a person")
+        assert chat.state == "queued"
+        assert http.post(f"/api/desk/conversations/{chat.id}/accept", headers=agent).status_code == 200
+    finally:
+        mark_offline(agent_id)
+
+    case = {"customer_email": "skipper@example.com", "subject": "Lumora Hub on 12 volt boat power"}
+    number = http.post(f"/api/desk/conversations/{chat.id}/case", json=case, headers=agent).json()["number"]
+    swarm = http.post("/api/swarms", json={"case_number": number, "conversation_id": chat.id}, headers=agent).json()
+    http.post(f"/api/swarms/{swarm['id']}/invitations", json={"person_ids": [expert_id]}, headers=agent)
+    invitation = http.get("/api/swarms/mine", headers=expert).json()["invitations"][0]
+    http.post(f"/api/swarms/invitations/{invitation['id']}/accept", headers=expert)
+    posted = http.post(f"/api/swarms/{swarm['id']}/messages", json={"text": ANSWER}, headers=expert).json()
+    http.post(f"/api/swarms/{swarm['id']}/messages/{posted['id']}/propose", headers=expert)
+    sent = http.post(f"/api/swarms/{swarm['id']}/messages/{posted['id']}/send", json={"text": ANSWER}, headers=agent)
+    assert sent.json()["channel"] == "chat"
+    closing = {"outcome": ANSWER, "resolve_case": True}
+    assert http.post(f"/api/swarms/{swarm['id']}/close", json=closing, headers=agent).status_code == 200
+
+    draft = _drafted(http, editor, number)
+    assert draft["title"] == case["subject"] and draft["questions"] == [QUESTION]
+
+    context = browser.new_context(base_url=live_app)
+    page = context.new_page()
+    sign_in(page, editor_email, "/kb")
+    page.locator("#articles li", has_text=case["subject"]).get_by_role("button").click()
+    expect(page.locator("#title")).to_have_value(case["subject"])
+    expect(page.locator("#preview")).to_contain_text("12 volt DC")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator("#meta")).to_contain_text("published")
+    expect(page.locator("#index-error")).to_be_hidden()
+    context.close()
+
+    newcomer = Chat(live_app)
+    answer = newcomer.say(PARAPHRASE)
+    assert f"/help/{draft['id']}" in str(answer), answer
+    assert newcomer.state == "bot"
+
+
+def _drafted(http: httpx.Client, editor: dict, number: str) -> dict:
+    """The draft written from the resolved case (drafting runs in the background)."""
+    for _ in range(100):
+        for row in http.get("/api/kb/articles?status=draft", headers=editor).json()["articles"]:
+            article = http.get(f"/api/kb/articles/{row['id']}", headers=editor).json()
+            if {"case_number": number, "relation": "created"} in article["cases"]:
+                return article
+        time.sleep(0.2)
+    raise AssertionError(f"no draft from {number}")
