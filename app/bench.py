@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import redis
 
 from app import migrate, stack
+from app.bench_support import forget_prefix, percentiles
 from app.settings import ROOT
 from app.stack import free_port
 
@@ -31,13 +31,6 @@ QUESTIONS = [
 ]
 ROUNDS = 40
 TURNS = 5  # questions per conversation: a support chat is a handful of turns, and Rasa's cost grows with them
-
-
-def _percentiles(samples: list[float]) -> str:
-    """p50 / p99 in milliseconds."""
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms"
 
 
 def _timed(call) -> float:
@@ -117,11 +110,11 @@ def main() -> int:
         with ThreadPoolExecutor(20) as pool:
             concurrent = [t for times in pool.map(lambda _: _kb_turns(app_url, TURNS * 2), range(20)) for t in times]
         print(f"\n{'bot turn (2 cores)':<52} latency")
-        print(f"{'Rasa bare REST turn, greeting, no action':<52} {_percentiles(bare)}")
-        print(f"{'  Rasa REST turn, KB question (action + KB search)':<52} {_percentiles(rasa_kb)}")
-        print(f"{'  the app KB search API alone':<52} {_percentiles(search)}")
-        print(f"{'KB-answer turn via the app, 1 conversation':<52} {_percentiles(single)}")
-        print(f"{'KB-answer turn via the app, 20 concurrent':<52} {_percentiles(concurrent)}")
+        print(f"{'Rasa bare REST turn, greeting, no action':<52} {percentiles(bare)}")
+        print(f"{'  Rasa REST turn, KB question (action + KB search)':<52} {percentiles(rasa_kb)}")
+        print(f"{'  the app KB search API alone':<52} {percentiles(search)}")
+        print(f"{'KB-answer turn via the app, 1 conversation':<52} {percentiles(single)}")
+        print(f"{'KB-answer turn via the app, 20 concurrent':<52} {percentiles(concurrent)}")
         ratio = statistics.median(single) / statistics.median(bare)
         print(f"\nKB-answer turn / bare Rasa turn at p50: {ratio:.2f}×  (target ≤ 1.5×)")
         return 0
@@ -130,9 +123,7 @@ def main() -> int:
         return 1
     finally:
         supervisor.stop()
-        client = redis.Redis.from_url(redis_url)
-        for key in client.scan_iter(f"{prefix}*"):
-            client.delete(key)
+        forget_prefix(redis_url, prefix)
 
 
 if __name__ == "__main__":

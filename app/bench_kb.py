@@ -15,9 +15,9 @@ import uuid
 from pathlib import Path
 
 import httpx
-import redis
 
 from app import migrate, stack
+from app.bench_support import forget_prefix
 from app.settings import ROOT
 from app.stack import free_port
 
@@ -103,9 +103,7 @@ def main() -> int:
         return 1
     finally:
         supervisor.stop()
-        client = redis.Redis.from_url(redis_url)
-        for key in client.scan_iter(f"{prefix}*"):
-            client.delete(key)
+        forget_prefix(redis_url, prefix)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -22,11 +21,11 @@ import uuid
 from pathlib import Path
 
 import httpx
-import redis
 from sqlalchemy import create_engine, text
 from websockets.asyncio.client import connect
 
 from app import migrate, stack
+from app.bench_support import forget_prefix, percentiles
 from app.stack import free_port
 
 CONVERSATIONS = int(os.environ.get("BENCH_CONVERSATIONS", "200"))
@@ -34,15 +33,6 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "60"))
 AGENTS = 5
 GRACE_SECONDS = 5  # after the last send, how long a frame may still arrive before it counts as lost
 PASSWORD = "bench-password-1"
-
-
-def _percentiles(samples: list[float]) -> str:
-    """p50 / p99 in milliseconds."""
-    if not samples:
-        return "no samples"
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms"
 
 
 class Tally:
@@ -191,8 +181,8 @@ async def _run(hosts: list[str], agents: list[tuple[str, str]]) -> None:
     lost = sum(1 for message in tally.sent if message not in tally.arrived)
     duplicated = sum(count - 1 for count in tally.arrived.values() if count > 1)
     print(f"\n{'agent mode, 2 workers on PostgreSQL + Redis':<46} latency")
-    print(f"{'handoff request → offer on an agent desk':<46} {_percentiles(offer_times)}   (target p99 ≤ 100 ms)")
-    print(f"{'relay, send → other side socket':<46} {_percentiles(tally.relay)}   (target p99 ≤ 50 ms)")
+    print(f"{'handoff request → offer on an agent desk':<46} {percentiles(offer_times)}   (target p99 ≤ 100 ms)")
+    print(f"{'relay, send → other side socket':<46} {percentiles(tally.relay)}   (target p99 ≤ 50 ms)")
     print(f"messages relayed: {len(tally.relay)} in {elapsed:.1f} s = {len(tally.relay) / elapsed:.0f} per second")
     print(f"lost: {lost}   duplicated: {duplicated}   sends refused: {tally.failed_sends}")
 
@@ -256,9 +246,7 @@ def main() -> int:
         return 1
     finally:
         supervisor.stop()
-        client = redis.Redis.from_url(redis_url)
-        for key in client.scan_iter(f"{prefix}*"):
-            client.delete(key)
+        forget_prefix(redis_url, prefix)
         _drop_schema(base, schema)
 
 

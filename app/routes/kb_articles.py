@@ -146,17 +146,10 @@ def read(article_id: str, editor: EditorDep, session: SessionDep) -> dict:
 @router.put("/{article_id}")
 def save(article_id: str, body: ArticleEdit, editor: EditorDep, session: SessionDep, kb: KnowledgeBaseDep) -> dict:
     """Save a new version; two editors saving the same version → the second gets 409 and nothing is overwritten."""
-    service = KnowledgeService(session)
-    try:
-        content = Content(body.title, body.body, body.tags, body.questions)
-        article = service.save(article_id, content, expected_version=body.version, author=editor.display_name)
-        session.commit()
-    except (NotFound, StaleVersion, Invalid) as error:
-        session.rollback()
-        raise refusal(error) from error
-    if article.status == "published":
-        reindex_one(kb, session, article)
-    return summary(article)
+    content = Content(body.title, body.body, body.tags, body.questions)
+    return _new_version(
+        kb, session, lambda s: s.save(article_id, content, expected_version=body.version, author=editor.display_name)
+    )
 
 
 @router.post("/{article_id}/status")
@@ -199,9 +192,15 @@ def revert(
     version: Annotated[int, Query(ge=1, description="the version you are looking at")],
 ) -> dict:  # fmt: skip
     """Bring back an earlier version's content as a new version."""
-    service = KnowledgeService(session)
+    return _new_version(
+        kb, session, lambda s: s.revert(article_id, to_version, author=editor.display_name, expected_version=version)
+    )
+
+
+def _new_version(kb, session, change) -> dict:
+    """Apply a content change (a save or a revert) and commit it; a published article is re-indexed."""
     try:
-        article = service.revert(article_id, to_version, author=editor.display_name, expected_version=version)
+        article = change(KnowledgeService(session))
         session.commit()
     except (NotFound, StaleVersion, Invalid) as error:
         session.rollback()

@@ -1,10 +1,11 @@
 /* The agent desk: queue, offers, live chat, context. Every text is set with textContent (never parsed as HTML). */
 (() => {
   "use strict";
-  const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+  const { el, api } = window.Staff;
   const TTL = Number(document.querySelector('meta[name="presence-ttl"]').content) || 45;
   const WS_URL = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/desk";
   const $ = (id) => document.getElementById(id);
+  const attempt = (action) => window.Staff.attempt($("desk-error"), action);
   const CASE_STATUSES = ["new", "open", "pending", "resolved", "closed"];
 
   let socket = null;
@@ -16,13 +17,7 @@
   let typingTimer = null;
   let lastTypingSent = 0;
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
+  /** A button that runs `onClick`. */
   function button(text, onClick, className) {
     const node = el("button", className, text);
     node.type = "button";
@@ -30,25 +25,7 @@
     return node;
   }
 
-  /** Call the API; throw an Error carrying the server's reason. */
-  async function api(method, url, body) {
-    const response = await fetch(url, {
-      method,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": CSRF },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (response.status === 204) return null;
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const detail = Array.isArray(data.detail)
-        ? data.detail.map((e) => (e.loc || []).slice(1).join(".") + ": " + e.msg).join("; ")
-        : data.detail || response.statusText;
-      throw new Error(detail);
-    }
-    return data;
-  }
-
+  /** Show (or with "" clear) a message in the error line. */
   function showError(text) {
     $("desk-error").textContent = text;
     $("desk-error").hidden = !text;
@@ -64,16 +41,6 @@
     $("notices").prepend(item);
     $("notices").hidden = false;
     beep();
-  }
-
-  async function attempt(action) {
-    try {
-      showError("");
-      return await action();
-    } catch (error) {
-      showError(error.message);
-      return null;
-    }
   }
 
   /* ---- live connection and presence ---- */

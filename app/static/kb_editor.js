@@ -1,45 +1,11 @@
 /* The KB editor: list and filter, edit with a live preview, lifecycle, history and revert, re-index progress. */
 (() => {
   "use strict";
-  const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+  const { el, api } = window.Staff;
   const $ = (id) => document.getElementById(id);
+  const attempt = (action) => window.Staff.attempt($("kb-error"), action);
   let current = null; // the article being edited (as last read or saved)
   let previewTimer = 0;
-
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  async function api(method, url, body) {
-    const response = await fetch(url, {
-      method,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": CSRF },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const detail = Array.isArray(data.detail)
-        ? data.detail.map((e) => (e.loc || []).slice(1).join(".") + ": " + e.msg).join("; ")
-        : data.detail || response.statusText;
-      throw new Error(detail);
-    }
-    return data;
-  }
-
-  async function attempt(action) {
-    try {
-      $("kb-error").hidden = true;
-      return await action();
-    } catch (error) {
-      $("kb-error").textContent = error.message;
-      $("kb-error").hidden = false;
-      return null;
-    }
-  }
 
   /* ---- list ---- */
 

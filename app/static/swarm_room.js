@@ -1,52 +1,18 @@
 /* The swarm room: live messages, proposed answers, the owner's tools. Text is always set with textContent. */
 (() => {
   "use strict";
-  const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+  const { el, api } = window.Staff;
   const SWARM = document.body.dataset.swarm;
   const BASE = "/api/swarms/" + SWARM;
   const WS_URL = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/swarms/" + SWARM;
   const $ = (id) => document.getElementById(id);
+  const attempt = (action) => window.Staff.attempt($("room-error"), action);
 
   let me = null;
   let open = true;
   let lastSeq = 0;
   let reconnectDelay = 1000;
   let answering = null; // the message id being sent to the customer
-
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  async function api(method, url, body) {
-    const response = await fetch(url, {
-      method,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": CSRF },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const detail = Array.isArray(data.detail)
-        ? data.detail.map((e) => (e.loc || []).slice(1).join(".") + ": " + e.msg).join("; ")
-        : data.detail || response.statusText;
-      throw new Error(detail);
-    }
-    return data;
-  }
-
-  async function attempt(action) {
-    try {
-      $("room-error").hidden = true;
-      return await action();
-    } catch (error) {
-      $("room-error").textContent = error.message;
-      $("room-error").hidden = false;
-      return null;
-    }
-  }
 
   /* ---- the room's state ---- */
 

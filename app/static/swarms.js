@@ -1,23 +1,10 @@
 /* "Swarms": my invitations (accept or decline) and my rooms, refreshed every few seconds. */
 (() => {
   "use strict";
-  const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+  const { el, api } = window.Staff;
   const $ = (id) => document.getElementById(id);
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  async function api(method, url) {
-    const response = await fetch(url, { method, credentials: "same-origin", headers: { "X-CSRF-Token": CSRF } });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(typeof data.detail === "string" ? data.detail : response.statusText);
-    return data;
-  }
-
+  /** Show (or with "" clear) a message in the error line. */
   function showError(text) {
     $("swarms-error").textContent = text;
     $("swarms-error").hidden = !text;
