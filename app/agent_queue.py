@@ -169,6 +169,15 @@ def withdraw(conversation_id: str) -> None:
         clear_offer_of(int(offered_to), conversation_id)
 
 
+def note_position(conversation_id: str, place: int) -> bool:
+    """Remember the place last told to the customer; True if it changed."""
+    client, record = get_redis(), key("queued", conversation_id)
+    if client.hget(record, "told") == str(place):
+        return False
+    client.hset(record, "told", place)
+    return True
+
+
 def widen(conversation_id: str) -> None:
     """Let any agent take the conversation (it waited too long for its skill)."""
     get_redis().hset(key("queued", conversation_id), "widened", "1")

@@ -126,4 +126,5 @@ def route(settings: Settings) -> int:
         + drop_away_customers(settings)
         + routing.widen_long_waits(settings)
         + routing.offer_waiting(settings)
+        + routing.announce_positions(settings)
     )

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from app import agent_queue
 from app.availability import online_agents
-from app.realtime import publish_agent, publish_desk
+from app.realtime import publish_agent, publish_conversation, publish_desk
 from app.settings import Settings
 
 
@@ -105,3 +105,13 @@ def widen_long_waits(settings: Settings) -> int:
             agent_queue.forget_tried(row["conversation_id"])
             widened += 1
     return widened
+
+
+def announce_positions(settings: Settings) -> int:
+    """Tell each waiting customer their place in the queue when it changed; returns how many were told."""
+    told = 0
+    for place, row in enumerate(agent_queue.waiting(), start=1):
+        if agent_queue.note_position(row["conversation_id"], place):
+            publish_conversation(row["conversation_id"], {"type": "position", "position": place})
+            told += 1
+    return told

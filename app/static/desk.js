@@ -422,6 +422,13 @@
     }
   });
 
+  /** My swarm recognition in the header: swarms joined, answers accepted. */
+  async function loadCounts() {
+    const mine = await attempt(() => api("GET", "/api/swarms/mine"));
+    if (mine) $("swarm-counts").textContent = `Swarms joined ${mine.counts.swarms_joined} · answers accepted ${mine.counts.answers_accepted}`;
+  }
+
   connect();
   refreshLists();
+  loadCounts();
 })();

@@ -223,6 +223,9 @@
       const frame = parse(event.data);
       if (frame && frame.type === "message" && frame.message) addMessage(frame.message);
       else if (frame && frame.type === "typing" && frame.sender === "agent") showTyping(frame.name);
+      else if (frame && frame.type === "position" && state === "queued") {
+        ui.state.textContent = `Waiting for an agent — you are number ${Number(frame.position)}`;
+      }
       else if (frame && frame.type === "state") {
         liveStates += 1;
         setState(frame.state);

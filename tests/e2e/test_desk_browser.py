@@ -10,7 +10,8 @@ pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 def test_customer_asks_for_a_human_the_agent_accepts_and_they_talk_while_the_bot_stays_silent(desk, widget):
     say(widget, "I want to talk to a human")
-    expect(widget.locator("#swarmdesk-state")).to_have_text("Waiting for an agent…", timeout=30_000)
+    expect(widget.locator("#swarmdesk-state")).to_contain_text("Waiting for an agent", timeout=30_000)
+    expect(widget.locator("#swarmdesk-state")).to_have_text("Waiting for an agent — you are number 1", timeout=5_000)
     expect(widget.locator(".sd-msg.sd-bot").last).to_contain_text("connecting you with a person")
     bot_turns = widget.locator(".sd-msg.sd-bot").count()
 

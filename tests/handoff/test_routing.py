@@ -230,3 +230,15 @@ def hand_off_or_no_agent(client) -> tuple[str | None, dict]:
     body = {"conversation_id": opened["conversation_id"], "reason": "customer_request", "packet": {}}
     answer = client.post("/api/bot/handoff", json=body, headers=BOT).json()
     return (opened["conversation_id"] if answer["status"] == "queued" else None), answer
+
+
+def test_waiting_customers_hear_their_place_when_it_changes(desk):
+    from app.routing import announce_positions
+
+    agent("Busy Bee", capacity=0)  # online, so chats queue, but no room: nobody is offered them
+    first, _ = hand_off(desk)
+    second, _ = hand_off(desk)
+    assert announce_positions(get_settings()) == 2  # both told their place once
+    assert announce_positions(get_settings()) == 0  # nothing changed: nobody is told again
+    agent_queue.withdraw(first)
+    assert announce_positions(get_settings()) == 1 and agent_queue.details(second)["told"] == "1"
