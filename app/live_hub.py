@@ -7,8 +7,12 @@ so its page reconnects and fetches what it missed.
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
+from fastapi import WebSocket
+from fastapi.websockets import WebSocketDisconnect
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -85,3 +89,49 @@ async def next_frame(queue: asyncio.Queue, timeout: float = 1.0) -> tuple[str, s
         return await asyncio.wait_for(queue.get(), timeout)
     except TimeoutError:
         return None
+
+
+def same_origin(websocket: WebSocket) -> bool:
+    """True if the socket was opened by a page of this site (a cookie alone must not be enough)."""
+    origin = websocket.headers.get("origin")
+    return origin is not None and urlsplit(origin).netloc == websocket.headers.get("host")
+
+
+async def serve(
+    websocket: WebSocket,
+    channels: set[str],
+    *,
+    greet: Callable[[], Awaitable[None]],
+    client: Callable[[asyncio.Queue], Awaitable[None]],
+    send: Callable[[str, str], Awaitable[bool]],
+    tick: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Run an accepted socket: subscribe `channels` (the client may add more), greet, then pass each frame to
+    `send` (False ends the socket) until the client leaves; Redis trouble closes it with 1011 so the page polls."""
+    hub: Hub = websocket.app.state.hub
+    queue: asyncio.Queue = asyncio.Queue()
+    listener = None
+    try:
+        for channel in tuple(channels):
+            await hub.subscribe(channel, queue)
+        await greet()
+        listener = asyncio.create_task(client(queue))
+        while not listener.done():
+            if tick is not None:
+                await tick()
+            frame = await next_frame(queue)
+            if frame == LOST:
+                await websocket.close(code=1011, reason="live updates unavailable")
+                break
+            if frame is not None and not await send(*frame):
+                break
+    except WebSocketDisconnect:
+        pass
+    except Exception as error:  # Redis down: the page falls back to polling
+        log.warning("live socket %s closed: %s", websocket.url.path, error)
+        await websocket.close(code=1011, reason="live updates unavailable")
+    finally:
+        if listener is not None:
+            listener.cancel()
+        for channel in tuple(channels):
+            await hub.unsubscribe(channel, queue)

@@ -13,7 +13,7 @@ from app.auth import SessionDep, SettingsDep
 from app.availability import customer_seen
 from app.casework import record_chat_message
 from app.db import get_session_factory, release
-from app.live_hub import LOST, next_frame
+from app.live_hub import serve
 from app.queueing import person_for_customer
 from app.realtime import conversation_channel, publish_conversation
 from handoff import flows, service
@@ -142,31 +142,30 @@ async def conversation_socket(websocket: WebSocket, conversation_id: str, token:
         await websocket.close(code=4401, reason="unknown conversation or wrong token")
         return
     await websocket.accept()
-    settings, hub = websocket.app.state.settings, websocket.app.state.hub
-    channel, queue = conversation_channel(conversation_id), asyncio.Queue()
-    try:
-        await hub.subscribe(channel, queue)
+    settings = websocket.app.state.settings
+    last_seen = 0.0
+
+    async def greet() -> None:
         await websocket.send_json({"type": "state", "state": conversation.state})
-        receiver = asyncio.create_task(_customer_frames(websocket, conversation_id))
-        seen_every, last_seen = settings.customer_away_seconds / 3, 0.0
-        while not receiver.done():
-            if time.monotonic() - last_seen > seen_every:
-                await asyncio.to_thread(customer_seen, conversation_id, settings.customer_away_seconds)
-                last_seen = time.monotonic()
-            frame = await next_frame(queue)
-            if frame == LOST:
-                await websocket.close(code=1011, reason="live updates unavailable")
-                break
-            if frame is not None:
-                await websocket.send_text(frame[1])
-        receiver.cancel()
-    except WebSocketDisconnect:
-        pass
-    except Exception as error:  # Redis down: tell the client so it falls back to polling
-        log.warning("conversation socket %s closed: %s", conversation_id, error)
-        await websocket.close(code=1011, reason="live updates unavailable")
-    finally:
-        await hub.unsubscribe(channel, queue)
+
+    async def send(channel: str, data: str) -> bool:
+        await websocket.send_text(data)
+        return True
+
+    async def still_here() -> None:  # the customer is connected: they have not left the queue
+        nonlocal last_seen
+        if time.monotonic() - last_seen > settings.customer_away_seconds / 3:
+            await asyncio.to_thread(customer_seen, conversation_id, settings.customer_away_seconds)
+            last_seen = time.monotonic()
+
+    await serve(
+        websocket,
+        {conversation_channel(conversation_id)},
+        greet=greet,
+        client=lambda queue: _customer_frames(websocket, conversation_id),
+        send=send,
+        tick=still_here,
+    )
 
 
 async def _customer_frames(websocket: WebSocket, conversation_id: str) -> None:

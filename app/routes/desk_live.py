@@ -3,7 +3,6 @@
 import asyncio
 import json
 import logging
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import HTMLResponse, Response
@@ -12,7 +11,7 @@ from fastapi.websockets import WebSocketDisconnect
 from app.auth import SESSION_COOKIE, Principal, SessionDep, SettingsDep, optional_principal, staff_from_cookie
 from app.availability import mark_offline, mark_online
 from app.db import get_session_factory
-from app.live_hub import LOST, next_frame
+from app.live_hub import same_origin, serve
 from app.pages import staff_page
 from app.people.models import User
 from app.realtime import agent_channel, conversation_channel, desk_channel
@@ -35,12 +34,6 @@ def desk_page(request: Request, session: SessionDep, settings: SettingsDep) -> R
     context = {"canned": CANNED_REPLIES, "ttl": settings.presence_ttl_seconds}
     staff = optional_principal(request, session, settings)
     return staff_page(request, staff, roles=("agent",), template="desk.html", context=context)
-
-
-def _same_origin(websocket: WebSocket) -> bool:
-    """True if the socket was opened by a page of this site (a cookie alone must not be enough)."""
-    origin = websocket.headers.get("origin")
-    return origin is not None and urlsplit(origin).netloc == websocket.headers.get("host")
 
 
 def _desk_agent(websocket: WebSocket) -> Principal | None:
@@ -67,41 +60,32 @@ def _conversation_exists(conversation_id: str) -> bool:
 @router.websocket("/ws/desk")
 async def desk_socket(websocket: WebSocket) -> None:
     """Frames for one agent: offers, queue changes and the live frames of the chats they watch."""
-    agent = await asyncio.to_thread(_desk_agent, websocket) if _same_origin(websocket) else None
+    agent = await asyncio.to_thread(_desk_agent, websocket) if same_origin(websocket) else None
     if agent is None:
         await websocket.close(code=4403, reason="sign in as an agent on this site")
         return
     await websocket.accept()
-    hub, queue = websocket.app.state.hub, asyncio.Queue()
     channels = {agent_channel(agent.user_id), desk_channel()}
     prefix = conversation_channel("")
-    try:
-        for channel in channels:
-            await hub.subscribe(channel, queue)
+
+    async def greet() -> None:
         await asyncio.to_thread(_heartbeat, agent)
         await websocket.send_json({"type": "ready"})
-        listener = asyncio.create_task(_listen(websocket, hub, queue, channels, agent))
-        while not listener.done():
-            frame = await next_frame(queue)
-            if frame == LOST:
-                await websocket.close(code=1011, reason="live updates unavailable")
-                break
-            if frame is None:
-                continue
-            channel, data = frame
-            data = json.loads(data)
-            if channel.startswith(prefix):
-                data["conversation_id"] = channel.removeprefix(prefix)
-            await websocket.send_json(data)
-        listener.cancel()
-    except WebSocketDisconnect:
-        pass
-    except Exception as error:  # Redis down: the desk shows it and polls
-        log.warning("desk socket of agent %s closed: %s", agent.user_id, error)
-        await websocket.close(code=1011, reason="live updates unavailable")
-    finally:
-        for channel in channels:
-            await hub.unsubscribe(channel, queue)
+
+    async def send(channel: str, data: str) -> bool:
+        frame = json.loads(data)
+        if channel.startswith(prefix):
+            frame["conversation_id"] = channel.removeprefix(prefix)
+        await websocket.send_json(frame)
+        return True
+
+    await serve(
+        websocket,
+        channels,
+        greet=greet,
+        client=lambda queue: _listen(websocket, websocket.app.state.hub, queue, channels, agent),
+        send=send,
+    )
 
 
 async def _listen(websocket: WebSocket, hub, queue: asyncio.Queue, channels: set[str], agent: Principal) -> None:

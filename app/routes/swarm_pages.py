@@ -2,7 +2,6 @@
 
 import asyncio
 import logging
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, HTTPException, Request, WebSocket
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -10,7 +9,7 @@ from fastapi.websockets import WebSocketDisconnect
 
 from app.auth import SESSION_COOKIE, SessionDep, SettingsDep, optional_principal, staff_from_cookie
 from app.db import get_session_factory
-from app.live_hub import LOST, next_frame
+from app.live_hub import same_origin, serve
 from app.pages import staff_page, templates
 from app.realtime import room_channel
 from app.routes.swarm_access import GUEST_COOKIE, guest_signer, room_member, swarm_or_404
@@ -103,33 +102,21 @@ async def _until_closed(websocket: WebSocket) -> None:
 @router.websocket("/ws/swarms/{swarm_id}")
 async def room_socket(websocket: WebSocket, swarm_id: int) -> None:
     """The room's live frames (messages, members, invitations); the page then fetches after its last seq."""
-    origin = websocket.headers.get("origin")
-    same_site = origin is not None and urlsplit(origin).netloc == websocket.headers.get("host")
-    if not same_site or not await asyncio.to_thread(_socket_member, websocket, swarm_id):
+    if not same_origin(websocket) or not await asyncio.to_thread(_socket_member, websocket, swarm_id):
         await websocket.close(code=4403, reason="members of this swarm only")
         return
     await websocket.accept()
-    hub, queue, channel = websocket.app.state.hub, asyncio.Queue(), room_channel(swarm_id)
-    try:
-        await hub.subscribe(channel, queue)
+
+    async def greet() -> None:
         await websocket.send_json({"type": "ready"})
-        receiver = asyncio.create_task(_until_closed(websocket))
-        while not receiver.done():
-            frame = await next_frame(queue)
-            if frame == LOST:
-                await websocket.close(code=1011, reason="live updates unavailable")
-                break
-            if frame is None:
-                continue
-            if '"room"' in frame[1] and not await asyncio.to_thread(_socket_member, websocket, swarm_id):
-                await websocket.close(code=4403, reason="you are no longer in this swarm")
-                break
-            await websocket.send_text(frame[1])
-        receiver.cancel()
-    except WebSocketDisconnect:
-        pass
-    except Exception as error:  # Redis down: the page polls
-        log.warning("swarm room socket %s closed: %s", swarm_id, error)
-        await websocket.close(code=1011, reason="live updates unavailable")
-    finally:
-        await hub.unsubscribe(channel, queue)
+
+    async def send(channel: str, data: str) -> bool:
+        if '"room"' in data and not await asyncio.to_thread(_socket_member, websocket, swarm_id):
+            await websocket.close(code=4403, reason="you are no longer in this swarm")  # e.g. a revoked guest
+            return False
+        await websocket.send_text(data)
+        return True
+
+    await serve(
+        websocket, {room_channel(swarm_id)}, greet=greet, client=lambda queue: _until_closed(websocket), send=send
+    )
