@@ -84,10 +84,6 @@ class KnowledgeService:
         found = list(self.session.scalars(query.order_by(KbArticle.updated_at.desc(), KbArticle.id)))
         return [a for a in found if tag in a.tags] if tag else found
 
-    def count(self) -> int:
-        """How many articles there are."""
-        return self.session.scalar(select(func.count()).select_from(KbArticle))
-
     def published(self) -> list[KbArticle]:
         """Every published article (what the index must hold)."""
         return list(self.session.scalars(select(KbArticle).where(KbArticle.status == "published")))

@@ -157,12 +157,6 @@ class SwarmService:
             invitation.status, invitation.answered_at = "expired", now
         return expired
 
-    def leave(self, swarm: Swarm, who: Who) -> None:
-        """A member leaves the room (their stay keeps its times)."""
-        member = self.member(swarm, who)
-        if member is not None and member.role != "owner":
-            member.left_at = self.clock()
-
     def messages(self, swarm: Swarm, after: int = 0) -> list[SwarmMessage]:
         """Room messages after `after`, oldest first."""
         query = select(SwarmMessage).where(SwarmMessage.swarm_id == swarm.id, SwarmMessage.seq > after)

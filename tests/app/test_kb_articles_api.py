@@ -24,7 +24,10 @@ def kb(app_env, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", database)
     for cached in (db.get_engine, db.get_session_factory):
         cached.cache_clear()
-    with app_client(monkeypatch, kb_dir=folder, index_dir=tmp_path / "index", draft_from_resolved="true") as client:
+    timers_off = {"router_interval_seconds": 3600, "scheduler_interval_seconds": 3600}  # the test drives the chat
+    with app_client(
+        monkeypatch, kb_dir=folder, index_dir=tmp_path / "index", draft_from_resolved="true", **timers_off
+    ) as client:
         client.post("/api/kb/search", json={"query": "warm up"})  # opens the index (imports, builds)
         yield client
     db.get_engine().dispose()
