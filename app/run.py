@@ -52,6 +52,10 @@ def main() -> int:
             f"\nSwarmdesk is up:\n  demo page + chat widget  {settings.public_url}/\n"
             f"  help centre              {settings.public_url}/help\n"
             f"  staff sign-in            {settings.public_url}/login\n"
+            f"  agent desk               {settings.public_url}/desk\n"
+            f"  swarms (experts)         {settings.public_url}/swarms\n"
+            f"  KB editor                {settings.public_url}/kb\n"
+            f"  people (admins)          {settings.public_url}/admin/people\n"
             f"  health                   {settings.public_url}/healthz\n"
             f"Demo logins (kept in {admin.DEMO_LOGINS}):\n{logins}Press Ctrl-C to stop everything.\n",
             flush=True,
