@@ -63,7 +63,7 @@ class Desk:
     """One agent's desk socket: answers offers by accepting, watches its chats, relays frames to the tally."""
 
     def __init__(self, host: str, token: str, tally: Tally, offers: dict) -> None:
-        self.host, self.tally, self.offers = host, tally, offers
+        self.host, self.tally, self.offers, self.token = host, tally, offers, token
         self.http = httpx.AsyncClient(
             base_url=f"http://{host}", timeout=30, headers={"Authorization": f"Bearer {token}"}
         )
@@ -117,6 +117,16 @@ async def _customer(host: str, tally: Tally, opened: dict, stop: asyncio.Event) 
                 tally.receive(frame["message"]["text"])
 
 
+def _client(host: str, token: str) -> httpx.AsyncClient:
+    """A client of one sender with its bearer token."""
+    return httpx.AsyncClient(
+        base_url=f"http://{host}",
+        timeout=30,
+        headers={"Authorization": f"Bearer {token}"},
+        limits=httpx.Limits(max_connections=2),
+    )
+
+
 async def _send_every_second(http: httpx.AsyncClient, url: str, headers: dict, label: str, tally: Tally) -> None:
     """Send one uniquely numbered message a second for SECONDS seconds (starting at a random offset)."""
     await asyncio.sleep(uuid.uuid4().int % 1000 / 1000)
@@ -162,18 +172,23 @@ async def _run(hosts: list[str], agents: list[tuple[str, str]]) -> None:
         await asyncio.sleep(0.1)
     print(f"{CONVERSATIONS} conversations with {AGENTS} agents; relaying for {SECONDS} s…", flush=True)
     started = time.perf_counter()
-    senders = []
-    for opened in chats:
+    senders, clients = [], []
+    for opened in chats:  # one small client per sender: httpx scans its whole pool on every request
         conversation = opened["conversation_id"]
-        auth = {"Authorization": f"Bearer {opened['token']}"}
+        customer = _client(customer_host, opened["token"])
         url = f"/api/conversations/{conversation}/messages"
-        senders.append(_send_every_second(customer_http, url, auth, f"c:{conversation}", tally))
+        senders.append(_send_every_second(customer, url, {}, f"c:{conversation}", tally))
+        clients.append(customer)
     for desk in desks:
         for conversation in desk.chats:
+            agent = _client(agent_host, desk.token)
             url = f"/api/desk/conversations/{conversation}/messages"
-            senders.append(_send_every_second(desk.http, url, {}, f"a:{conversation}", tally))
+            senders.append(_send_every_second(agent, url, {}, f"a:{conversation}", tally))
+            clients.append(agent)
     await asyncio.gather(*senders)
     elapsed = time.perf_counter() - started
+    for client in clients:
+        await client.aclose()
     await asyncio.sleep(GRACE_SECONDS)
     stop.set()
     for task in tasks:

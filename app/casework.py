@@ -85,8 +85,7 @@ def record_chat_message(session: Session, request: Request, *, conversation_id: 
     cases = [case for case in service.cases_of_conversation(conversation_id) if case.status != "closed"]
     for case in cases:
         service.customer_replied(case, text, conversation_id=conversation_id)
-    if cases:
-        service.commit()
+    service.commit()  # also ends the read, so the connection is free before the response is serialized
 
 
 def case_bus_service(session: Session, request: Request) -> CaseService:

@@ -45,11 +45,12 @@ def get_session_factory() -> sessionmaker[Session]:
 
 
 def release(session: Session) -> None:
-    """End a dependency's read so its connection goes back to the pool before the endpoint runs.
+    """End a read so its connection goes back to the pool before the request's next thread hop.
 
-    Sync dependencies and the endpoint run in separate request threads; a connection held in between could
-    leave every thread waiting for a connection that only a waiting request can give back. Loaded objects
-    stay usable (sessions do not expire them on commit)."""
+    Sync dependencies, the endpoint and the response's serialization each take a request thread; a connection
+    held across a hop could leave every thread waiting for a connection that only a waiting request can give
+    back. So dependencies release after reading, and hot endpoints end with a commit or a release. Loaded
+    objects stay usable (sessions do not expire them on commit)."""
     session.commit()
 
 

@@ -108,6 +108,7 @@ def list_messages(
 ) -> MessagesRead:
     """List the conversation's messages with `seq` greater than `after` (a poll also says the customer is here)."""
     messages = service.messages_after(session=session, conversation_id=conversation.id, after=after)
+    release(session)  # polled often: the connection goes back before the response is serialized
     if conversation.state == "queued":
         customer_seen(conversation.id, settings.customer_away_seconds)
     return MessagesRead(messages=[service.to_read(m) for m in messages], state=conversation.state)

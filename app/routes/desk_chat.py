@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.auth import AgentDep, SessionDep, SettingsDep
 from app.casework import REFUSED, CaseServiceDep, refusal, staff_actor
+from app.db import release
 from app.realtime import publish_conversation
 from app.routes.desk import conversation_or_404, held_by
 from cases import CaseCreate, CaseFilter
@@ -43,6 +44,7 @@ def transcript(
     """The whole conversation after `after`, bot turns included (any agent may read a handed-off chat)."""
     conversation = conversation_or_404(session, conversation_id)
     messages = service.messages_after(session=session, conversation_id=conversation_id, after=after)
+    release(session)  # fetched on every reconnect: the connection goes back before the response is serialized
     return MessagesRead(messages=[service.to_read(m) for m in messages], state=conversation.state)
 
 
