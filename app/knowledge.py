@@ -8,9 +8,11 @@ import threading
 from typing import Annotated
 
 from fastapi import Depends, Request
+from redis.exceptions import RedisError
+from sqlalchemy import update
 
 from app.db import get_session_factory
-from app.redis_client import get_redis
+from app.redis_client import get_redis, key
 from app.settings import Settings
 from knowledge.files import import_folder
 from knowledge.models import KbArticle
@@ -118,3 +120,27 @@ def index_now(settings: Settings, progress=None) -> None:
     if progress is not None:
         progress.close()
     log.info("index %s: %s articles embedded, %s removed", result.version, len(result.embedded), len(result.removed))
+
+
+def count_served(article_id: str) -> None:
+    """Count one answer the bot gave from an article; a Redis failure loses only the count (logged)."""
+    try:
+        get_redis().hincrby(key("kb", "served"), article_id, 1)
+    except RedisError as error:
+        log.warning("served count of %s lost: %s", article_id, error)
+
+
+def flush_served_counts(settings: Settings) -> int:
+    """Add the counted servings to the articles (the scheduler's slow round); returns how many articles."""
+    client, pending = get_redis(), key("kb", "served")
+    taking = key("kb", "served", "flushing")
+    if not client.exists(pending):
+        return 0
+    client.rename(pending, taking)  # new counts go to a fresh hash meanwhile
+    counts = {article_id: int(n) for article_id, n in client.hgetall(taking).items()}
+    with get_session_factory()() as session:
+        for article_id, n in counts.items():
+            session.execute(update(KbArticle).where(KbArticle.id == article_id).values(served=KbArticle.served + n))
+        session.commit()
+    client.delete(taking)
+    return len(counts)

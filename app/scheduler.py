@@ -1,8 +1,8 @@
 """Scheduled work: every app worker ticks, the holder of a Redis lock runs the round, so timers run once.
 
-Three rounds: the slow one (SLA breaches, auto-close, email retries), the routing one every second (offer
-timeouts, widening, agents gone offline, customers gone away, swarm invitations expiring) and the
-notification one (webhook and Slack deliveries, whose retries must not hold up routing)."""
+Three rounds: the slow one (SLA breaches, auto-close, email retries, the bot's served counts), the routing
+one every second (offer timeouts, widening, agents gone offline, customers gone away, swarm invitations
+expiring) and the notification one (webhook and Slack deliveries, whose retries must not hold up routing)."""
 
 import asyncio
 import logging
@@ -13,6 +13,7 @@ from redis.exceptions import LockError, RedisError
 
 from app.casework import deliver_emails, sla_policy
 from app.db import get_session_factory
+from app.knowledge import flush_served_counts
 from app.notifications import deliver_due_notifications
 from app.queueing import route
 from app.redis_client import get_redis, key
@@ -55,7 +56,12 @@ class Round:
 
 
 ROUNDS = (
-    Round("lock", (mark_breaches, auto_close, deliver_emails), lambda s: s.scheduler_interval_seconds, 120),
+    Round(
+        "lock",
+        (mark_breaches, auto_close, deliver_emails, flush_served_counts),
+        lambda s: s.scheduler_interval_seconds,
+        120,
+    ),
     Round("router", (route, expire_invitations), lambda s: s.router_interval_seconds, 15),
     Round("notify", (deliver_due_notifications,), lambda s: 2.0, 60),
 )

@@ -4,12 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
-from sqlalchemy import update
 
 from app import ratelimit
-from app.auth import EditorDep, Principal, SessionDep, SettingsDep, optional_principal
-from app.knowledge import KnowledgeBaseDep
-from knowledge.models import KbArticle
+from app.auth import EditorDep, Principal, SettingsDep, optional_principal
+from app.knowledge import KnowledgeBaseDep, count_served
 from retrieval import QueryError, ReindexRunning
 
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
@@ -30,11 +28,11 @@ def search(
     kb: KnowledgeBaseDep,
     settings: SettingsDep,
     caller: Caller,
-    session: SessionDep,
 ) -> dict:
     """Search the live index: {"query", "answerable", "confidence", "hits", "threshold"} (+ "note" if cut).
 
-    When the bot asks and gets an answer, the article's "served" count goes up."""
+    When the bot asks and gets an answer, the article's "served" count goes up (counted in Redis, off the
+    answer's path; the scheduler adds the counts to the articles)."""
     client = request.client.host if request.client else "unknown"
     ratelimit.enforce(
         bucket=f"kb-search:{client}", limit=settings.kb_searches_per_minute, window_seconds=60, what="searches"
@@ -45,10 +43,7 @@ def search(
     except QueryError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"query: {error}") from error
     if caller is not None and "service" in caller.roles and result["answerable"] and result["hits"]:
-        session.execute(
-            update(KbArticle).where(KbArticle.id == result["hits"][0]["article_id"]).values(served=KbArticle.served + 1)
-        )
-        session.commit()
+        count_served(result["hits"][0]["article_id"])
     return result
 
 

@@ -188,3 +188,16 @@ def test_a_resolved_case_the_kb_already_covers_proposes_an_update_which_publishi
     after = kb.get("/api/kb/articles/hub-e204", headers=editor).json()
     assert after["version"] == before["version"] + 1 and "port 8883" in after["body"]
     assert kb.get(f"/api/kb/articles/{proposal['id']}", headers=editor).json()["status"] == "archived"
+
+
+def test_the_bots_answers_are_counted_for_the_article(kb, editor):
+    from app.knowledge import flush_served_counts
+    from app.settings import get_settings
+
+    bot = {"Authorization": "Bearer test-bot-token"}
+    before = kb.get("/api/kb/articles/hub-e204", headers=editor).json()["served"]
+    for _ in range(2):
+        assert kb.post("/api/kb/search", json={"query": "my hub says E-204"}, headers=bot).json()["answerable"]
+    kb.post("/api/kb/search", json={"query": "my hub says E-204"})  # a customer's own search is not the bot's answer
+    assert flush_served_counts(get_settings()) >= 1
+    assert kb.get("/api/kb/articles/hub-e204", headers=editor).json()["served"] == before + 2
