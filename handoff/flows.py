@@ -98,27 +98,25 @@ def request_handoff(
     return queued
 
 
+def _move(session: Session, publish: Publish, conversation: Conversation, handoff: tuple[str, str], state: str) -> None:
+    """Move the open handoff from one status to the next and the conversation to `state`; push the state."""
+    before, after = handoff
+    session.execute(
+        update(Handoff).where(Handoff.conversation_id == conversation.id, Handoff.status == before).values(status=after)
+    )
+    service.set_state(session=session, conversation=conversation, state=state)
+    publish(conversation.id, {"type": "state", "state": state})
+
+
 def agent_joined(*, session: Session, publish: Publish, conversation: Conversation, agent_name: str) -> Message:
     """An agent took the conversation: the customer is told who joined."""
-    session.execute(
-        update(Handoff)
-        .where(Handoff.conversation_id == conversation.id, Handoff.status == "queued")
-        .values(status="accepted")
-    )
-    service.set_state(session=session, conversation=conversation, state="agent")
-    publish(conversation.id, {"type": "state", "state": "agent"})
+    _move(session, publish, conversation, ("queued", "accepted"), "agent")
     return _system(session, publish, conversation.id, f"{agent_name} joined the chat.")
 
 
 def back_to_queue(*, session: Session, publish: Publish, conversation: Conversation, text: str) -> Message:
     """The conversation waits for a person again (agent lost or transfer); the customer is told why."""
-    session.execute(
-        update(Handoff)
-        .where(Handoff.conversation_id == conversation.id, Handoff.status == "accepted")
-        .values(status="queued")
-    )
-    service.set_state(session=session, conversation=conversation, state="queued")
-    publish(conversation.id, {"type": "state", "state": "queued"})
+    _move(session, publish, conversation, ("accepted", "queued"), "queued")
     return _system(session, publish, conversation.id, text)
 
 

@@ -1,12 +1,12 @@
 """The knowledge loop through the API, over a real index: publish → answerable, archive → gone, roles, conflicts,
 index failures, and drafts from really resolved cases (new, or an update of a close match)."""
 
-import time
 import uuid
 
 import pytest
 
 from tests.conftest import app_client, staff_auth
+from tests.knowledge.support import drafted
 from tests.retrieval.sample_kb import ARTICLES, write_article
 
 
@@ -147,17 +147,6 @@ def resolve_case(kb, subject: str, said: list[str], resolution: str) -> str:
     change = {"version": version, "status": "resolved", "resolution": resolution}
     assert kb.patch(f"/api/cases/{number}", json=change, headers=agent).status_code == 200
     return number
-
-
-def drafted(kb, editor, number: str) -> dict:
-    """The article drafted from the case (drafting runs in the background)."""
-    for _ in range(100):
-        for row in kb.get("/api/kb/articles", headers=editor).json()["articles"]:
-            article = kb.get(f"/api/kb/articles/{row['id']}", headers=editor).json()
-            if {"case_number": number, "relation": "created"} in article["cases"]:
-                return article
-        time.sleep(0.1)
-    raise AssertionError(f"no article was drafted from {number}")
 
 
 def test_a_resolved_case_becomes_a_scrubbed_draft(kb, editor):

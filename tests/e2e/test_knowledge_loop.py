@@ -5,8 +5,6 @@ and resolves the case → a draft appears → an editor publishes it in /kb → 
 in other words gets the bot's answer from the new article.
 """
 
-import time
-
 import httpx
 import pytest
 from playwright.sync_api import expect
@@ -17,6 +15,7 @@ from app.db import make_engine
 from app.people import service as people
 from tests.e2e.conftest import create_staff, sign_in
 from tests.e2e.test_virtual_agent import Chat
+from tests.knowledge.support import drafted
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 QUESTION = "Can I run the Lumora Hub on my sailing boat from its 12 volt battery?"
@@ -65,7 +64,7 @@ def test_a_resolution_becomes_an_article_the_bot_answers_with(live_app, browser,
     closing = {"outcome": ANSWER, "resolve_case": True}
     assert http.post(f"/api/swarms/{swarm['id']}/close", json=closing, headers=agent).status_code == 200
 
-    draft = _drafted(http, editor, number)
+    draft = drafted(http, editor, number)
     assert draft["title"] == case["subject"] and draft["questions"] == [QUESTION]
 
     context = browser.new_context(base_url=live_app)
@@ -83,14 +82,3 @@ def test_a_resolution_becomes_an_article_the_bot_answers_with(live_app, browser,
     answer = newcomer.say(PARAPHRASE)
     assert f"/help/{draft['id']}" in str(answer), answer
     assert newcomer.state == "bot"
-
-
-def _drafted(http: httpx.Client, editor: dict, number: str) -> dict:
-    """The draft written from the resolved case (drafting runs in the background)."""
-    for _ in range(100):
-        for row in http.get("/api/kb/articles?status=draft", headers=editor).json()["articles"]:
-            article = http.get(f"/api/kb/articles/{row['id']}", headers=editor).json()
-            if {"case_number": number, "relation": "created"} in article["cases"]:
-                return article
-        time.sleep(0.2)
-    raise AssertionError(f"no draft from {number}")
