@@ -17,8 +17,14 @@ SESSION_COOKIE = "swarmdesk_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
+
+async def _settings() -> Settings:
+    """The settings as a dependency (async: it needs no request thread)."""
+    return get_settings()
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,7 @@ def optional_principal(request: Request, session: SessionDep, settings: Settings
         release(session)
 
 
-def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     """Require an authenticated caller (401 otherwise)."""
     if principal is None:
         raise HTTPException(
@@ -115,7 +121,7 @@ def current_principal(principal: Annotated[Principal | None, Depends(optional_pr
 def require_role(*roles: str):
     """Build a dependency that admits callers holding one of `roles` (admins always)."""
 
-    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not principal.has_any(roles):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the role: {' or '.join(roles)}")
         return principal

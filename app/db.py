@@ -28,8 +28,10 @@ def make_engine(url: str) -> Engine:
         url = url.replace("postgresql://", "postgresql+psycopg://", 1)
     # More connections than request threads: a request thread waiting for a connection while the requests
     # holding them wait for a thread would deadlock (sync dependencies and endpoints take separate threads).
-    threads = get_settings().request_threads
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=threads + 5)
+    # All of them stay open: connections over `pool_size` are closed on return, and PostgreSQL forks a
+    # backend for each new one, which under load cost more than the queries.
+    threads = get_settings().request_threads + get_settings().relay_threads
+    return create_engine(url, pool_pre_ping=True, pool_size=threads + 5, max_overflow=5)
 
 
 @lru_cache

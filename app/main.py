@@ -5,6 +5,7 @@ import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -43,6 +44,7 @@ async def lifespan(app: FastAPI):
     app.state.hub = Hub(app.state.async_redis)
     settings = app.state.settings = get_settings()
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+    app.state.relay_limiter = anyio.CapacityLimiter(settings.relay_threads)
     app.state.knowledge_base = KnowledgeBase(settings)
     if settings.kb_preload:
         app.state.knowledge_base.warm_up()

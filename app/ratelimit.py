@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 def enforce(*, bucket: str, limit: int, window_seconds: int, what: str) -> None:
     """Count one hit in `bucket`; raise 429 naming `what` when the window's limit is exceeded."""
     redis_key = key("ratelimit", bucket)
-    pipe = get_redis().pipeline()
+    pipe = get_redis().pipeline(transaction=False)
     pipe.incr(redis_key)
     pipe.expire(redis_key, window_seconds, nx=True)
     try:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -56,6 +56,14 @@ class CaseFilter:
     customer_email: str | None = None
     page: int = 1
     per_page: int = 25
+
+
+# Built once: every customer chat message asks it.
+_CASES_OF_CONVERSATION = (
+    select(Case)
+    .join(CaseConversation, CaseConversation.case_id == Case.id)
+    .where(CaseConversation.conversation_id == bindparam("conversation_id"))
+)
 
 
 class CaseService:
@@ -127,8 +135,7 @@ class CaseService:
 
     def cases_of_conversation(self, conversation_id: str) -> list[Case]:
         """The cases a conversation is linked to."""
-        query = select(Case).join(CaseConversation, CaseConversation.case_id == Case.id)
-        return list(self.session.scalars(query.where(CaseConversation.conversation_id == conversation_id)))
+        return list(self.session.scalars(_CASES_OF_CONVERSATION, {"conversation_id": conversation_id}))
 
     def children(self, case: Case) -> list[Case]:
         """The cases linked to this one as their parent (a major case's customers)."""

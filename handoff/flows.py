@@ -26,8 +26,13 @@ RequestPerson = Callable[[Conversation, str], str]  # (conversation, reason) -> 
 def _store_and_publish(session: Session, publish: Publish, conversation_id: str, **fields) -> Message:
     """Store a message (committed first), then push it to live subscribers."""
     message = service.add_message(session=session, conversation_id=conversation_id, **fields)
-    publish(conversation_id, {"type": "message", "message": service.to_read(message).model_dump(mode="json")})
+    announce(publish, message)
     return message
+
+
+def announce(publish: Publish, message: Message) -> None:
+    """Push a stored (committed) message to the conversation's live subscribers."""
+    publish(message.conversation_id, {"type": "message", "message": service.to_read(message).model_dump(mode="json")})
 
 
 def customer_turn(

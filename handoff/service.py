@@ -5,7 +5,7 @@ import hmac
 import secrets
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, Update, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from handoff.models import Conversation, Message, MessageRead, utcnow
@@ -25,9 +25,44 @@ def create_conversation(*, session: Session) -> tuple[Conversation, str]:
     return conversation, token
 
 
-def token_matches(conversation: Conversation, token: str) -> bool:
+def token_matches(conversation: Conversation | Row, token: str) -> bool:
     """True if `token` is this conversation's customer token."""
     return hmac.compare_digest(conversation.token_hash, _hash(token))
+
+
+# The two statements behind every stored message, built once: they run for each chat line, both ways.
+_conversations, _messages = Conversation.__table__, Message.__table__
+NEXT_SEQ = (
+    update(_conversations)
+    .where(_conversations.c.id == bindparam("conversation_id"))
+    .values(last_seq=_conversations.c.last_seq + 1, updated_at=bindparam("now"))
+    .returning(_conversations.c.last_seq, _conversations.c.state, _conversations.c.token_hash)
+)
+_INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
+
+
+def next_seq(session: Session, conversation_id: str, statement: Update = NEXT_SEQ) -> Row | None:
+    """Take the conversation's next `seq` (row-locked until commit); with its state and token hash, None if unknown.
+
+    `statement` may be NEXT_SEQ returning more columns."""
+    return session.execute(statement, {"conversation_id": conversation_id, "now": utcnow()}).first()
+
+
+def insert_message(session: Session, conversation_id: str, seq: int, **fields) -> Message:
+    """Store a message under a `seq` taken by `next_seq` (not committed); the stored message."""
+    message = Message(
+        conversation_id=conversation_id,
+        seq=seq,
+        sender=fields["sender"],
+        sender_name=fields["sender_name"],
+        text=fields["text"],
+        buttons=fields.get("buttons") or None,
+        links=fields.get("links") or None,
+        created_at=utcnow(),
+    )
+    values = {column.key: getattr(message, column.key) for column in _messages.columns if column.key != "id"}
+    message.id = session.execute(_INSERT_MESSAGE, values).scalar_one()
+    return message
 
 
 def add_message(
@@ -41,22 +76,10 @@ def add_message(
     links: list[dict] | None = None,
 ) -> Message:
     """Store a message under the conversation's next `seq` and commit it before returning."""
-    seq = session.execute(
-        update(Conversation)
-        .where(Conversation.id == conversation_id)
-        .values(last_seq=Conversation.last_seq + 1, updated_at=utcnow())
-        .returning(Conversation.last_seq)
-    ).scalar_one()
-    message = Message(
-        conversation_id=conversation_id,
-        seq=seq,
-        sender=sender,
-        sender_name=sender_name,
-        text=text,
-        buttons=buttons or None,
-        links=links or None,
+    seq = next_seq(session, conversation_id).last_seq
+    message = insert_message(
+        session, conversation_id, seq, sender=sender, sender_name=sender_name, text=text, buttons=buttons, links=links
     )
-    session.add(message)
     session.commit()
     return message
 

@@ -7,8 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, WebSocket, status
 from fastapi.websockets import WebSocketDisconnect
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from app import agent_queue, ratelimit
+from app import agent_queue, ratelimit, relay
 from app.auth import SessionDep, SettingsDep
 from app.availability import customer_seen
 from app.casework import record_chat_message
@@ -16,6 +18,7 @@ from app.db import get_session_factory, release
 from app.live_hub import serve
 from app.queueing import person_for_customer
 from app.realtime import conversation_channel, publish_conversation
+from app.settings import Settings
 from handoff import flows, service
 from handoff.models import Conversation, ConversationCreated, MessageCreate, MessagesRead
 from handoff.rasa_client import RasaClient
@@ -24,20 +27,29 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/conversations", tags=["customer"])
 
 
-def customer_conversation(
-    conversation_id: str, session: SessionDep, authorization: Annotated[str | None, Header()] = None
-) -> Conversation:
-    """Load the conversation (404 if unknown) and check the customer's bearer token (401 if wrong)."""
+def _bearer(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer …` header ("" when absent)."""
+    return (authorization or "").removeprefix("Bearer ").strip()
+
+
+def _checked(session: Session, conversation_id: str, token: str) -> Conversation:
+    """Load the conversation (404 if unknown) and check the customer's token (401 if wrong)."""
     conversation = session.get(Conversation, conversation_id)
     release(session)
     if conversation is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation {conversation_id}")
-    token = (authorization or "").removeprefix("Bearer ").strip()
     if not token or not service.token_matches(conversation, token):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "missing or wrong conversation token", {"WWW-Authenticate": "Bearer"}
         )
     return conversation
+
+
+def customer_conversation(
+    conversation_id: str, session: SessionDep, authorization: Annotated[str | None, Header()] = None
+) -> Conversation:
+    """The conversation of the customer's bearer token (a dependency: 404 if unknown, 401 if the token is wrong)."""
+    return _checked(session, conversation_id, _bearer(authorization))
 
 
 CustomerConversation = Annotated[Conversation, Depends(customer_conversation)]
@@ -58,12 +70,12 @@ def create_conversation(request: Request, session: SessionDep, settings: Setting
 
 
 @router.post("/{conversation_id}/messages")
-def post_message(
+async def post_message(
+    conversation_id: str,
     body: MessageCreate,
     request: Request,
-    conversation: CustomerConversation,
-    session: SessionDep,
     settings: SettingsDep,
+    authorization: Annotated[str | None, Header()] = None,
 ) -> MessagesRead:
     """Store the customer's message and return it with the replies it produced."""
     if not body.text.strip():
@@ -73,6 +85,27 @@ def post_message(
             status.HTTP_413_CONTENT_TOO_LARGE,
             f"text: {len(body.text)} characters is over the limit of {settings.max_message_chars}",
         )
+    token = _bearer(authorization)
+    if body.payload is None and (
+        relayed := await relay.in_thread(request, relay.from_customer, request, conversation_id, token, body.text)
+    ):
+        return relayed
+    return await run_in_threadpool(_customer_turn, request, settings, conversation_id, token, body)
+
+
+def _customer_turn(
+    request: Request, settings: Settings, conversation_id: str, token: str, body: MessageCreate
+) -> MessagesRead:
+    """Store the message, let the bot answer if it is the bot's turn, and return what is new (the full path)."""
+    with get_session_factory()() as session:
+        conversation = _checked(session, conversation_id, token)
+        return _turn(request, session, settings, conversation, body)
+
+
+def _turn(
+    request: Request, session: Session, settings: Settings, conversation: Conversation, body: MessageCreate
+) -> MessagesRead:
+    """The customer's turn in a conversation they are allowed into."""
     if conversation.state == "closed":
         raise HTTPException(status.HTTP_409_CONFLICT, "this conversation has ended; start a new one")
     if body.payload is not None and body.payload not in service.offered_payloads(

@@ -2,18 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel, StringConstraints
 from sqlalchemy import select
 
+from app import relay
 from app.auth import AgentDep, SessionDep, SettingsDep
 from app.casework import REFUSED, CaseServiceDep, refusal, staff_actor
 from app.db import release
 from app.realtime import publish_conversation
 from app.routes.desk import conversation_or_404, held_by
 from cases import CaseCreate, CaseFilter
-from handoff import flows, service
-from handoff.models import ConversationNote, Handoff, MessagesRead
+from handoff import service
+from handoff.models import ConversationNote, Handoff, MessageRead, MessagesRead
 
 router = APIRouter(prefix="/api/desk/conversations/{conversation_id}", tags=["desk"])
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -49,17 +50,12 @@ def transcript(
 
 
 @router.post("/messages")
-def send(conversation_id: str, body: AgentMessage, agent: AgentDep, session: SessionDep, settings: SettingsDep):
+async def send(
+    conversation_id: str, body: AgentMessage, agent: AgentDep, request: Request, settings: SettingsDep
+) -> MessageRead:
     """Send the customer a message as the agent who holds the conversation."""
     _limit(body.text, settings.max_message_chars)
-    conversation = held_by(agent, session, conversation_id)
-    message = flows.agent_says(
-        session=session,
-        publish=publish_conversation,
-        conversation=conversation,
-        agent_name=agent.display_name,
-        text=body.text,
-    )
+    message = await relay.in_thread(request, relay.from_agent, conversation_id, agent, body.text)
     return service.to_read(message)
 
 
