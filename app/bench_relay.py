@@ -6,8 +6,9 @@ dropped afterwards) and Redis database 14 under a bench prefix. Then:
 1. AGENTS agents connect their desks; CONVERSATIONS customers are handed off one after another, and the
    time from the handoff request to the offer frame on an agent's desk is measured; the agent accepts.
 2. For SECONDS seconds, in every conversation the customer and the agent each send a message a second
-   (customer API / desk API); the other side's socket must receive each exactly once. Relay time is from
-   just before the send to the frame arriving; lost and duplicated messages are counted.
+   over their live sockets, as the widget and the desk do (a `say` frame, answered `said`); the other side's
+   socket must receive each exactly once. Relay time is from just before the send to the frame arriving;
+   lost and duplicated messages are counted.
 """
 
 import asyncio
@@ -43,6 +44,12 @@ class Tally:
         self.arrived: dict[str, int] = {}
         self.relay: list[float] = []
         self.failed_sends = 0
+        self.text_of_ref: dict[str, str] = {}
+
+    def refused(self, ref: str) -> None:
+        """A send was refused: it does not count as sent."""
+        self.failed_sends += 1
+        self.sent.pop(self.text_of_ref.get(ref, ""), None)
 
     def receive(self, message_text: str) -> None:
         """A frame with this text reached the other side."""
@@ -84,6 +91,8 @@ class Desk:
                         asyncio.create_task(self._accept(frame["conversation_id"]))
                     elif frame["type"] == "message" and frame["message"]["sender"] == "customer":
                         self.tally.receive(frame["message"]["text"])
+                    elif frame["type"] == "refused":
+                        self.tally.refused(frame["ref"])
             finally:
                 beat.cancel()
 
@@ -103,9 +112,10 @@ class Desk:
 
 
 async def _customer(host: str, tally: Tally, opened: dict, stop: asyncio.Event) -> None:
-    """A customer's widget socket: records the agent's messages until told to stop."""
+    """A customer's widget socket: records the agent's messages (and refused sends) until told to stop."""
     url = f"ws://{host}/ws/conversations/{opened['conversation_id']}?token={opened['token']}"
     async with connect(url, max_queue=None) as socket:
+        opened["socket"] = socket
         opened["connected"].set()
         while not stop.is_set():
             try:
@@ -115,57 +125,19 @@ async def _customer(host: str, tally: Tally, opened: dict, stop: asyncio.Event) 
             frame = json.loads(raw)
             if frame.get("type") == "message" and frame["message"]["sender"] == "agent":
                 tally.receive(frame["message"]["text"])
+            elif frame.get("type") == "refused":
+                tally.refused(frame["ref"])
 
 
-class Sender:
-    """One sender's keep-alive HTTP/1.1 connection posting JSON: a load generator much lighter than httpx.
-
-    With httpx the generator used most of a core at 400 requests a second, on the same 2 cores as the app."""
-
-    def __init__(self, host: str, token: str) -> None:
-        self.host, self.token = host, token
-        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-
-    async def post(self, path: str, body: dict) -> int:
-        """POST `body` as JSON to `path`; the response's status (its body is read and dropped)."""
-        if self.streams is None:
-            name, port = self.host.split(":")
-            self.streams = await asyncio.open_connection(name, int(port))
-        reader, writer = self.streams
-        data = json.dumps(body).encode()
-        head = (
-            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {self.token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
-        )
-        writer.write(head.encode() + data)
-        status_line, length = await reader.readline(), 0
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        await reader.readexactly(length)
-        return int(status_line.split()[1])
-
-    def close(self) -> None:
-        """Close the connection."""
-        if self.streams is not None:
-            self.streams[1].close()
-
-
-async def _send_every_second(sender: Sender, path: str, label: str, tally: Tally) -> None:
-    """Send one uniquely numbered message a second for SECONDS seconds (starting at a random offset)."""
+async def _send_every_second(socket, conversation_id: str | None, label: str, tally: Tally) -> None:
+    """Send one uniquely numbered message a second over `socket` for SECONDS seconds (from a random offset)."""
     await asyncio.sleep(uuid.uuid4().int % 1000 / 1000)
     for n in range(SECONDS):
         started = time.perf_counter()
-        message = f"{label}:{n}"
-        tally.sent[message] = started
-        try:
-            status = await sender.post(path, {"text": message})
-        except OSError:
-            status = 0
-        if status != 200:
-            tally.failed_sends += 1
-            del tally.sent[message]
+        message, ref = f"{label}:{n}", f"{label}-{n}"
+        tally.sent[message], tally.text_of_ref[ref] = started, message
+        frame = {"type": "say", "text": message, "ref": ref}
+        await socket.send(json.dumps(frame | ({"conversation_id": conversation_id} if conversation_id else {})))
         await asyncio.sleep(max(0.0, 1 - (time.perf_counter() - started)))
 
 
@@ -199,21 +171,11 @@ async def _run(hosts: list[str], agents: list[tuple[str, str]]) -> None:
         await asyncio.sleep(0.1)
     print(f"{CONVERSATIONS} conversations with {AGENTS} agents; relaying for {SECONDS} s…", flush=True)
     started = time.perf_counter()
-    senders, clients = [], []
-    for opened in chats:
-        conversation = opened["conversation_id"]
-        clients.append(Sender(customer_host, opened["token"]))
-        path = f"/api/conversations/{conversation}/messages"
-        senders.append(_send_every_second(clients[-1], path, f"c:{conversation}", tally))
-    for desk in desks:
-        for conversation in desk.chats:
-            clients.append(Sender(agent_host, desk.token))
-            path = f"/api/desk/conversations/{conversation}/messages"
-            senders.append(_send_every_second(clients[-1], path, f"a:{conversation}", tally))
+    senders = [_send_every_second(opened["socket"], None, f"c{n}", tally) for n, opened in enumerate(chats)]
+    for d, desk in enumerate(desks):
+        senders += [_send_every_second(desk.socket, chat, f"a{d}x{n}", tally) for n, chat in enumerate(desk.chats)]
     await asyncio.gather(*senders)
     elapsed = time.perf_counter() - started
-    for client in clients:
-        client.close()
     await asyncio.sleep(GRACE_SECONDS)
     stop.set()
     for task in tasks:

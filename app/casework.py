@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from app.auth import Principal, SessionDep
 from app.db import get_session_factory
@@ -79,7 +80,7 @@ def _deliver_quietly(settings: Settings) -> None:
         log.exception("delivering case emails failed; the scheduler retries")
 
 
-def record_chat_message(session: Session, request: Request, *, conversation_id: str, text: str) -> None:
+def record_chat_message(session: Session, request: HTTPConnection, *, conversation_id: str, text: str) -> None:
     """Add a customer's chat message to the cases its conversation is linked to (a reply reopens a resolved one)."""
     service = case_bus_service(session, request)
     cases = [case for case in service.cases_of_conversation(conversation_id) if case.status != "closed"]
@@ -88,7 +89,7 @@ def record_chat_message(session: Session, request: Request, *, conversation_id: 
     service.commit()  # also ends the read, so the connection is free before the response is serialized
 
 
-def case_bus_service(session: Session, request: Request) -> CaseService:
+def case_bus_service(session: Session, request: HTTPConnection) -> CaseService:
     """A case service over `session`, publishing to the app's case event bus."""
     return CaseService(session, policy=sla_policy(request.app.state.settings), bus=request.app.state.case_bus)
 

@@ -1,18 +1,22 @@
 """The live chat's hot path: a message between a customer and the person helping them, in one short transaction.
 
-Every chat line in agent mode comes through here, both ways, so it takes one request thread (from a small pool of
-its own: many threads fighting for the GIL cost more than they give) and three statements: an UPDATE takes the
-next `seq` and says whether this sender may send now and whether a case is linked, an INSERT stores the message,
-a COMMIT. Then the message is published. A customer's message that is not for a person (the bot's turn, a closed
-chat, a wrong token) stores nothing here and takes the full path, which gives the answer."""
+Every chat line in agent mode comes through here, both ways (sent over the live socket, or posted), so it takes one
+request thread (from a small pool of its own: many threads fighting for the GIL cost more than they give) and
+three statements: an UPDATE takes the next `seq` and says whether this sender may send now and whether a case is
+linked, an INSERT stores the message, a COMMIT. Then the message is published. A message sent again under the same
+client reference is stored once. A customer's message that is not for a person (the bot's turn, a closed chat, a
+wrong token) stores nothing here and takes the full path, which gives the answer."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio.to_thread
-from fastapi import HTTPException, Request, status
-from sqlalchemy import exists
+from fastapi import HTTPException, status
+from pydantic import ValidationError
+from sqlalchemy import Row, exists
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from app import agent_queue, ratelimit
 from app.auth import Principal
@@ -22,7 +26,7 @@ from app.realtime import publish_conversation
 from app.settings import get_settings
 from cases.models import CaseConversation
 from handoff import flows, service
-from handoff.models import Conversation, Message, MessagesRead
+from handoff.models import Conversation, Message, MessageRead, MessagesRead
 
 WITH_A_PERSON = ("queued", "agent")
 _NEXT_SEQ_AND_CASE = service.NEXT_SEQ.returning(
@@ -30,18 +34,18 @@ _NEXT_SEQ_AND_CASE = service.NEXT_SEQ.returning(
 )
 
 
-async def in_thread(request: Request, work: Callable[..., Any], *args) -> Any:
+async def in_thread(connection: HTTPConnection, work: Callable[..., Any], *args) -> Any:
     """Run `work` in a session of its own on one of the relay's request threads."""
 
     def with_session() -> Any:
         with get_session_factory()() as session:
             return work(session, *args)
 
-    return await anyio.to_thread.run_sync(with_session, limiter=request.app.state.relay_limiter)
+    return await anyio.to_thread.run_sync(with_session, limiter=connection.app.state.relay_limiter)
 
 
 def from_customer(
-    session: Session, request: Request, conversation_id: str, token: str, text: str
+    session: Session, request: HTTPConnection, conversation_id: str, token: str, text: str, ref: str | None = None
 ) -> MessagesRead | None:
     """Store and publish a customer's message to a person; None, with nothing stored, when the full path must answer."""
     row = service.next_seq(session, conversation_id, _NEXT_SEQ_AND_CASE)
@@ -59,17 +63,13 @@ def from_customer(
     except HTTPException:
         session.rollback()
         raise
-    message = service.insert_message(
-        session, conversation_id, row.last_seq, sender="customer", sender_name="You", text=text
+    message = _store(
+        session, row, conversation_id, ref, sender="customer", sender_name="You", text=text, request=request
     )
-    if row.has_case:
-        record_chat_message(session, request, conversation_id=conversation_id, text=text)
-    session.commit()
-    flows.announce(publish_conversation, message)
     return MessagesRead(messages=[service.to_read(message)], state=row.state)
 
 
-def from_agent(session: Session, conversation_id: str, agent: Principal, text: str) -> Message:
+def from_agent(session: Session, conversation_id: str, agent: Principal, text: str, ref: str | None = None) -> Message:
     """Store and publish the message of the agent holding the chat: 404 for an unknown chat, 403 for another agent."""
     row = service.next_seq(session, conversation_id)
     if row is None:
@@ -78,9 +78,42 @@ def from_agent(session: Session, conversation_id: str, agent: Principal, text: s
     if row.state != "agent" or agent_queue.owner(conversation_id) != agent.user_id:
         session.rollback()
         raise HTTPException(status.HTTP_403_FORBIDDEN, "you are not the agent on this conversation")
-    message = service.insert_message(
-        session, conversation_id, row.last_seq, sender="agent", sender_name=agent.display_name, text=text
-    )
+    return _store(session, row, conversation_id, ref, sender="agent", sender_name=agent.display_name, text=text)
+
+
+def _store(
+    session: Session,
+    row: Row,
+    conversation_id: str,
+    ref: str | None,
+    *,
+    request: HTTPConnection | None = None,
+    **fields,
+) -> Message:
+    """Insert under the taken seq, add a customer's line to linked cases, commit and publish; a known ref's message."""
+    try:
+        message = service.insert_message(session, conversation_id, row.last_seq, client_ref=ref, **fields)
+    except IntegrityError:  # sent before under this ref: that message, stored and published once
+        session.rollback()
+        return service.message_by_ref(session, conversation_id, ref)
+    if request is not None and getattr(row, "has_case", False):
+        record_chat_message(session, request, conversation_id=conversation_id, text=fields["text"])
     session.commit()
     flows.announce(publish_conversation, message)
     return message
+
+
+async def answer_say(ref: Any, store: Awaitable[MessageRead | None]) -> dict:
+    """The frame answering a message sent over a live socket: `said` with the stored message, or `refused` and why.
+
+    A `refused` with status 409 means the chat is not with a person: the client posts the message instead."""
+    try:
+        message = await store
+    except ValidationError as error:
+        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        return {"type": "refused", "ref": ref, "status": 422, "detail": detail}
+    except HTTPException as error:
+        return {"type": "refused", "ref": ref, "status": error.status_code, "detail": error.detail}
+    if message is None:
+        return {"type": "refused", "ref": ref, "status": 409, "detail": "this chat is not with a person"}
+    return {"type": "said", "ref": ref, "message": message.model_dump(mode="json")}

@@ -1,7 +1,7 @@
 """Tables and schemas for conversations and their messages."""
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_serializer
 from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint
@@ -40,7 +40,10 @@ class Message(Base):
     """A message in a conversation; `seq` counts up per conversation from 1."""
 
     __tablename__ = "messages"
-    __table_args__ = (UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),)
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
+        UniqueConstraint("conversation_id", "client_ref", name="uq_messages_conversation_client_ref"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
@@ -51,6 +54,7 @@ class Message(Base):
     buttons: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     links: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    client_ref: Mapped[str | None] = mapped_column(String(40))  # the sender's own id for it: a retry is stored once
 
 
 class Handoff(Base):
@@ -112,11 +116,21 @@ class MessageRead(BaseModel):
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
+ClientRef = Annotated[
+    str | None,
+    Field(
+        pattern=r"^[A-Za-z0-9_-]{1,40}$",
+        description="the sender's own id for a message to a person: sent again after a dropped line, it is stored once",
+    ),
+]
+
+
 class MessageCreate(BaseModel):
     """A customer's message: free text, or a button's title plus the payload the bot offered."""
 
     text: str = Field(description="what the customer typed or the button's title")
     payload: str | None = Field(default=None, max_length=500, description="the payload of a button the bot offered")
+    ref: ClientRef = None
 
 
 class ConversationCreated(BaseModel):

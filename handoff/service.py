@@ -59,6 +59,7 @@ def insert_message(session: Session, conversation_id: str, seq: int, **fields) -
         buttons=fields.get("buttons") or None,
         links=fields.get("links") or None,
         created_at=utcnow(),
+        client_ref=fields.get("client_ref"),
     )
     values = {column.key: getattr(message, column.key) for column in _messages.columns if column.key != "id"}
     message.id = session.execute(_INSERT_MESSAGE, values).scalar_one()
@@ -82,6 +83,12 @@ def add_message(
     )
     session.commit()
     return message
+
+
+def message_by_ref(session: Session, conversation_id: str, client_ref: str) -> Message | None:
+    """The message stored under the sender's own reference, if any."""
+    query = select(Message).where(Message.conversation_id == conversation_id, Message.client_ref == client_ref)
+    return session.scalar(query)
 
 
 def messages_after(*, session: Session, conversation_id: str, after: int = 0, limit: int = 500) -> list[Message]:

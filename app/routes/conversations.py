@@ -1,6 +1,7 @@
 """The customer API: open a conversation, send and list messages, end it, and its live WebSocket."""
 
 import asyncio
+import json
 import logging
 import time
 from typing import Annotated
@@ -20,7 +21,7 @@ from app.queueing import person_for_customer
 from app.realtime import conversation_channel, publish_conversation
 from app.settings import Settings
 from handoff import flows, service
-from handoff.models import Conversation, ConversationCreated, MessageCreate, MessagesRead
+from handoff.models import Conversation, ConversationCreated, MessageCreate, MessageRead, MessagesRead
 from handoff.rasa_client import RasaClient
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,17 @@ def create_conversation(request: Request, session: SessionDep, settings: Setting
     return ConversationCreated(conversation_id=conversation.id, token=token)
 
 
+def _check_text(text: str, settings: Settings) -> None:
+    """422 for an empty message, 413 for one over the limit."""
+    if not text.strip():
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "text: must not be empty")
+    if len(text) > settings.max_message_chars:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"text: {len(text)} characters is over the limit of {settings.max_message_chars}",
+        )
+
+
 @router.post("/{conversation_id}/messages")
 async def post_message(
     conversation_id: str,
@@ -78,16 +90,12 @@ async def post_message(
     authorization: Annotated[str | None, Header()] = None,
 ) -> MessagesRead:
     """Store the customer's message and return it with the replies it produced."""
-    if not body.text.strip():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "text: must not be empty")
-    if len(body.text) > settings.max_message_chars:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            f"text: {len(body.text)} characters is over the limit of {settings.max_message_chars}",
-        )
+    _check_text(body.text, settings)
     token = _bearer(authorization)
     if body.payload is None and (
-        relayed := await relay.in_thread(request, relay.from_customer, request, conversation_id, token, body.text)
+        relayed := await relay.in_thread(
+            request, relay.from_customer, request, conversation_id, token, body.text, body.ref
+        )
     ):
         return relayed
     return await run_in_threadpool(_customer_turn, request, settings, conversation_id, token, body)
@@ -196,21 +204,45 @@ async def conversation_socket(websocket: WebSocket, conversation_id: str, token:
         websocket,
         {conversation_channel(conversation_id)},
         greet=greet,
-        client=lambda queue: _customer_frames(websocket, conversation_id),
+        client=lambda queue: _customer_frames(websocket, conversation_id, token),
         send=send,
         tick=still_here,
     )
 
 
-async def _customer_frames(websocket: WebSocket, conversation_id: str) -> None:
-    """Read what the widget sends until it disconnects; a typing signal goes on to the agent (at most every 2 s)."""
+async def _customer_frames(websocket: WebSocket, conversation_id: str, token: str) -> None:
+    """Read what the widget sends until it disconnects: messages for the person helping (each answered `said` or
+    `refused`), and typing signals, passed on to the agent at most every 2 s."""
     last_typing = 0.0
     try:
         while True:
-            text = await websocket.receive_text()
-            if '"typing"' in text and time.monotonic() - last_typing > 2:
+            frame = _frame(await websocket.receive_text())
+            if frame.get("type") == "say":
+                await websocket.send_json(
+                    await relay.answer_say(frame.get("ref"), _say(websocket, conversation_id, token, frame))
+                )
+            elif frame.get("type") == "typing" and time.monotonic() - last_typing > 2:
                 last_typing = time.monotonic()
-                frame = {"type": "typing", "sender": "customer"}
-                await asyncio.to_thread(publish_conversation, conversation_id, frame)
+                typing = {"type": "typing", "sender": "customer"}
+                await asyncio.to_thread(publish_conversation, conversation_id, typing)
     except WebSocketDisconnect:
         return
+
+
+def _frame(text: str) -> dict:
+    """A client's JSON frame as a dict ({} for anything else)."""
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        return {}
+    return frame if isinstance(frame, dict) else {}
+
+
+async def _say(websocket: WebSocket, conversation_id: str, token: str, frame: dict) -> MessageRead | None:
+    """Store a message the widget sent over its socket, through the relay (None if the chat is not with a person)."""
+    body = MessageCreate.model_validate({"text": frame.get("text"), "ref": frame.get("ref")})
+    _check_text(body.text, websocket.app.state.settings)
+    relayed = await relay.in_thread(
+        websocket, relay.from_customer, websocket, conversation_id, token, body.text, body.ref
+    )
+    return relayed.messages[0] if relayed else None

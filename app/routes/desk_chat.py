@@ -14,7 +14,7 @@ from app.realtime import publish_conversation
 from app.routes.desk import conversation_or_404, held_by
 from cases import CaseCreate, CaseFilter
 from handoff import service
-from handoff.models import ConversationNote, Handoff, MessageRead, MessagesRead
+from handoff.models import ClientRef, ConversationNote, Handoff, MessageRead, MessagesRead
 
 router = APIRouter(prefix="/api/desk/conversations/{conversation_id}", tags=["desk"])
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -24,6 +24,7 @@ class AgentMessage(BaseModel):
     """What an agent sends the customer, or writes as an internal note."""
 
     text: Text
+    ref: ClientRef = None
 
 
 class CaseLink(BaseModel):
@@ -32,7 +33,7 @@ class CaseLink(BaseModel):
     number: Annotated[str, StringConstraints(pattern=r"^CS-\d{5,}$")]
 
 
-def _limit(text: str, limit: int) -> None:
+def check_length(text: str, limit: int) -> None:
     """413 when a text is over the message limit."""
     if len(text) > limit:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"text: over the limit of {limit} characters")
@@ -54,8 +55,8 @@ async def send(
     conversation_id: str, body: AgentMessage, agent: AgentDep, request: Request, settings: SettingsDep
 ) -> MessageRead:
     """Send the customer a message as the agent who holds the conversation."""
-    _limit(body.text, settings.max_message_chars)
-    message = await relay.in_thread(request, relay.from_agent, conversation_id, agent, body.text)
+    check_length(body.text, settings.max_message_chars)
+    message = await relay.in_thread(request, relay.from_agent, conversation_id, agent, body.text, body.ref)
     return service.to_read(message)
 
 
@@ -77,7 +78,7 @@ def notes(conversation_id: str, agent: AgentDep, session: SessionDep) -> dict:
 @router.post("/notes", status_code=status.HTTP_201_CREATED)
 def add_note(conversation_id: str, body: AgentMessage, agent: AgentDep, session: SessionDep, settings: SettingsDep):
     """Write an internal note (any agent on a handed-off conversation)."""
-    _limit(body.text, settings.max_message_chars)
+    check_length(body.text, settings.max_message_chars)
     conversation_or_404(session, conversation_id)
     note = ConversationNote(
         conversation_id=conversation_id, author_id=agent.user_id, author_name=agent.display_name, text=body.text

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import HTMLResponse, Response
 from fastapi.websockets import WebSocketDisconnect
 
+from app import relay
 from app.auth import SESSION_COOKIE, Principal, SessionDep, SettingsDep, optional_principal, staff_from_cookie
 from app.availability import mark_offline, mark_online
 from app.db import get_session_factory
@@ -15,8 +16,10 @@ from app.live_hub import same_origin, serve
 from app.pages import staff_page
 from app.people.models import User
 from app.realtime import agent_channel, conversation_channel, desk_channel
+from app.routes.desk_chat import AgentMessage, check_length
 from app.settings import get_settings
-from handoff.models import Conversation
+from handoff import service
+from handoff.models import Conversation, MessageRead
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -43,12 +46,15 @@ def _desk_agent(websocket: WebSocket) -> Principal | None:
     return staff if staff is not None and staff.has_any(("agent",)) else None
 
 
-def _heartbeat(agent: Principal) -> None:
-    """Mark the agent online with their current skills and capacity (an admin's change applies at once)."""
+def _heartbeat(agent: Principal) -> bool:
+    """Mark the agent online with their current skills and capacity (an admin's change applies at once); False
+    when they may no longer use the desk (deactivated, or no longer an agent)."""
     with get_session_factory()() as session:
         user = session.get(User, agent.user_id)
-        if user is not None and user.active:
-            mark_online(user.id, name=user.display_name, skills=user.skill_list, capacity=user.capacity)
+        if user is None or not user.active or not {"agent", "admin"} & user.role_set:
+            return False
+        mark_online(user.id, name=user.display_name, skills=user.skill_list, capacity=user.capacity)
+        return True
 
 
 def _conversation_exists(conversation_id: str) -> bool:
@@ -94,15 +100,28 @@ async def _listen(websocket: WebSocket, hub, queue: asyncio.Queue, channels: set
         while True:
             message = await websocket.receive_json()
             kind = message.get("type") if isinstance(message, dict) else None
-            if kind == "heartbeat":
-                await asyncio.to_thread(_heartbeat, agent)
+            if kind == "heartbeat" and not await asyncio.to_thread(_heartbeat, agent):
+                await asyncio.to_thread(mark_offline, agent.user_id)
+                await websocket.close(code=4403, reason="this account may no longer use the desk")
+                return
             elif kind == "away":
                 await asyncio.to_thread(mark_offline, agent.user_id)
+            elif kind == "say":
+                await websocket.send_json(await relay.answer_say(message.get("ref"), _say(websocket, agent, message)))
             elif kind in {"watch", "unwatch"}:
                 conversation_id = str(message.get("conversation_id", ""))[:36]
                 await _watch(websocket, hub, queue, channels, kind, conversation_id)
     except (WebSocketDisconnect, ValueError):
         return
+
+
+async def _say(websocket: WebSocket, agent: Principal, frame: dict) -> MessageRead:
+    """Store a message the desk sent over its socket to the customer of one of the agent's chats."""
+    body = AgentMessage.model_validate({"text": frame.get("text"), "ref": frame.get("ref")})
+    check_length(body.text, websocket.app.state.settings.max_message_chars)
+    conversation_id = str(frame.get("conversation_id", ""))[:36]
+    message = await relay.in_thread(websocket, relay.from_agent, conversation_id, agent, body.text, body.ref)
+    return service.to_read(message)
 
 
 async def _watch(websocket: WebSocket, hub, queue, channels: set[str], kind: str, conversation_id: str) -> None:

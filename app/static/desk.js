@@ -15,6 +15,7 @@
   let offer = null; // {conversation_id, deadline}
   let typingTimer = null;
   let lastTypingSent = 0;
+  const waiting = new Map(); // ref → {url, body, resolve, reject}: replies sent over the socket, not yet answered
 
   /** A button that runs `onClick`. */
   function button(text, onClick, className) {
@@ -60,6 +61,8 @@
     ws.addEventListener("message", (event) => handleFrame(JSON.parse(event.data)));
     ws.addEventListener("close", (event) => {
       if (socket === ws) socket = null;
+      for (const entry of waiting.values()) api("POST", entry.url, entry.body).then(entry.resolve, entry.reject);
+      waiting.clear(); // posted again under the same ref: a reply whose answer was lost is stored once
       if (event.code === 4403) {
         setLink("Signed out — sign in again", false);
         return;
@@ -85,6 +88,8 @@
       hideOffer("Another agent took that chat.");
     } else if (frame.type === "queue") {
       refreshLists();
+    } else if (frame.type === "said" || frame.type === "refused") {
+      answered(frame);
     } else if (frame.type === "swarm") {
       showNotice(frame.text, "/swarms/" + frame.swarm_id);
     } else if (frame.conversation_id === current) {
@@ -92,6 +97,27 @@
       else if (frame.type === "state") setChatState(frame.state);
       else if (frame.type === "typing" && frame.sender === "customer") showTyping();
     }
+  }
+
+  /** Send a reply over the socket (answered there), or by HTTP while it is down; resolves to the stored message. */
+  function say(conversationId, text) {
+    const url = `/api/desk/conversations/${encodeURIComponent(conversationId)}/messages`;
+    const ref = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const entry = { url, body: { text, ref } };
+    if (!socket || socket.readyState !== WebSocket.OPEN) return api("POST", url, entry.body);
+    return new Promise((resolve, reject) => {
+      waiting.set(ref, Object.assign(entry, { resolve, reject }));
+      socket.send(JSON.stringify({ type: "say", conversation_id: conversationId, text, ref }));
+    });
+  }
+
+  /** The socket's answer to a reply sent over it. */
+  function answered(frame) {
+    const entry = waiting.get(frame.ref);
+    if (!entry) return;
+    waiting.delete(frame.ref);
+    if (frame.type === "said") entry.resolve(frame.message);
+    else entry.reject(new Error(frame.detail || "the reply was refused"));
   }
 
   setInterval(() => {
@@ -258,7 +284,7 @@
     event.preventDefault();
     const text = $("reply").value.trim();
     if (!text || !current) return;
-    const sent = await attempt(() => api("POST", chatUrl("/messages"), { text }));
+    const sent = await attempt(() => say(current, text));
     if (sent) {
       $("reply").value = "";
       addMessage(sent);

@@ -29,6 +29,7 @@
   let typingTimer = 0; // hides "… is typing" when the agent stops
   let lastTypingSent = 0;
   const shown = new Set(); // seqs already rendered
+  const waiting = new Map(); // ref → {body, resolve, reject}: messages sent over the socket, not yet answered
   const ui = {};
 
   /** Read a key from localStorage or sessionStorage; null where the browser blocks storage. */
@@ -189,6 +190,8 @@
     clearTimeout(reconnectTimer);
     if (socket) socket.close();
     [conversation, socket, lastSeq, reconnectDelay] = [null, null, 0, 1000];
+    for (const entry of waiting.values()) entry.reject(Object.assign(new Error(GONE_TEXT), { status: 0 }));
+    waiting.clear();
     shown.clear();
     ui.messages.replaceChildren();
     setState("bot");
@@ -221,6 +224,7 @@
     ws.addEventListener("open", fetchMissed);
     ws.addEventListener("message", (event) => {
       const frame = parse(event.data);
+      if (frame && (frame.type === "said" || frame.type === "refused")) return answered(frame);
       if (frame && frame.type === "message" && frame.message) addMessage(frame.message);
       else if (frame && frame.type === "typing" && frame.sender === "agent") showTyping(frame.name);
       else if (frame && frame.type === "position" && state === "queued") {
@@ -236,12 +240,48 @@
     });
     ws.addEventListener("close", () => {
       if (socket === ws) socket = null;
-      if (conversation !== current || state === "closed") return;
+      if (conversation !== current) return;
+      for (const entry of waiting.values()) postAgain(entry); // the answer may be lost: the ref stores it once
+      waiting.clear();
+      if (state === "closed") return;
       clearTimeout(reconnectTimer);
       reconnectTimer = setTimeout(() => conversation === current && connect(), reconnectDelay);
       reconnectDelay = Math.min(reconnectDelay * 2, 10000);
       fetchMissed(); // polls while the socket is down; a 401/404 here forgets the conversation
     });
+  }
+
+  /** Send a message: over the socket while a person has the chat (answered there, `said` or `refused`), else by
+   * HTTP. Resolves like the API: {messages, state}. */
+  function deliver(body) {
+    const ws = socket;
+    const live = ws && ws.readyState === WebSocket.OPEN && (state === "queued" || state === "agent");
+    if (!live || body.payload !== undefined) return api("POST", path("/messages"), body);
+    const ref = newRef();
+    return new Promise((resolve, reject) => {
+      waiting.set(ref, { body: { ...body, ref }, resolve, reject });
+      ws.send(JSON.stringify({ type: "say", text: body.text, ref }));
+    });
+  }
+
+  /** The socket's answer to a message sent over it; "not with a person" (409) sends it by HTTP instead. */
+  function answered(frame) {
+    const entry = waiting.get(frame.ref);
+    if (!entry) return;
+    waiting.delete(frame.ref);
+    if (frame.type === "said") entry.resolve({ messages: [frame.message], state });
+    else if (frame.status === 409) postAgain(entry);
+    else entry.reject(Object.assign(new Error(reason(frame.status, frame)), { status: frame.status }));
+  }
+
+  /** Post a message sent over the socket again, by HTTP, under the same ref. */
+  function postAgain(entry) {
+    api("POST", path("/messages"), entry.body).then(entry.resolve, entry.reject);
+  }
+
+  /** A fresh reference for a message (crypto.randomUUID needs https; getRandomValues does not). */
+  function newRef() {
+    return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
   /** Fetch every message after the last seq seen, and the current state. */
@@ -268,7 +308,7 @@
     pending += 1;
     ui.send.disabled = true;
     try {
-      const data = await api("POST", path("/messages"), payload === undefined ? { text } : { text, payload });
+      const data = await deliver(payload === undefined ? { text } : { text, payload });
       if (payload === undefined && ui.input.value === text) ui.input.value = "";
       showError("");
       (data.messages || []).forEach(addMessage);
