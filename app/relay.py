@@ -13,7 +13,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import HTTPException, status
 from pydantic import ValidationError
-from sqlalchemy import Row, exists
+from sqlalchemy import Connection, Row, exists
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
@@ -21,7 +21,7 @@ from starlette.requests import HTTPConnection
 from app import agent_queue, ratelimit
 from app.auth import Principal
 from app.casework import record_chat_message
-from app.db import get_session_factory
+from app.db import get_engine
 from app.realtime import publish_conversation
 from app.settings import get_settings
 from cases.models import CaseConversation
@@ -34,23 +34,25 @@ _NEXT_SEQ_AND_CASE = service.NEXT_SEQ.returning(
 )
 
 
-async def in_thread(connection: HTTPConnection, work: Callable[..., Any], *args) -> Any:
-    """Run `work` in a session of its own on one of the relay's request threads."""
+async def in_thread(client: HTTPConnection, work: Callable[..., Any], *args) -> Any:
+    """Run `work` with a database connection of its own on one of the relay's request threads.
 
-    def with_session() -> Any:
-        with get_session_factory()() as session:
-            return work(session, *args)
+    A plain connection, not an ORM session: the session's bookkeeping cost more than the statements."""
 
-    return await anyio.to_thread.run_sync(with_session, limiter=connection.app.state.relay_limiter)
+    def with_connection() -> Any:
+        with get_engine().connect() as connection:
+            return work(connection, *args)
+
+    return await anyio.to_thread.run_sync(with_connection, limiter=client.app.state.relay_limiter)
 
 
 def from_customer(
-    session: Session, request: HTTPConnection, conversation_id: str, token: str, text: str, ref: str | None = None
+    connection: Connection, request: HTTPConnection, conversation_id: str, token: str, text: str, ref: str | None = None
 ) -> MessagesRead | None:
     """Store and publish a customer's message to a person; None, with nothing stored, when the full path must answer."""
-    row = service.next_seq(session, conversation_id, _NEXT_SEQ_AND_CASE)
+    row = service.next_seq(connection, conversation_id, _NEXT_SEQ_AND_CASE)
     if row is None or row.state not in WITH_A_PERSON or not service.token_matches(row, token):
-        session.rollback()
+        connection.rollback()
         return None
     settings = get_settings()
     try:
@@ -61,28 +63,30 @@ def from_customer(
             what="messages in this conversation",
         )
     except HTTPException:
-        session.rollback()
+        connection.rollback()
         raise
     message = _store(
-        session, row, conversation_id, ref, sender="customer", sender_name="You", text=text, request=request
+        connection, row, conversation_id, ref, sender="customer", sender_name="You", text=text, request=request
     )
     return MessagesRead(messages=[service.to_read(message)], state=row.state)
 
 
-def from_agent(session: Session, conversation_id: str, agent: Principal, text: str, ref: str | None = None) -> Message:
+def from_agent(
+    connection: Connection, conversation_id: str, agent: Principal, text: str, ref: str | None = None
+) -> Message:
     """Store and publish the message of the agent holding the chat: 404 for an unknown chat, 403 for another agent."""
-    row = service.next_seq(session, conversation_id)
+    row = service.next_seq(connection, conversation_id)
     if row is None:
-        session.rollback()
+        connection.rollback()
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation {conversation_id}")
     if row.state != "agent" or agent_queue.owner(conversation_id) != agent.user_id:
-        session.rollback()
+        connection.rollback()
         raise HTTPException(status.HTTP_403_FORBIDDEN, "you are not the agent on this conversation")
-    return _store(session, row, conversation_id, ref, sender="agent", sender_name=agent.display_name, text=text)
+    return _store(connection, row, conversation_id, ref, sender="agent", sender_name=agent.display_name, text=text)
 
 
 def _store(
-    session: Session,
+    connection: Connection,
     row: Row,
     conversation_id: str,
     ref: str | None,
@@ -92,13 +96,15 @@ def _store(
 ) -> Message:
     """Insert under the taken seq, add a customer's line to linked cases, commit and publish; a known ref's message."""
     try:
-        message = service.insert_message(session, conversation_id, row.last_seq, client_ref=ref, **fields)
+        message = service.insert_message(connection, conversation_id, row.last_seq, client_ref=ref, **fields)
     except IntegrityError:  # sent before under this ref: that message, stored and published once
-        session.rollback()
-        return service.message_by_ref(session, conversation_id, ref)
+        connection.rollback()
+        with Session(bind=connection) as session:
+            return service.message_by_ref(session, conversation_id, ref)
+    connection.commit()
     if request is not None and getattr(row, "has_case", False):
-        record_chat_message(session, request, conversation_id=conversation_id, text=fields["text"])
-    session.commit()
+        with Session(bind=connection) as session:
+            record_chat_message(session, request, conversation_id=conversation_id, text=fields["text"])
     flows.announce(publish_conversation, message)
     return message
 

@@ -5,7 +5,7 @@ import hmac
 import secrets
 import uuid
 
-from sqlalchemy import Row, Update, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, Update, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from handoff.models import Conversation, Message, MessageRead, utcnow
@@ -41,14 +41,14 @@ NEXT_SEQ = (
 _INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
 
 
-def next_seq(session: Session, conversation_id: str, statement: Update = NEXT_SEQ) -> Row | None:
+def next_seq(session: Session | Connection, conversation_id: str, statement: Update = NEXT_SEQ) -> Row | None:
     """Take the conversation's next `seq` (row-locked until commit); with its state and token hash, None if unknown.
 
     `statement` may be NEXT_SEQ returning more columns."""
     return session.execute(statement, {"conversation_id": conversation_id, "now": utcnow()}).first()
 
 
-def insert_message(session: Session, conversation_id: str, seq: int, **fields) -> Message:
+def insert_message(session: Session | Connection, conversation_id: str, seq: int, **fields) -> Message:
     """Store a message under a `seq` taken by `next_seq` (not committed); the stored message."""
     message = Message(
         conversation_id=conversation_id,
