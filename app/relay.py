@@ -13,7 +13,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import HTTPException, status
 from pydantic import ValidationError
-from sqlalchemy import Connection, Row, exists
+from sqlalchemy import Connection, Row, bindparam, exists
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
@@ -26,11 +26,11 @@ from app.realtime import publish_conversation
 from app.settings import get_settings
 from cases.models import CaseConversation
 from handoff import flows, service
-from handoff.models import Conversation, Message, MessageRead, MessagesRead
+from handoff.models import Message, MessageRead, MessagesRead
 
 WITH_A_PERSON = ("queued", "agent")
 _NEXT_SEQ_AND_CASE = service.NEXT_SEQ.returning(
-    exists().where(CaseConversation.conversation_id == Conversation.__table__.c.id).label("has_case")
+    exists().where(CaseConversation.conversation_id == bindparam("conversation_id")).label("has_case")
 )
 
 

@@ -118,3 +118,16 @@ def test_linking_a_case_checks_the_number_and_the_holder(handed_off):
     assert client.post(link, json={"number": case["number"]}, headers=ana).status_code == 200
     context = client.get(f"/api/desk/conversations/{conversation}/context", headers=ana).json()
     assert context["customer_email"] == "x@example.com"
+
+
+def test_the_customers_lines_to_the_agent_reach_the_linked_case(handed_off):
+    client, conversation, customer, ana, _ = handed_off
+    client.post(f"/api/desk/conversations/{conversation}/accept", headers=ana)
+    case = {"customer_email": f"lia-{uuid.uuid4().hex[:6]}@example.com", "subject": "Hub keeps rebooting"}
+    number = client.post(f"/api/desk/conversations/{conversation}/case", json=case, headers=ana).json()["number"]
+    said = client.post(
+        f"/api/conversations/{conversation}/messages", json={"text": "It rebooted again"}, headers=customer
+    )
+    assert said.status_code == 200 and said.json()["state"] == "agent"
+    timeline = client.get(f"/api/cases/{number}", headers=ana).json()["timeline"]
+    assert [e["text"] for e in timeline if e["kind"] == "customer_message"] == ["It rebooted again"]
