@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from app import migrate, stack
-from app.bench_support import forget_prefix, percentiles
+from app.bench_support import forget_prefix, machine_speed, percentiles
 from app.settings import ROOT
 from app.stack import free_port
 
@@ -109,7 +109,7 @@ def main() -> int:
         single = _kb_turns(app_url, ROUNDS)
         with ThreadPoolExecutor(20) as pool:
             concurrent = [t for times in pool.map(lambda _: _kb_turns(app_url, TURNS * 2), range(20)) for t in times]
-        print(f"\n{'bot turn (2 cores)':<52} latency")
+        print(f"\n{machine_speed()}\n{'bot turn (2 cores)':<52} latency")
         print(f"{'Rasa bare REST turn, greeting, no action':<52} {percentiles(bare)}")
         print(f"{'  Rasa REST turn, KB question (action + KB search)':<52} {percentiles(rasa_kb)}")
         print(f"{'  the app KB search API alone':<52} {percentiles(search)}")

@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 from websockets.asyncio.client import connect
 
 from app import migrate, stack
-from app.bench_support import forget_prefix, percentiles
+from app.bench_support import forget_prefix, machine_speed, percentiles
 from app.stack import free_port
 
 CONVERSATIONS = int(os.environ.get("BENCH_CONVERSATIONS", "200"))
@@ -169,6 +169,7 @@ async def _run(hosts: list[str], agents: list[tuple[str, str]]) -> None:
         chats.append(opened)
     while sum(len(d.chats) for d in desks) < CONVERSATIONS:
         await asyncio.sleep(0.1)
+    print(machine_speed())
     print(f"{CONVERSATIONS} conversations with {AGENTS} agents; relaying for {SECONDS} s…", flush=True)
     started = time.perf_counter()
     senders = [_send_every_second(opened["socket"], None, f"c{n}", tally) for n, opened in enumerate(chats)]
@@ -186,6 +187,7 @@ async def _run(hosts: list[str], agents: list[tuple[str, str]]) -> None:
     print(f"{'handoff request → offer on an agent desk':<46} {percentiles(offer_times)}   (target p99 ≤ 100 ms)")
     print(f"{'relay, send → other side socket':<46} {percentiles(tally.relay)}   (target p99 ≤ 50 ms)")
     print(f"messages relayed: {len(tally.relay)} in {elapsed:.1f} s = {len(tally.relay) / elapsed:.0f} per second")
+    print(machine_speed())
     print(f"lost: {lost}   duplicated: {duplicated}   sends refused: {tally.failed_sends}")
 
 

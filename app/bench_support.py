@@ -1,6 +1,7 @@
-"""What the `make bench` scripts share: percentiles, and leaving Redis as they found it."""
+"""What the `make bench` scripts share: percentiles, a reference CPU figure, and leaving Redis as they found it."""
 
 import statistics
+import time
 
 import redis
 
@@ -12,6 +13,15 @@ def percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     return f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms"
+
+
+def machine_speed() -> str:
+    """A reference CPU figure to print beside timings: these virtual machines' speed varies by 2× from hour to hour."""
+    started = time.perf_counter()
+    total = 0
+    for n in range(2_000_000):
+        total += n
+    return f"reference loop (2M additions, one core): {(time.perf_counter() - started) * 1000:.0f} ms, lower is faster"
 
 
 def forget_prefix(redis_url: str, prefix: str) -> None:
