@@ -32,7 +32,12 @@ def _store_and_publish(session: Session, publish: Publish, conversation_id: str,
 
 def announce(publish: Publish, message: Message) -> None:
     """Push a stored (committed) message to the conversation's live subscribers."""
-    publish(message.conversation_id, {"type": "message", "message": service.to_read(message).model_dump(mode="json")})
+    publish(message.conversation_id, message_frame(message))
+
+
+def message_frame(message: Message) -> dict:
+    """The live frame carrying a stored message."""
+    return {"type": "message", "message": service.to_read(message).model_dump(mode="json")}
 
 
 def customer_turn(

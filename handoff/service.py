@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from handoff.models import Conversation, Message, MessageRead, utcnow
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
     """Return the SHA-256 hex digest under which a customer token is stored."""
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -19,7 +19,7 @@ def _hash(token: str) -> str:
 def create_conversation(*, session: Session) -> tuple[Conversation, str]:
     """Open a conversation in bot state; returns it with the customer's plain token."""
     token = secrets.token_urlsafe(32)
-    conversation = Conversation(id=str(uuid.uuid4()), token_hash=_hash(token), state="bot")
+    conversation = Conversation(id=str(uuid.uuid4()), token_hash=token_hash(token), state="bot")
     session.add(conversation)
     session.commit()
     return conversation, token
@@ -27,7 +27,7 @@ def create_conversation(*, session: Session) -> tuple[Conversation, str]:
 
 def token_matches(conversation: Conversation | Row, token: str) -> bool:
     """True if `token` is this conversation's customer token."""
-    return hmac.compare_digest(conversation.token_hash, _hash(token))
+    return hmac.compare_digest(conversation.token_hash, token_hash(token))
 
 
 # The two statements behind every stored message, built once: they run for each chat line, both ways.

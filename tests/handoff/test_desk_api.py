@@ -131,3 +131,19 @@ def test_the_customers_lines_to_the_agent_reach_the_linked_case(handed_off):
     assert said.status_code == 200 and said.json()["state"] == "agent"
     timeline = client.get(f"/api/cases/{number}", headers=ana).json()["timeline"]
     assert [e["text"] for e in timeline if e["kind"] == "customer_message"] == ["It rebooted again"]
+
+
+def test_the_rate_limit_holds_with_a_person_and_a_wrong_token_uses_none_of_it(handed_off, monkeypatch):
+    client, conversation, customer, ana, _ = handed_off
+    client.post(f"/api/desk/conversations/{conversation}/accept", headers=ana)
+    monkeypatch.setenv("MESSAGES_PER_MINUTE", "3")
+    from app.settings import get_settings
+
+    get_settings.cache_clear()
+    url = f"/api/conversations/{conversation}/messages"
+    wrong = {"Authorization": "Bearer not-the-token"}
+    assert [client.post(url, json={"text": "x"}, headers=wrong).status_code for _ in range(4)] == [401] * 4
+    codes = [client.post(url, json={"text": f"line {i}"}, headers=customer).status_code for i in range(4)]
+    assert codes == [200, 200, 200, 429]
+    transcript = client.get(f"/api/desk/conversations/{conversation}/messages", headers=ana).json()["messages"]
+    assert [m["text"] for m in transcript if m["sender"] == "customer"] == ["line 0", "line 1", "line 2"]
