@@ -110,6 +110,12 @@ def owner(conversation_id: str) -> int | None:
     return int(value) if value else None
 
 
+async def owner_async(client, conversation_id: str) -> int | None:
+    """The agent holding the conversation, if any, through the event loop's Redis client."""
+    value = await client.get(key("owner", conversation_id))
+    return int(value) if value else None
+
+
 def holding(agent_id: int) -> set[str]:
     """The conversations an agent holds now."""
     return get_redis().smembers(key("holding", str(agent_id)))

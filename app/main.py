@@ -14,6 +14,7 @@ from app.casework import build_case_bus
 from app.drafts import draft_on_resolve
 from app.knowledge import KnowledgeBase
 from app.live_hub import Hub
+from app.postgres_line import PostgresLine
 from app.redis_client import make_async_redis
 from app.routes import (
     cases,
@@ -45,6 +46,8 @@ async def lifespan(app: FastAPI):
     settings = app.state.settings = get_settings()
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
     app.state.relay_limiter = anyio.CapacityLimiter(settings.relay_threads)
+    postgres = settings.database_url.startswith("postgresql://")
+    app.state.postgres_line = PostgresLine(settings.database_url, settings.relay_threads) if postgres else None
     app.state.knowledge_base = KnowledgeBase(settings)
     if settings.kb_preload:
         app.state.knowledge_base.warm_up()
@@ -56,6 +59,8 @@ async def lifespan(app: FastAPI):
     for timer in timers:
         timer.cancel()
     await app.state.hub.close()
+    if app.state.postgres_line is not None:
+        await app.state.postgres_line.close()
     app.state.knowledge_base.close()
     await app.state.async_redis.aclose()
 

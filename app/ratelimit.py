@@ -3,6 +3,7 @@
 import logging
 
 import redis
+import redis.asyncio as aioredis
 from fastapi import HTTPException, status
 
 from app.redis_client import get_redis, key
@@ -23,11 +24,11 @@ def enforce(*, bucket: str, limit: int, window_seconds: int, what: str) -> None:
         raise _too_many(what, limit, window_seconds)
 
 
-def check(*, bucket: str, limit: int, window_seconds: int, what: str) -> None:
+async def check(client: aioredis.Redis, *, bucket: str, limit: int, window_seconds: int, what: str) -> None:
     """Raise 429 naming `what` if the window already holds `limit` hits, without counting one (`count_hit` does,
     once the action succeeded: a caller who fails a check further on never uses up someone's allowance)."""
     try:
-        count = int(get_redis().get(key("ratelimit", bucket)) or 0)
+        count = int(await client.get(key("ratelimit", bucket)) or 0)
     except redis.RedisError as error:
         log.warning("rate limit %s not checked, Redis unavailable: %s", bucket, error)
         return
@@ -35,7 +36,7 @@ def check(*, bucket: str, limit: int, window_seconds: int, what: str) -> None:
         raise _too_many(what, limit, window_seconds)
 
 
-def count_hit(pipe: redis.client.Pipeline, bucket: str, window_seconds: int) -> None:
+def count_hit(pipe: redis.client.Pipeline | aioredis.client.Pipeline, bucket: str, window_seconds: int) -> None:
     """Add counting one hit in `bucket` to a pipeline (its result: the count so far)."""
     redis_key = key("ratelimit", bucket)
     pipe.incr(redis_key)

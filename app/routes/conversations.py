@@ -93,9 +93,7 @@ async def post_message(
     _check_text(body.text, settings)
     token = _bearer(authorization)
     if body.payload is None and (
-        relayed := await relay.in_thread(
-            request, relay.from_customer, request, conversation_id, token, body.text, body.ref
-        )
+        relayed := await relay.from_customer(request, conversation_id, token, body.text, body.ref)
     ):
         return relayed
     return await run_in_threadpool(_customer_turn, request, settings, conversation_id, token, body)
@@ -242,7 +240,5 @@ async def _say(websocket: WebSocket, conversation_id: str, token: str, frame: di
     """Store a message the widget sent over its socket, through the relay (None if the chat is not with a person)."""
     body = MessageCreate.model_validate({"text": frame.get("text"), "ref": frame.get("ref")})
     _check_text(body.text, websocket.app.state.settings)
-    relayed = await relay.in_thread(
-        websocket, relay.from_customer, websocket, conversation_id, token, body.text, body.ref
-    )
+    relayed = await relay.from_customer(websocket, conversation_id, token, body.text, body.ref)
     return relayed.messages[0] if relayed else None

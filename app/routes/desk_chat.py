@@ -56,7 +56,7 @@ async def send(
 ) -> MessageRead:
     """Send the customer a message as the agent who holds the conversation."""
     check_length(body.text, settings.max_message_chars)
-    message = await relay.in_thread(request, relay.from_agent, conversation_id, agent, body.text, body.ref)
+    message = await relay.from_agent(request, conversation_id, agent, body.text, body.ref)
     return service.to_read(message)
 
 

@@ -120,7 +120,7 @@ async def _say(websocket: WebSocket, agent: Principal, frame: dict) -> MessageRe
     body = AgentMessage.model_validate({"text": frame.get("text"), "ref": frame.get("ref")})
     check_length(body.text, websocket.app.state.settings.max_message_chars)
     conversation_id = str(frame.get("conversation_id", ""))[:36]
-    message = await relay.in_thread(websocket, relay.from_agent, conversation_id, agent, body.text, body.ref)
+    message = await relay.from_agent(websocket, conversation_id, agent, body.text, body.ref)
     return service.to_read(message)
 
 
