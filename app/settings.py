@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     cookie_secure: bool = True
     session_max_age_seconds: int = 12 * 3600
     request_threads: int = 32
-    relay_threads: int = 4  # of the request threads, how many chat messages to a person may use at once
+    relay_threads: int = 4  # connections (PostgreSQL) or threads (SQLite) for chat lines to or from a person
     max_message_chars: int = 4000
     messages_per_minute: int = 30
     conversations_per_hour_per_ip: int = 60
