@@ -25,7 +25,7 @@ def create_conversation(*, session: Session) -> tuple[Conversation, str]:
     return conversation, token
 
 
-def token_matches(conversation: Conversation | Row, token: str) -> bool:
+def token_matches(conversation: Conversation, token: str) -> bool:
     """True if `token` is this conversation's customer token."""
     return hmac.compare_digest(conversation.token_hash, token_hash(token))
 
