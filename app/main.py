@@ -37,6 +37,7 @@ from app.routes import (
 )
 from app.scheduler import ROUNDS, run_forever
 from app.settings import get_settings
+from handoff.rasa_client import RasaClient
 
 
 @asynccontextmanager
@@ -49,6 +50,7 @@ async def lifespan(app: FastAPI):
     app.state.relay_limiter = anyio.CapacityLimiter(settings.relay_threads)
     postgres = settings.database_url.startswith("postgresql://")
     app.state.postgres_line = PostgresLine(settings.database_url, settings.relay_threads) if postgres else None
+    app.state.rasa = RasaClient(base_url=settings.rasa_url, timeout=settings.rasa_timeout_seconds)
     app.state.knowledge_base = KnowledgeBase(settings)
     if settings.kb_preload:
         app.state.knowledge_base.warm_up()
@@ -64,6 +66,7 @@ async def lifespan(app: FastAPI):
     if app.state.postgres_line is not None:
         await app.state.postgres_line.close()
     app.state.knowledge_base.close()
+    app.state.rasa.close()
     await app.state.async_redis.aclose()
 
 

@@ -22,7 +22,6 @@ from app.realtime import conversation_channel, publish_conversation
 from app.settings import Settings
 from handoff import flows, service
 from handoff.models import Conversation, ConversationCreated, MessageCreate, MessageRead, MessagesRead
-from handoff.rasa_client import RasaClient
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/conversations", tags=["customer"])
@@ -126,7 +125,7 @@ def _turn(
     )
     new = flows.customer_turn(
         session=session,
-        rasa=RasaClient(base_url=settings.rasa_url, timeout=settings.rasa_timeout_seconds),
+        rasa=request.app.state.rasa,
         publish=publish_conversation,
         conversation=conversation,
         text=body.text,

@@ -11,7 +11,7 @@ from app.queueing import queue_for_person
 from app.realtime import publish_conversation
 from handoff import flows
 from handoff.models import Conversation
-from handoff.rasa_client import BotUnavailable, RasaClient
+from handoff.rasa_client import BotUnavailable
 
 router = APIRouter(tags=["handoff"])
 Reason = Literal["customer_request", "low_confidence", "not_helpful", "kb_unanswerable", "bot_unavailable", "no_agent"]
@@ -37,16 +37,17 @@ def bot_handoff(body: HandoffRequest, bot: ServiceDep, request: Request, session
 
 
 @router.post("/api/conversations/{conversation_id}/hand-back")
-def hand_back(conversation_id: str, agent: AgentDep, session: SessionDep, settings: SettingsDep) -> dict:
+def hand_back(conversation_id: str, request: Request, agent: AgentDep, session: SessionDep) -> dict:
     """Give a handed-off conversation back to the bot, which starts from a clean state."""
     conversation = session.get(Conversation, conversation_id)
     if conversation is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation {conversation_id}")
     if conversation.state not in {"queued", "agent"}:
         raise HTTPException(status.HTTP_409_CONFLICT, f"the conversation is {conversation.state}, not with a person")
-    rasa = RasaClient(base_url=settings.rasa_url, timeout=settings.rasa_timeout_seconds)
     try:
-        flows.hand_back(session=session, publish=publish_conversation, rasa=rasa, conversation=conversation)
+        flows.hand_back(
+            session=session, publish=publish_conversation, rasa=request.app.state.rasa, conversation=conversation
+        )
     except BotUnavailable as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the bot cannot take it back now: {error}") from error
     agent_queue.withdraw(conversation.id)
