@@ -99,9 +99,11 @@ def rasa_env(redis_url: str, *, prefix: str, action_port: int) -> dict[str, str]
 
 
 def rasa_process(*, model: Path, port: int, env: dict[str, str]) -> Process:
-    """The Rasa server (REST channel, HTTP API) bound to 127.0.0.1 only."""
+    """The Rasa server (REST channel, HTTP API) bound to 127.0.0.1 only, started through `bot.server`."""
     argv = [
-        str(RASA_BIN / "rasa"),
+        str(RASA_BIN / "python"),
+        "-m",
+        "bot.server",
         "run",
         "--model",
         str(model),
