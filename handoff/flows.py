@@ -70,19 +70,13 @@ def customer_turn(
         new.append(_system(session, publish, conversation.id, notice, buttons=buttons))
         return new
     session.refresh(conversation)  # an action may have handed the conversation off meanwhile
-    for reply in replies:
-        new.append(
-            _store_and_publish(
-                session,
-                publish,
-                conversation.id,
-                sender="bot",
-                sender_name=BOT_NAME,
-                text=reply.text,
-                buttons=reply.buttons,
-                links=reply.links,
-            )
-        )
+    said = [
+        {"sender": "bot", "sender_name": BOT_NAME, "text": r.text, "buttons": r.buttons, "links": r.links}
+        for r in replies
+    ]
+    for message in service.add_messages(session=session, conversation_id=conversation.id, messages=said):
+        announce(publish, message)
+        new.append(message)
     return new
 
 

@@ -77,12 +77,18 @@ def add_message(
     links: list[dict] | None = None,
 ) -> Message:
     """Store a message under the conversation's next `seq` and commit it before returning."""
-    seq = next_seq(session, conversation_id).last_seq
-    message = insert_message(
-        session, conversation_id, seq, sender=sender, sender_name=sender_name, text=text, buttons=buttons, links=links
-    )
+    fields = {"sender": sender, "sender_name": sender_name, "text": text, "buttons": buttons, "links": links}
+    return add_messages(session=session, conversation_id=conversation_id, messages=[fields])[0]
+
+
+def add_messages(*, session: Session, conversation_id: str, messages: list[dict]) -> list[Message]:
+    """Store messages (each a dict of `add_message`'s fields) under consecutive `seq`s, in one commit."""
+    stored = [
+        insert_message(session, conversation_id, next_seq(session, conversation_id).last_seq, **fields)
+        for fields in messages
+    ]
     session.commit()
-    return message
+    return stored
 
 
 def message_by_ref(session: Session, conversation_id: str, client_ref: str) -> Message | None:
