@@ -55,7 +55,8 @@ class RasaClient:
 
     def __init__(self, *, base_url: str, timeout: float = 30.0) -> None:
         self._base = base_url.rstrip("/")
-        self._http = httpx.Client(timeout=timeout)
+        # Idle connections are dropped after 2 s, before Rasa's server closes them (5 s) under a request.
+        self._http = httpx.Client(timeout=timeout, limits=httpx.Limits(keepalive_expiry=2))
 
     def close(self) -> None:
         """Close the kept connections."""

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.cases import ActionCheckCase, ActionSubmitCase, ValidateCaseForm
 from bot.actions.handoff import BROKEN_TEXT, NO_AGENT_TEXT
 from bot.actions.knowledge import NOT_FOUND_TEXT, ActionAnswerFromKb, ActionKbNotHelpful
+from bot.actions.platform import close_session
 
 
 def _conversation(platform_url: str) -> str:
@@ -35,9 +36,16 @@ def _tracker(sender: str, text: str, slots: dict | None = None) -> Tracker:
 
 
 def _run(action, tracker: Tracker):
-    """Run an action; its messages and events."""
+    """Run an action in an event loop of its own; its messages and events."""
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, {}))
+
+    async def run_and_close():
+        try:
+            return await action.run(dispatcher, tracker, {})
+        finally:
+            await close_session()
+
+    events = asyncio.run(run_and_close())
     return dispatcher.messages, events
 
 
