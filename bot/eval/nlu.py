@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import logging
 import subprocess
 import sys
 from collections import Counter
@@ -41,7 +42,7 @@ def _heldout_model(config: Path, nlu: Path) -> tuple[Path, list[tuple[str, str]]
     from rasa.shared.nlu.training_data.loading import load_data
 
     train, test = load_data(str(nlu)).train_test_split(train_frac=0.8, random_seed=SEED)
-    sources = [config, *sorted(nlu.glob("*.yml"))]
+    sources = [config, *sorted(nlu.glob("*.yml")), *sorted((ROOT / "bot" / "nlu").glob("*.py"))]
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
     OUT.mkdir(parents=True, exist_ok=True)
     model = OUT / f"heldout-{digest}.tar.gz"
@@ -134,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clinc", type=Path, default=DEFAULT_CLINC, help="CLINC150 data_full.json")
     parser.add_argument("--paraphrases", type=Path, default=DEFAULT_PARAPHRASES, help="demo KB paraphrases")
     args = parser.parse_args(argv)
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # Rasa's per-message debug lines would print the held-out texts
     intents(ROOT / "config.yml", ROOT / "nlu")
     misrouting(args.clinc, args.paraphrases)
     return 0

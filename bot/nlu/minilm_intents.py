@@ -5,9 +5,14 @@ was not trained on; a pretrained sentence encoder already knows that "my camera 
 question, not a request to check a case. The encoder is the packaged all-MiniLM-L6-v2 exported once to
 ONNX (`scripts/export_encoder.py`, run by `make model`), so this environment needs no torch. TF-IDF
 character n-grams, joined to the embeddings, help with very short messages ("hiya", "ta", "nope"), whose
-embeddings say little. `bot/eval/cv.py` chose C, the n-gram weight and the fallback thresholds.
+embeddings say little; so do the lookup tables of `nlu/lexicon.yml` (greetings, farewells and thanks in many
+languages, which the English encoder does not know): one feature per table, set when a message of at most
+three words contains one of its phrases. `bot/eval/cv.py` chose C, the n-gram and lexicon weights and the
+fallback thresholds.
 """
 
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +33,24 @@ from sklearn.linear_model import LogisticRegression
 from encoder import OnnxSentenceEncoder
 
 RANKING_LENGTH = 10
+LEXICON_MAX_WORDS = 3  # lexicon features only for short messages: in a question, "hi" or "thanks" says little
+
+
+def _normalise(text: str) -> str:
+    """Lower case, accents removed, words separated by single spaces and padded by one on each side."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " " + " ".join(re.findall(r"[\w'-]+", plain)) + " "
 
 
 class IntentModel:
-    """A logistic regression over sentence embeddings joined by weighted TF-IDF character 2–4-grams."""
+    """A logistic regression over sentence embeddings, weighted TF-IDF character 2–4-grams and lexicon hits."""
 
-    def __init__(self, C: float, char_weight: float) -> None:
-        self.char_weight = char_weight
+    def __init__(
+        self, C: float, char_weight: float, lexicons: dict[str, list[str]] | None = None, lexicon_weight: float = 0.0
+    ) -> None:
+        self.char_weight, self.lexicon_weight = char_weight, lexicon_weight
+        self.lexicons = [[_normalise(phrase) for phrase in phrases] for phrases in (lexicons or {}).values()]
         self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
         self.regression = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
 
@@ -43,9 +59,18 @@ class IntentModel:
         """The intents, in the column order of `predict_proba`."""
         return self.regression.classes_
 
+    def _lexicon_hits(self, texts: list[str]) -> np.ndarray:
+        """One column per lexicon: the weight where a short text contains one of its phrases, else 0."""
+        hits = np.zeros((len(texts), len(self.lexicons)))
+        for row, text in enumerate(map(_normalise, texts)):
+            if len(text.split()) <= LEXICON_MAX_WORDS:
+                hits[row] = [any(phrase in text for phrase in phrases) for phrases in self.lexicons]
+        return self.lexicon_weight * hits
+
     def _features(self, embeddings: np.ndarray, texts: list[str]) -> sp.csr_matrix:
-        """Embeddings and weighted character n-grams side by side."""
-        return sp.hstack([sp.csr_matrix(embeddings), self.char_weight * self.chars.transform(texts)]).tocsr()
+        """Embeddings, weighted character n-grams and lexicon hits side by side."""
+        parts = [sp.csr_matrix(embeddings), self.char_weight * self.chars.transform(texts)]
+        return sp.hstack([*parts, sp.csr_matrix(self._lexicon_hits(texts))]).tocsr()
 
     def fit(self, embeddings: np.ndarray, texts: list[str], labels: list[str]) -> "IntentModel":
         """Learn the n-gram vocabulary and the regression."""
@@ -58,14 +83,19 @@ class IntentModel:
         return self.regression.predict_proba(self._features(embeddings, texts))
 
 
+def lookup_tables(training_data: TrainingData) -> dict[str, list[str]]:
+    """The lookup tables of the training data (nlu/lexicon.yml), by name."""
+    return {table["name"]: list(table["elements"]) for table in training_data.lookup_tables}
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class MiniLMIntentClassifier(GraphComponent, IntentClassifier):
     """Classify intents from sentence embeddings; ranks every intent with a calibrated probability."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """`encoder_dir`: the exported encoder; `C`: inverse regularisation; `char_weight`: n-gram weight."""
-        return {"encoder_dir": "models/encoder", "C": 128.0, "char_weight": 0.75}
+        """`encoder_dir`: the exported encoder; `C`: inverse regularisation; n-gram and lexicon feature weights."""
+        return {"encoder_dir": "models/encoder", "C": 128.0, "char_weight": 0.75, "lexicon_weight": 0.0}
 
     def __init__(self, config: dict[str, Any], storage: ModelStorage, resource: Resource, model=None) -> None:
         self.config, self._storage, self._resource, self.model = config, storage, resource, model
@@ -92,7 +122,8 @@ class MiniLMIntentClassifier(GraphComponent, IntentClassifier):
         """Fit the logistic regression on every intent example and store it."""
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
         texts = [m.get(TEXT) for m in examples]
-        self.model = IntentModel(self.config["C"], self.config["char_weight"])
+        lexicons = lookup_tables(training_data)
+        self.model = IntentModel(self.config["C"], self.config["char_weight"], lexicons, self.config["lexicon_weight"])
         self.model.fit(self._embed(texts), texts, [m.get(INTENT) for m in examples])
         with self._storage.write_to(self._resource) as folder:
             joblib.dump(self.model, Path(folder) / "intents.joblib")
