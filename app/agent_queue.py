@@ -8,6 +8,7 @@ Keys (under the app's prefix):
 - `offer:<id>` / `offered:<agent>` — the outstanding offer, both ways, expiring after the offer timeout.
 - `tried:<id>` — agents already offered this conversation (the next offer goes to someone else).
 - `owner:<id>` — the agent holding it; `holding:<agent>` — the conversations an agent holds (their load);
+  `holders` — every agent who ever claimed one (so `holders()` needs no scan of the keyspace);
   `assigned:<agent>` — when they last got one (ms), so the agent idle longest gets the next offer.
 """
 
@@ -22,6 +23,7 @@ CLAIM = """
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('SADD', KEYS[8], ARGV[2])
 redis.call('SET', KEYS[4], ARGV[3])
 redis.call('DEL', KEYS[5], KEYS[6])
 if redis.call('GET', KEYS[7]) == ARGV[1] then redis.call('DEL', KEYS[7]) end
@@ -100,6 +102,7 @@ def claim(conversation_id: str, agent_id: int) -> bool:
         key("offer", conversation_id),
         key("tried", conversation_id),
         key("offered", agent),
+        key("holders"),
     ]
     return bool(get_redis().eval(CLAIM, len(keys), *keys, conversation_id, agent, _now_ms()))
 
@@ -233,12 +236,11 @@ def clear_offer_of(agent_id: int, conversation_id: str) -> None:
 
 
 def holders() -> dict[int, set[str]]:
-    """Every agent holding conversations, with what they hold."""
+    """Every agent holding conversations, with what they hold (two round trips: `holders` lists every agent who
+    ever claimed one, a set bounded by the number of agents, so no scan of the keyspace is needed)."""
     client = get_redis()
-    prefix = key("holding", "")
-    found = {}
-    for name in client.scan_iter(match=prefix + "*", count=500):
-        members = client.smembers(name)
-        if members:
-            found[int(name.removeprefix(prefix))] = members
-    return found
+    agents = sorted(client.smembers(key("holders")))
+    pipe = client.pipeline(transaction=False)
+    for agent in agents:
+        pipe.smembers(key("holding", agent))
+    return {int(agent): held for agent, held in zip(agents, pipe.execute(), strict=True) if held}

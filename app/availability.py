@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -31,25 +32,35 @@ def within_business_hours(spec: str, now: datetime, zone: str) -> bool:
 
 def mark_online(user_id: int, *, name: str, skills: list[str], capacity: int = 3) -> None:
     """Record that an agent's desk is connected (renewed by its heartbeat; expires after the presence TTL)."""
+    ttl = get_settings().presence_ttl_seconds
     record = {"name": name, "skills": skills, "capacity": capacity}
-    get_redis().set(key("presence", str(user_id)), json.dumps(record), ex=get_settings().presence_ttl_seconds)
+    pipe = get_redis().pipeline(transaction=False)
+    pipe.set(key("presence", str(user_id)), json.dumps(record), ex=ttl)
+    pipe.zadd(key("presence-index"), {str(user_id): time.time() + ttl})
+    pipe.execute()
 
 
 def mark_offline(user_id: int) -> None:
     """Record that an agent's desk has gone."""
-    get_redis().delete(key("presence", str(user_id)))
+    pipe = get_redis().pipeline(transaction=False)
+    pipe.delete(key("presence", str(user_id)))
+    pipe.zrem(key("presence-index"), str(user_id))
+    pipe.execute()
 
 
 def online_agents() -> dict[int, dict]:
-    """Agents whose desk is connected: user id → {"name", "skills", "capacity"}."""
+    """Agents whose desk is connected: user id → {"name", "skills", "capacity"}.
+
+    The presence keys (with their TTL) say who is online; the index, scored by when each key expires, says
+    which keys to read, so this costs two round trips however many other keys Redis holds (a scan of the
+    keyspace, every routing round, grew with every conversation's keys). Entries expired a TTL ago are pruned."""
     client = get_redis()
-    prefix = key("presence", "")
-    found = {}
-    for name in client.scan_iter(match=prefix + "*", count=200):
-        raw = client.get(name)
-        if raw:
-            found[int(name.removeprefix(prefix))] = json.loads(raw)
-    return found
+    pipe = client.pipeline(transaction=False)
+    pipe.zremrangebyscore(key("presence-index"), "-inf", time.time() - get_settings().presence_ttl_seconds)
+    pipe.zrange(key("presence-index"), 0, -1)
+    _, ids = pipe.execute()
+    records = client.mget([key("presence", user_id) for user_id in ids]) if ids else []
+    return {int(user_id): json.loads(raw) for user_id, raw in zip(ids, records, strict=True) if raw}
 
 
 def customer_seen(conversation_id: str, away_seconds: float) -> None:
