@@ -50,3 +50,28 @@ def test_a_customer_who_leaves_is_withdrawn(own_queue):
     agent_queue.enqueue(conversation, skill=None)
     agent_queue.withdraw(conversation)
     assert agent_queue.position(conversation) is None and not agent_queue.claim(conversation, 7)
+
+
+def test_holders_lists_who_holds_what_and_forgets_a_chat_once_released(own_queue):
+    first, second = _id(), _id()
+    for conversation in (first, second):
+        agent_queue.enqueue(conversation, skill=None)
+    assert agent_queue.claim(first, 41) and agent_queue.claim(second, 42)
+    assert agent_queue.holders() == {41: {first}, 42: {second}}
+    agent_queue.release(second)
+    assert agent_queue.holders() == {41: {first}}
+
+
+def test_an_agent_is_online_while_their_presence_key_lives(own_queue):
+    from app.availability import mark_offline, mark_online, online_agents
+    from app.redis_client import get_redis, key
+
+    mark_online(51, name="Ana", skills=["billing"], capacity=2)
+    mark_online(52, name="Bo", skills=[])
+    assert online_agents() == {
+        51: {"name": "Ana", "skills": ["billing"], "capacity": 2},
+        52: {"name": "Bo", "skills": [], "capacity": 3},
+    }
+    mark_offline(52)
+    get_redis().delete(key("presence", "51"))  # Ana's key expired: her desk stopped sending heartbeats
+    assert online_agents() == {}
