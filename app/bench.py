@@ -132,6 +132,8 @@ def main() -> int:
         print(f"{'KB-answer turn via the app, 20 concurrent':<52} {percentiles(concurrent)}")
         ratio = statistics.median(single) / statistics.median(bare)
         print(f"\nKB-answer turn / bare Rasa turn at p50: {ratio:.2f}×  (target ≤ 1.5×)")
+        floor = statistics.median(rasa_kb) / statistics.median(bare)
+        print(f"Rasa alone, KB question / bare turn at p50: {floor:.2f}×  (the floor for any app in front)")
         return 0
     except RuntimeError as error:
         print(f"bench failed: {error} (log: {folder / 'stack.log'})", file=sys.stderr)
