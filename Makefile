@@ -30,7 +30,7 @@ $(RASA_STAMP):
 	touch $@
 
 model: $(APP_STAMP) $(RASA_STAMP)
-	.venv/bin/python scripts/export_encoder.py
+	.venv/bin/python -m encoder.finetune --nlu nlu --out models/encoder-intents
 	scripts/train.sh
 
 redis:

@@ -2,8 +2,9 @@
 
 DIET learns its text features from our few hundred examples alone and is overconfident on everything it
 was not trained on; a pretrained sentence encoder already knows that "my camera is offline" is a
-question, not a request to check a case. The encoder is the packaged all-MiniLM-L6-v2 exported once to
-ONNX (`scripts/export_encoder.py`, run by `make model`), so this environment needs no torch. TF-IDF
+question, not a request to check a case. The encoder is the packaged all-MiniLM-L6-v2, fine-tuned on
+these intents and exported to ONNX by `encoder/finetune.py` (run by `make model` in the app venv), so this
+environment needs no torch. TF-IDF
 character n-grams, joined to the embeddings, help with very short messages ("hiya", "ta", "nope"), whose
 embeddings say little; so do the lookup tables of `nlu/lexicon.yml` (greetings, farewells and thanks in many
 languages, which the English encoder does not know): one feature per table, set when a message of at most
@@ -94,8 +95,8 @@ class MiniLMIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """`encoder_dir`: the exported encoder; `C`: inverse regularisation; n-gram and lexicon feature weights."""
-        return {"encoder_dir": "models/encoder", "C": 128.0, "char_weight": 0.75, "lexicon_weight": 0.0}
+        """`encoder_dir`: the tuned, exported encoder; `C`: inverse regularisation; n-gram and lexicon feature weights."""
+        return {"encoder_dir": "models/encoder-intents", "C": 128.0, "char_weight": 0.75, "lexicon_weight": 0.0}
 
     def __init__(self, config: dict[str, Any], storage: ModelStorage, resource: Resource, model=None) -> None:
         self.config, self._storage, self._resource, self.model = config, storage, resource, model
