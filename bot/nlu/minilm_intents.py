@@ -95,7 +95,7 @@ class MiniLMIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """`encoder_dir`: the tuned, exported encoder; `C`: inverse regularisation; n-gram and lexicon feature weights."""
+        """`encoder_dir`: the tuned encoder; `C`: inverse regularisation; n-gram and lexicon feature weights."""
         return {"encoder_dir": "models/encoder-intents", "C": 128.0, "char_weight": 0.75, "lexicon_weight": 0.0}
 
     def __init__(self, config: dict[str, Any], storage: ModelStorage, resource: Resource, model=None) -> None:
