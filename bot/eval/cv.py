@@ -33,6 +33,7 @@ from bot.eval.nlu import (
     SEED,
     training_split,
     tuned_encoder,
+    write_nlu,
 )
 from bot.nlu.minilm_intents import IntentModel, lookup_tables
 from encoder import OnnxSentenceEncoder
@@ -52,10 +53,11 @@ def _embedded_folds(examples: list, folds: list, texts: list[str], questions: li
 
     embedded = []
     for fold, (train_rows, _) in enumerate(folds):
-        part = TrainingData(training_examples=[examples[i] for i in train_rows])
-        encoder = OnnxSentenceEncoder(tuned_encoder(part, OUT / f"cv-encoder-{len(folds)}-{fold}"), threads=2)
-        embedded.append(encoder.encode(texts))
-    whole = OnnxSentenceEncoder(tuned_encoder(TrainingData(training_examples=examples), OUT / "cv-encoder-whole"))
+        name = f"cv-encoder-{len(folds)}-{fold}"
+        part = write_nlu(TrainingData(training_examples=[examples[i] for i in train_rows]), OUT / f"{name}.yml")
+        embedded.append(OnnxSentenceEncoder(tuned_encoder(part, OUT / name), threads=2).encode(texts))
+    all_of_it = write_nlu(TrainingData(training_examples=examples), OUT / "cv-encoder-whole.yml")
+    whole = OnnxSentenceEncoder(tuned_encoder(all_of_it, OUT / "cv-encoder-whole"))
     return [*embedded, whole.encode(texts), whole.encode(questions)]
 
 

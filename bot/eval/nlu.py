@@ -44,13 +44,17 @@ def training_split(nlu: Path):
     return load_data(str(nlu)).train_test_split(train_frac=0.8, random_seed=SEED)
 
 
-def tuned_encoder(training_data, out: Path) -> Path:
-    """An encoder fine-tuned on `training_data` only, exported to `out` (the app venv's encoder.finetune)."""
+def write_nlu(training_data, path: Path) -> Path:
+    """Write Rasa training data to a YAML file."""
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    nlu_file = out.with_name(out.name + ".yml")
-    RasaYAMLWriter().dump(str(nlu_file), training_data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    RasaYAMLWriter().dump(str(path), training_data)
+    return path
+
+
+def tuned_encoder(nlu_file: Path, out: Path) -> Path:
+    """An encoder fine-tuned on the examples of `nlu_file` only, exported to `out` (the app venv's encoder.finetune)."""
     command = [str(ROOT / ".venv" / "bin" / "python"), "-m", "encoder.finetune", "--nlu", str(nlu_file), "--out"]
     subprocess.run([*command, str(out)], cwd=ROOT, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     return out
@@ -59,16 +63,15 @@ def tuned_encoder(training_data, out: Path) -> Path:
 def _heldout_model(config: Path, nlu: Path) -> tuple[Path, list[tuple[str, str]]]:
     """Train (once per content) an NLU model, its encoder included, on 80 % of the data; return it and the 20 %."""
     from rasa.model_training import train_nlu
-    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
 
     train, test = training_split(nlu)
-    encoder = tuned_encoder(train, OUT / "encoder-heldout")
+    train_file = write_nlu(train, OUT / "nlu-train.yml")
+    encoder = tuned_encoder(train_file, OUT / "encoder-heldout")
     code = [*sorted((ROOT / "bot" / "nlu").glob("*.py")), *sorted((ROOT / "encoder").glob("*.py"))]
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in [config, *sorted(nlu.glob("*.yml")), *code]))
     model = OUT / f"heldout-{digest.hexdigest()[:16]}.tar.gz"
     if not model.exists():
-        train_file, heldout_config = OUT / "nlu-train.yml", OUT / "config-heldout.yml"
-        RasaYAMLWriter().dump(str(train_file), train)
+        heldout_config = OUT / "config-heldout.yml"
         heldout_config.write_text(config.read_text().replace("models/encoder-intents", str(encoder)))
         print("training the held-out NLU model (about a minute)…", flush=True)
         train_nlu(str(heldout_config), str(train_file), str(OUT), fixed_model_name=model.name.removesuffix(".tar.gz"))
