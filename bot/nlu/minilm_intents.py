@@ -4,12 +4,11 @@ DIET learns its text features from our few hundred examples alone and is overcon
 was not trained on; a pretrained sentence encoder already knows that "my camera is offline" is a
 question, not a request to check a case. The encoder is the packaged all-MiniLM-L6-v2, fine-tuned on
 these intents and exported to ONNX by `encoder/finetune.py` (run by `make model` in the app venv), so this
-environment needs no torch. TF-IDF
-character n-grams, joined to the embeddings, help with very short messages ("hiya", "ta", "nope"), whose
-embeddings say little; so do the lookup tables of `nlu/lexicon.yml` (greetings, farewells and thanks in many
-languages, which the English encoder does not know): one feature per table, set when a message of at most
-three words contains one of its phrases. `bot/eval/cv.py` chose C, the n-gram and lexicon weights and the
-fallback thresholds.
+environment needs no torch. TF-IDF character n-grams, joined to the embeddings, help with very short
+messages ("hiya", "ta", "nope"), whose embeddings say little; so do the lookup tables of `nlu/lexicon.yml`
+(greetings, farewells and thanks in many languages, which the English encoder does not know): one feature
+per table, set when a message of at most three words contains one of its phrases. `bot/eval/cv.py` chose C,
+the n-gram and lexicon weights and the fallback thresholds.
 """
 
 import re
