@@ -110,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"{claimed / len(questions):>8.2%}"
             )
     affordable = [k for k, (_, _, misrouted) in results.items() if misrouted <= MISROUTING_BUDGET]
+    if not affordable:
+        print(f"\nno setting keeps misrouting within {MISROUTING_BUDGET:.0%}: the data or the classifier must change")
+        return 1
     best = max(affordable, key=lambda k: results[k][1])
     predicted = results[best][0]
     print(
