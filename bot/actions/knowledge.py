@@ -1,6 +1,7 @@
 """Answers from the knowledge base, and what the customer's "did this help?" sets off."""
 
 import contextlib
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -21,6 +22,7 @@ NOT_FOUND_TEXT = (
 NEXT_TEXT = "Sorry about that. Maybe this one helps:"
 GIVE_UP_TEXT = "Sorry that didn't help."
 MAX_MISSES = 2  # unanswerable questions in a row before a person takes over
+MIN_QUESTION_WORDS = 3  # "k", "yeah", "ah right" are acknowledgements the classifier missed, not questions
 MAX_NOT_HELPFUL = 2  # "No" answers in a conversation before a person takes over
 
 
@@ -52,7 +54,7 @@ class ActionAnswerFromKb(Action):
         return "action_answer_from_kb"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        """Answer with the best article, or count a miss; the second miss in a row hands off."""
+        """Answer with the best article, else say so; the second miss in a row (of 3+ words each) hands off."""
         query = (tracker.latest_message or {}).get("text") or ""
         try:
             result = await Platform().search(query)
@@ -67,6 +69,9 @@ class ActionAnswerFromKb(Action):
         if result.get("answerable") and hits:
             _offer(dispatcher, hits[0])
             return [SlotSet("kb_hits", hits), SlotSet("kb_position", 0), SlotSet("kb_misses", 0)]
+        if len(re.findall(r"\w+", query)) < MIN_QUESTION_WORDS:
+            dispatcher.utter_message(text=NOT_FOUND_TEXT, buttons=NOT_FOUND_BUTTONS)
+            return []
         misses = _count(tracker, "kb_misses") + 1
         if misses >= MAX_MISSES:
             return [SlotSet("kb_misses", 0)] + await hand_off(dispatcher, tracker, "kb_unanswerable")

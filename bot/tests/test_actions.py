@@ -67,6 +67,14 @@ def test_the_second_unanswerable_question_hands_off_and_with_nobody_online_opens
     assert SlotSet("case_reason", "no_agent") in events and FollowupAction("case_form") in events
 
 
+def test_unanswerable_words_too_few_for_a_question_never_hand_off(platform_url):
+    sender = _conversation(platform_url)
+    for text in ("yeah", "ah right", "k"):
+        messages, events = _run(ActionAnswerFromKb(), _tracker(sender, text, {"kb_misses": 1}))
+        assert messages[0]["text"] == NOT_FOUND_TEXT and messages[0]["buttons"][-1]["title"] == "Talk to a person"
+        assert events == []  # the miss counter stays where it was: no handoff, no reset
+
+
 def test_not_helpful_offers_the_next_article_once(platform_url):
     hits = [
         {
