@@ -69,10 +69,8 @@ class ActionAnswerFromKb(Action):
         if result.get("answerable") and hits:
             _offer(dispatcher, hits[0])
             return [SlotSet("kb_hits", hits), SlotSet("kb_position", 0), SlotSet("kb_misses", 0)]
-        if len(re.findall(r"\w+", query)) < MIN_QUESTION_WORDS:
-            dispatcher.utter_message(text=NOT_FOUND_TEXT, buttons=NOT_FOUND_BUTTONS)
-            return []
-        misses = _count(tracker, "kb_misses") + 1
+        is_question = len(re.findall(r"\w+", query)) >= MIN_QUESTION_WORDS
+        misses = _count(tracker, "kb_misses") + int(is_question)
         if misses >= MAX_MISSES:
             return [SlotSet("kb_misses", 0)] + await hand_off(dispatcher, tracker, "kb_unanswerable")
         dispatcher.utter_message(text=NOT_FOUND_TEXT, buttons=NOT_FOUND_BUTTONS)
