@@ -47,8 +47,7 @@ MISROUTING_BUDGET = 0.01  # half the 2 % limit: the estimate comes from CLINC va
 
 
 def _embedded_folds(examples: list, folds: list, texts: list[str], questions: list[str]) -> list[np.ndarray]:
-    """Per fold, every training text embedded by an encoder tuned on that fold's training rows; then, for the
-    model fitted on the whole 80 %, the texts and the CLINC questions by an encoder tuned on all of it."""
+    """Texts embedded per fold by that fold's tuned encoder; then texts and questions by one tuned on all of it."""
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
     embedded = []

@@ -95,7 +95,7 @@ class MiniLMIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """`encoder_dir`: the tuned encoder; `C`: inverse regularisation; n-gram and lexicon feature weights."""
-        return {"encoder_dir": "models/encoder-intents", "C": 128.0, "char_weight": 0.75, "lexicon_weight": 0.0}
+        return {"encoder_dir": "models/encoder-intents", "C": 128.0, "char_weight": 1.0, "lexicon_weight": 1.0}
 
     def __init__(self, config: dict[str, Any], storage: ModelStorage, resource: Resource, model=None) -> None:
         self.config, self._storage, self._resource, self.model = config, storage, resource, model
