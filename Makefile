@@ -37,11 +37,12 @@ redis:
 	scripts/ensure_redis.sh
 
 run: setup model redis
-	.venv/bin/python -m app.run
+	.venv/bin/python -m ops.run
 
 test: setup model redis
 	scripts/ensure_chromium.sh
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports --no-cache
 	status=0; \
 	.venv-rasa/bin/python -m pytest -q -p no:cacheprovider bot/tests || status=1; \
 	.venv/bin/python -m pytest || status=1; \
@@ -53,9 +54,9 @@ lint: setup
 
 bench: setup model redis
 	.venv/bin/python -m retrieval.bench
-	.venv/bin/python -m app.bench
-	.venv/bin/python -m app.bench_relay
-	.venv/bin/python -m app.bench_kb
+	.venv/bin/python -m ops.bench
+	.venv/bin/python -m ops.bench_relay
+	.venv/bin/python -m ops.bench_kb
 
 eval: setup model
 	.venv/bin/python -m retrieval.eval.clinc
@@ -64,7 +65,7 @@ eval: setup model
 	scripts/test_stories.sh
 
 admin: setup
-	.venv/bin/python -m app.admin $(ARGS)
+	.venv/bin/python -m ops.admin $(ARGS)
 
 clean:
 	rm -rf .venv .venv-rasa models var

@@ -11,12 +11,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.casework import build_case_bus
-from app.drafts import draft_on_resolve
-from app.knowledge import KnowledgeBase
-from app.live_hub import Hub
-from app.postgres_line import PostgresLine
-from app.redis_client import make_async_redis
+from app import listeners
 from app.routes import (
     cases,
     conversations,
@@ -36,8 +31,12 @@ from app.routes import (
     swarms,
 )
 from app.scheduler import ROUNDS, run_forever
-from app.settings import get_settings
+from core.live_hub import Hub
+from core.postgres_line import PostgresLine
+from core.redis_client import make_async_redis
+from core.settings import get_settings
 from handoff.rasa_client import RasaClient
+from knowledge.live_index import KnowledgeBase
 
 
 @asynccontextmanager
@@ -54,9 +53,7 @@ async def lifespan(app: FastAPI):
     app.state.knowledge_base = KnowledgeBase(settings)
     if settings.kb_preload:
         app.state.knowledge_base.warm_up()
-    app.state.case_bus = build_case_bus(settings)
-    if settings.draft_from_resolved:
-        draft_on_resolve(app.state.case_bus, app.state.knowledge_base)
+    listeners.wire(app)
     timers = [asyncio.create_task(run_forever(settings, round_)) for round_ in ROUNDS]
     _freeze_what_startup_made()
     yield

@@ -5,9 +5,11 @@ from pathlib import Path
 from fastapi import Request, status
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markdown_it import MarkdownIt
 
-from app.auth import Principal
+from people.auth import Principal
 
+MARKDOWN = MarkdownIt("commonmark", {"html": False})  # articles as HTML; raw HTML in them is escaped
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 

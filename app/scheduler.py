@@ -11,15 +11,15 @@ from dataclasses import dataclass
 
 from redis.exceptions import LockError, RedisError
 
-from app.casework import deliver_emails, sla_policy
-from app.db import get_session_factory
-from app.knowledge import flush_served_counts
-from app.notifications import deliver_due_notifications
-from app.queueing import route
-from app.redis_client import get_redis, key
-from app.settings import Settings
-from app.swarming import expire_invitations
+from app.listeners.casework import deliver_emails, sla_policy
 from cases import CaseService
+from core.db import get_session_factory
+from core.redis_client import get_redis, key
+from core.settings import Settings
+from handoff.desk.queueing import route
+from handoff.swarm.flows import expire_invitations
+from knowledge.live_index import flush_served_counts
+from notify.delivery import deliver_due_notifications
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ ROUNDS = (
         120,
     ),
     Round("router", (route, expire_invitations), lambda s: s.router_interval_seconds, 15),
-    Round("notify", (deliver_due_notifications,), lambda s: 2.0, 60),
+    Round("notify", (deliver_due_notifications,), lambda s: s.notify_interval_seconds, 60),
 )
 
 

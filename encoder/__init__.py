@@ -1,4 +1,4 @@
-"""Sentence embeddings on ONNX Runtime from a folder exported by `retrieval.embedder.export_onnx`.
+"""Sentence embeddings on ONNX Runtime from a folder exported by `encoder.export.export_onnx`.
 
 Needs only numpy, onnxruntime and tokenizers, so the app (retrieval) and the Rasa environment (the bot's
 intent classifier) share it. The folder holds model.onnx (or model.int8.onnx), tokenizer.json and

@@ -84,7 +84,7 @@ def finetune(texts: list[str], labels: list[str], base: Path, out: Path, threads
 
 def build(nlu: list[Path], out: Path) -> Path:
     """The tuned encoder for these NLU files, exported to `out`; kept when built from the same content."""
-    from retrieval.embedder import default_model_dir, export_onnx
+    from encoder.export import default_model_dir, export_onnx
 
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in [*nlu, Path(__file__)])).hexdigest()[:16]
     stamp = out / "source.sha256"

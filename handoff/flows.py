@@ -6,38 +6,26 @@ from collections.abc import Callable
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from handoff import service
+from core.settings import get_settings
+from handoff import messages, service
 from handoff.models import Conversation, Handoff, Message
 from handoff.rasa_client import BotUnavailable, RasaClient, as_rasa_text
 
 log = logging.getLogger(__name__)
 
-BOT_NAME = "Lumora assistant"
 BOT_DOWN_TEXT = (
     "Sorry — our virtual assistant is unavailable right now. Your message is saved; please try again in a minute, "
     "or ask for a person."
 )
 PERSON_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
-HANDED_BACK_TEXT = "You're back with the Lumora virtual assistant. How can I help?"
+HANDED_BACK_TEXT = "You're back with the {company} virtual assistant. How can I help?"  # COMPANY_NAME
 Publish = Callable[[str, dict], None]
 RequestPerson = Callable[[Conversation, str], str]  # (conversation, reason) -> what to tell the customer
 
 
-def _store_and_publish(session: Session, publish: Publish, conversation_id: str, **fields) -> Message:
-    """Store a message (committed first), then push it to live subscribers."""
-    message = service.add_message(session=session, conversation_id=conversation_id, **fields)
-    announce(publish, message)
-    return message
-
-
-def announce(publish: Publish, message: Message) -> None:
-    """Push a stored (committed) message to the conversation's live subscribers."""
-    publish(message.conversation_id, message_frame(message))
-
-
-def message_frame(message: Message) -> dict:
-    """The live frame carrying a stored message."""
-    return {"type": "message", "message": service.to_read(message).model_dump(mode="json")}
+def _store(session: Session, conversation_id: str, **fields) -> Message:
+    """Store one message through the writer (committed, then `message.stored`)."""
+    return messages.store(session=session, conversation_id=conversation_id, messages=[fields])[0]
 
 
 def customer_turn(
@@ -55,7 +43,7 @@ def customer_turn(
 
     When the bot is down the customer is offered a person; taking that offer goes straight to `request_person`.
     """
-    new = [_store_and_publish(session, publish, conversation.id, sender="customer", sender_name="You", text=text)]
+    new = [_store(session, conversation.id, sender="customer", sender_name="You", text=text)]
     if conversation.state != "bot":
         return new
     message = payload if payload is not None else as_rasa_text(text)
@@ -67,24 +55,25 @@ def customer_turn(
             notice, buttons = request_person(conversation, "bot_unavailable"), None
         else:
             notice, buttons = BOT_DOWN_TEXT, [PERSON_BUTTON]
-        new.append(_system(session, publish, conversation.id, notice, buttons=buttons))
+        new.append(_system(session, conversation.id, notice, buttons=buttons))
         return new
     session.refresh(conversation)  # an action may have handed the conversation off meanwhile
     said = [
-        {"sender": "bot", "sender_name": BOT_NAME, "text": r.text, "buttons": r.buttons, "links": r.links}
+        {
+            "sender": "bot",
+            "sender_name": f"{get_settings().company_name} assistant",
+            "text": r.text,
+            "buttons": r.buttons,
+            "links": r.links,
+        }
         for r in replies
     ]
-    for message in service.add_messages(session=session, conversation_id=conversation.id, messages=said):
-        announce(publish, message)
-        new.append(message)
-    return new
+    return new + messages.store(session=session, conversation_id=conversation.id, messages=said)
 
 
-def _system(session: Session, publish: Publish, conversation_id: str, text: str, **fields) -> Message:
+def _system(session: Session, conversation_id: str, text: str, **fields) -> Message:
     """Store and push a message from Swarmdesk itself."""
-    return _store_and_publish(
-        session, publish, conversation_id, sender="system", sender_name="Swarmdesk", text=text, **fields
-    )
+    return _store(session, conversation_id, sender="system", sender_name="Swarmdesk", text=text, **fields)
 
 
 def request_handoff(
@@ -115,20 +104,18 @@ def _move(session: Session, publish: Publish, conversation: Conversation, handof
 def agent_joined(*, session: Session, publish: Publish, conversation: Conversation, agent_name: str) -> Message:
     """An agent took the conversation: the customer is told who joined."""
     _move(session, publish, conversation, ("queued", "accepted"), "agent")
-    return _system(session, publish, conversation.id, f"{agent_name} joined the chat.")
+    return _system(session, conversation.id, f"{agent_name} joined the chat.")
 
 
 def back_to_queue(*, session: Session, publish: Publish, conversation: Conversation, text: str) -> Message:
     """The conversation waits for a person again (agent lost or transfer); the customer is told why."""
     _move(session, publish, conversation, ("accepted", "queued"), "queued")
-    return _system(session, publish, conversation.id, text)
+    return _system(session, conversation.id, text)
 
 
-def agent_says(
-    *, session: Session, publish: Publish, conversation: Conversation, agent_name: str, text: str
-) -> Message:
+def agent_says(*, session: Session, conversation: Conversation, agent_name: str, text: str) -> Message:
     """Store and push an agent's message to the customer."""
-    return _store_and_publish(session, publish, conversation.id, sender="agent", sender_name=agent_name, text=text)
+    return _store(session, conversation.id, sender="agent", sender_name=agent_name, text=text)
 
 
 def hand_back(*, session: Session, publish: Publish, rasa: RasaClient, conversation: Conversation) -> None:
@@ -141,15 +128,15 @@ def hand_back(*, session: Session, publish: Publish, rasa: RasaClient, conversat
     )
     service.set_state(session=session, conversation=conversation, state="bot")
     publish(conversation.id, {"type": "state", "state": "bot"})
-    _system(session, publish, conversation.id, HANDED_BACK_TEXT)
+    _system(session, conversation.id, HANDED_BACK_TEXT.format(company=get_settings().company_name))
 
 
-def post_system_message(*, session: Session, publish: Publish, conversation_id: str, text: str) -> Message | None:
+def post_system_message(*, session: Session, conversation_id: str, text: str) -> Message | None:
     """Tell the customer something in their conversation, unless it has ended; returns the stored message."""
     conversation = session.get(Conversation, conversation_id)
     if conversation is None or conversation.state == "closed":
         return None
-    return _system(session, publish, conversation_id, text)
+    return _system(session, conversation_id, text)
 
 
 def end_conversation(
@@ -168,5 +155,5 @@ def end_conversation(
         .values(status="abandoned")
     )
     service.set_state(session=session, conversation=conversation, state="closed")
-    _system(session, publish, conversation.id, closing_text)
+    _system(session, conversation.id, closing_text)
     publish(conversation.id, {"type": "state", "state": "closed"})

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_serializer
+from pydantic import BaseModel, Field, StringConstraints, field_serializer
 from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -145,3 +145,10 @@ class MessagesRead(BaseModel):
 
     messages: list[MessageRead]
     state: State
+
+
+class AgentMessage(BaseModel):
+    """What an agent sends the customer, or writes as an internal note."""
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    ref: ClientRef = None

@@ -5,7 +5,7 @@ import hmac
 import secrets
 import uuid
 
-from sqlalchemy import Connection, Row, Update, bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handoff.models import Conversation, Message, MessageRead, utcnow
@@ -28,67 +28,6 @@ def create_conversation(*, session: Session) -> tuple[Conversation, str]:
 def token_matches(conversation: Conversation, token: str) -> bool:
     """True if `token` is this conversation's customer token."""
     return hmac.compare_digest(conversation.token_hash, token_hash(token))
-
-
-# The two statements behind every stored message, built once: they run for each chat line, both ways.
-_conversations, _messages = Conversation.__table__, Message.__table__
-NEXT_SEQ = (
-    update(_conversations)
-    .where(_conversations.c.id == bindparam("conversation_id"))
-    .values(last_seq=_conversations.c.last_seq + 1, updated_at=bindparam("now"))
-    .returning(_conversations.c.last_seq, _conversations.c.state, _conversations.c.token_hash)
-)
-_INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
-
-
-def next_seq(session: Session | Connection, conversation_id: str, statement: Update = NEXT_SEQ) -> Row | None:
-    """Take the conversation's next `seq` (row-locked until commit); with its state and token hash, None if unknown.
-
-    `statement` may be NEXT_SEQ returning more columns."""
-    return session.execute(statement, {"conversation_id": conversation_id, "now": utcnow()}).first()
-
-
-def insert_message(session: Session | Connection, conversation_id: str, seq: int, **fields) -> Message:
-    """Store a message under a `seq` taken by `next_seq` (not committed); the stored message."""
-    message = Message(
-        conversation_id=conversation_id,
-        seq=seq,
-        sender=fields["sender"],
-        sender_name=fields["sender_name"],
-        text=fields["text"],
-        buttons=fields.get("buttons") or None,
-        links=fields.get("links") or None,
-        created_at=utcnow(),
-        client_ref=fields.get("client_ref"),
-    )
-    values = {column.key: getattr(message, column.key) for column in _messages.columns if column.key != "id"}
-    message.id = session.execute(_INSERT_MESSAGE, values).scalar_one()
-    return message
-
-
-def add_message(
-    *,
-    session: Session,
-    conversation_id: str,
-    sender: str,
-    sender_name: str,
-    text: str,
-    buttons: list[dict] | None = None,
-    links: list[dict] | None = None,
-) -> Message:
-    """Store a message under the conversation's next `seq` and commit it before returning."""
-    fields = {"sender": sender, "sender_name": sender_name, "text": text, "buttons": buttons, "links": links}
-    return add_messages(session=session, conversation_id=conversation_id, messages=[fields])[0]
-
-
-def add_messages(*, session: Session, conversation_id: str, messages: list[dict]) -> list[Message]:
-    """Store messages (each a dict of `add_message`'s fields) under consecutive `seq`s, in one commit."""
-    stored = [
-        insert_message(session, conversation_id, next_seq(session, conversation_id).last_seq, **fields)
-        for fields in messages
-    ]
-    session.commit()
-    return stored
 
 
 def message_by_ref(session: Session, conversation_id: str, client_ref: str) -> Message | None:

@@ -14,7 +14,7 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
-from app.stack import free_port
+from ops.stack import free_port
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 RUN_ID = uuid.uuid4().hex[:8]
@@ -78,7 +78,7 @@ def _database_params() -> list[str]:
 @pytest.fixture(scope="session", params=_database_params())
 def database_url(request, tmp_path_factory) -> Iterator[str]:
     """A migrated, empty database: a SQLite file, or a PostgreSQL schema dropped after the run."""
-    from app import migrate
+    from ops import migrate
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'swarmdesk.db'}"
@@ -107,7 +107,7 @@ def rasa_url() -> str:
 @pytest.fixture
 def app_env(monkeypatch, database_url: str, redis_url: str, redis_prefix: str, rasa_url: str) -> dict[str, str]:
     """Point the app's settings at the test database, Redis and Rasa; clear the cached clients."""
-    from app import db, redis_client, settings
+    from core import db, redis_client, settings
 
     env = {
         "DATABASE_URL": database_url,
@@ -134,7 +134,7 @@ def app_env(monkeypatch, database_url: str, redis_url: str, redis_prefix: str, r
 def own_queue(app_env, monkeypatch, redis_prefix) -> None:
     """A Redis key prefix of this test's own, so live apps of the same run (with their routing rounds) never
     touch what the test put in Redis."""
-    from app.settings import get_settings
+    from core.settings import get_settings
 
     monkeypatch.setenv("REDIS_PREFIX", f"{redis_prefix}t{uuid.uuid4().hex[:6]}")
     get_settings.cache_clear()
@@ -146,7 +146,7 @@ def app_client(monkeypatch, **env: str):
     from fastapi.testclient import TestClient
 
     from app.main import create_app
-    from app.settings import get_settings
+    from core.settings import get_settings
 
     for name, value in env.items():
         monkeypatch.setenv(name.upper(), str(value))
@@ -157,7 +157,7 @@ def app_client(monkeypatch, **env: str):
 
 def staff_auth(name: str, roles: list[str]) -> dict[str, str]:
     """The bearer header of a new staff account (a fresh email each call)."""
-    from app import admin
+    from ops import admin
 
     email = f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@lumora.example"
     admin.create_user(email, name, roles, "staff-password-1")

@@ -2,12 +2,12 @@
 
 from alembic import context
 
-from app.db import get_engine, make_engine
-from app.people.models import Base as PeopleBase
 from cases.models import Base as CasesBase
+from core.db import get_engine, make_engine
 from handoff.models import Base as HandoffBase
 from handoff.swarm import models as swarm_models  # noqa: F401 (registers the swarm tables)
 from knowledge.models import Base as KnowledgeBase
+from people.models import Base as PeopleBase
 
 target_metadata = [PeopleBase.metadata, HandoffBase.metadata, CasesBase.metadata, KnowledgeBase.metadata]
 

@@ -2,13 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel
 
-from app import ratelimit
-from app.auth import AgentDep, Principal, SessionDep, SettingsDep, optional_principal
-from app.casework import REFUSED, CaseServiceDep, refusal, staff_actor
-from app.people.models import User
+from app.deps import AgentDep, Caller, CaseServiceDep, SessionDep, SettingsDep
+from app.refusals import REFUSED, refusal, staff_actor
 from cases import Actor, CaseFilter, CaseNotFound, CaseUpdate
 from cases.models import Case
 from cases.schemas import (
@@ -21,13 +19,15 @@ from cases.schemas import (
     Status,
 )
 from cases.views import customer_view
+from core import ratelimit
 from handoff import service as conversations
 from handoff.models import Conversation
+from people.auth import Principal
+from people.models import User
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 Number = Annotated[str, Path(pattern=CASE_NUMBER_PATTERN, description="a case number such as CS-10428")]
 NOT_FOUND = "no case with that number and email"  # the same answer for a wrong email and an unknown number
-Caller = Annotated[Principal | None, Depends(optional_principal)]
 
 
 class CaseCreated(BaseModel):

@@ -6,53 +6,26 @@ import logging
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, WebSocket, status
+from fastapi import APIRouter, Header, HTTPException, Query, Request, WebSocket, status
 from fastapi.websockets import WebSocketDisconnect
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from app import agent_queue, ratelimit, relay
-from app.auth import SessionDep, SettingsDep
-from app.availability import customer_seen
-from app.casework import record_chat_message
-from app.db import get_session_factory, release
-from app.live_hub import serve
-from app.queueing import person_for_customer
-from app.realtime import conversation_channel, publish_conversation
-from app.settings import Settings
+from app.deps import CustomerConversation, SessionDep, SettingsDep, bearer, check_text, checked_conversation
+from core import ratelimit
+from core.db import get_session_factory, release
+from core.live_hub import serve
+from core.realtime import conversation_channel, publish_conversation
+from core.settings import Settings
 from handoff import flows, service
+from handoff.desk import flows as desk
+from handoff.desk import relay
+from handoff.desk.presence import customer_seen
+from handoff.desk.queueing import person_for_customer
 from handoff.models import Conversation, ConversationCreated, MessageCreate, MessageRead, MessagesRead
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/conversations", tags=["customer"])
-
-
-def _bearer(authorization: str | None) -> str:
-    """The token of an `Authorization: Bearer …` header ("" when absent)."""
-    return (authorization or "").removeprefix("Bearer ").strip()
-
-
-def _checked(session: Session, conversation_id: str, token: str) -> Conversation:
-    """Load the conversation (404 if unknown) and check the customer's token (401 if wrong)."""
-    conversation = session.get(Conversation, conversation_id)
-    release(session)
-    if conversation is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation {conversation_id}")
-    if not token or not service.token_matches(conversation, token):
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "missing or wrong conversation token", {"WWW-Authenticate": "Bearer"}
-        )
-    return conversation
-
-
-def customer_conversation(
-    conversation_id: str, session: SessionDep, authorization: Annotated[str | None, Header()] = None
-) -> Conversation:
-    """The conversation of the customer's bearer token (a dependency: 404 if unknown, 401 if the token is wrong)."""
-    return _checked(session, conversation_id, _bearer(authorization))
-
-
-CustomerConversation = Annotated[Conversation, Depends(customer_conversation)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -69,17 +42,6 @@ def create_conversation(request: Request, session: SessionDep, settings: Setting
     return ConversationCreated(conversation_id=conversation.id, token=token)
 
 
-def _check_text(text: str, settings: Settings) -> None:
-    """422 for an empty message, 413 for one over the limit."""
-    if not text.strip():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "text: must not be empty")
-    if len(text) > settings.max_message_chars:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            f"text: {len(text)} characters is over the limit of {settings.max_message_chars}",
-        )
-
-
 @router.post("/{conversation_id}/messages")
 async def post_message(
     conversation_id: str,
@@ -88,22 +50,28 @@ async def post_message(
     settings: SettingsDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> MessagesRead:
-    """Store the customer's message and return it with the replies it produced."""
-    _check_text(body.text, settings)
-    token = _bearer(authorization)
-    if body.payload is None and (
-        relayed := await relay.from_customer(request, conversation_id, token, body.text, body.ref)
-    ):
+    """Store the customer's message and return it with the replies it produced.
+
+    The conversation is read once: a chat with a person takes the relay, anything else the bot's turn."""
+    check_text(body.text, settings)
+    token = bearer(authorization)
+    answer = await run_in_threadpool(_customer_turn, request, settings, conversation_id, token, body)
+    if answer is not None:
+        return answer
+    if relayed := await relay.from_customer(request, conversation_id, body.text, body.ref):
         return relayed
-    return await run_in_threadpool(_customer_turn, request, settings, conversation_id, token, body)
+    return await run_in_threadpool(_customer_turn, request, settings, conversation_id, token, body, person=False)
 
 
 def _customer_turn(
-    request: Request, settings: Settings, conversation_id: str, token: str, body: MessageCreate
-) -> MessagesRead:
-    """Store the message, let the bot answer if it is the bot's turn, and return what is new (the full path)."""
+    request: Request, settings: Settings, conversation_id: str, token: str, body: MessageCreate, person: bool = True
+) -> MessagesRead | None:
+    """The bot's turn (the full path) for a customer allowed into the conversation; None, with nothing done, when
+    the chat is with a person and the message is for them (`person`)."""
     with get_session_factory()() as session:
-        conversation = _checked(session, conversation_id, token)
+        conversation = checked_conversation(session, conversation_id, token)
+        if person and body.payload is None and conversation.state in relay.WITH_A_PERSON:
+            return None
         return _turn(request, session, settings, conversation, body)
 
 
@@ -130,10 +98,9 @@ def _turn(
         conversation=conversation,
         text=body.text,
         payload=body.payload,
-        request_person=person_for_customer(session, request, settings),
+        request_person=person_for_customer(session, settings),
         customer_ip=request.client.host if request.client else None,
     )
-    record_chat_message(session, request, conversation_id=conversation.id, text=body.text)
     return MessagesRead(messages=[service.to_read(m) for m in new], state=conversation.state)
 
 
@@ -155,9 +122,7 @@ def list_messages(
 @router.post("/{conversation_id}/end")
 def end_conversation(conversation: CustomerConversation, session: SessionDep) -> dict:
     """End the chat at the customer's request (leaving the queue, if waiting for a person)."""
-    flows.end_conversation(session=session, publish=publish_conversation, conversation=conversation)
-    agent_queue.withdraw(conversation.id)
-    agent_queue.release(conversation.id)
+    desk.customer_leaves(session, conversation)
     return {"state": conversation.state}
 
 
@@ -238,6 +203,8 @@ def _frame(text: str) -> dict:
 async def _say(websocket: WebSocket, conversation_id: str, token: str, frame: dict) -> MessageRead | None:
     """Store a message the widget sent over its socket, through the relay (None if the chat is not with a person)."""
     body = MessageCreate.model_validate({"text": frame.get("text"), "ref": frame.get("ref")})
-    _check_text(body.text, websocket.app.state.settings)
-    relayed = await relay.from_customer(websocket, conversation_id, token, body.text, body.ref)
+    check_text(body.text, websocket.app.state.settings)
+    relayed = await relay.from_customer(
+        websocket, conversation_id, body.text, body.ref, token_hash=service.token_hash(token)
+    )
     return relayed.messages[0] if relayed else None

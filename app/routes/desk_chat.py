@@ -2,29 +2,21 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, StringConstraints
 from sqlalchemy import select
 
-from app import relay
-from app.auth import AgentDep, SessionDep, SettingsDep
-from app.casework import REFUSED, CaseServiceDep, refusal, staff_actor
-from app.db import release
-from app.realtime import publish_conversation
-from app.routes.desk import conversation_or_404, held_by
+from app.deps import AgentDep, CaseServiceDep, DeskConversation, HeldConversation, SessionDep, SettingsDep, check_text
+from app.refusals import REFUSED, refusal, staff_actor
 from cases import CaseCreate, CaseFilter
+from core.db import release
+from core.realtime import publish_conversation
 from handoff import service
-from handoff.models import ClientRef, ConversationNote, Handoff, MessageRead, MessagesRead
+from handoff.desk import relay
+from handoff.models import AgentMessage, ConversationNote, Handoff, MessageRead, MessagesRead
 
 router = APIRouter(prefix="/api/desk/conversations/{conversation_id}", tags=["desk"])
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
-
-class AgentMessage(BaseModel):
-    """What an agent sends the customer, or writes as an internal note."""
-
-    text: Text
-    ref: ClientRef = None
 
 
 class CaseLink(BaseModel):
@@ -33,18 +25,15 @@ class CaseLink(BaseModel):
     number: Annotated[str, StringConstraints(pattern=r"^CS-\d{5,}$")]
 
 
-def check_length(text: str, limit: int) -> None:
-    """413 when a text is over the message limit."""
-    if len(text) > limit:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"text: over the limit of {limit} characters")
-
-
 @router.get("/messages")
 def transcript(
-    conversation_id: str, agent: AgentDep, session: SessionDep, after: Annotated[int, Query(ge=0)] = 0
+    conversation_id: str,
+    conversation: DeskConversation,
+    agent: AgentDep,
+    session: SessionDep,
+    after: Annotated[int, Query(ge=0)] = 0,
 ) -> MessagesRead:
     """The whole conversation after `after`, bot turns included (any agent may read a handed-off chat)."""
-    conversation = conversation_or_404(session, conversation_id)
     messages = service.messages_after(session=session, conversation_id=conversation_id, after=after)
     release(session)  # fetched on every reconnect: the connection goes back before the response is serialized
     return MessagesRead(messages=[service.to_read(m) for m in messages], state=conversation.state)
@@ -55,31 +44,35 @@ async def send(
     conversation_id: str, body: AgentMessage, agent: AgentDep, request: Request, settings: SettingsDep
 ) -> MessageRead:
     """Send the customer a message as the agent who holds the conversation."""
-    check_length(body.text, settings.max_message_chars)
+    check_text(body.text, settings)
     message = await relay.from_agent(request, conversation_id, agent, body.text, body.ref)
     return service.to_read(message)
 
 
 @router.post("/typing", status_code=status.HTTP_204_NO_CONTENT)
-def typing(conversation_id: str, agent: AgentDep, session: SessionDep) -> None:
+def typing(conversation_id: str, conversation: HeldConversation, agent: AgentDep, session: SessionDep) -> None:
     """Show the customer that the agent is typing."""
-    held_by(agent, session, conversation_id)
     publish_conversation(conversation_id, {"type": "typing", "sender": "agent", "name": agent.display_name})
 
 
 @router.get("/notes")
-def notes(conversation_id: str, agent: AgentDep, session: SessionDep) -> dict:
+def notes(conversation_id: str, conversation: DeskConversation, agent: AgentDep, session: SessionDep) -> dict:
     """Internal notes on the conversation, oldest first (never shown to the customer)."""
-    conversation_or_404(session, conversation_id)
     query = select(ConversationNote).where(ConversationNote.conversation_id == conversation_id)
     return {"notes": [_note(n) for n in session.scalars(query.order_by(ConversationNote.id))]}
 
 
 @router.post("/notes", status_code=status.HTTP_201_CREATED)
-def add_note(conversation_id: str, body: AgentMessage, agent: AgentDep, session: SessionDep, settings: SettingsDep):
+def add_note(
+    conversation_id: str,
+    conversation: DeskConversation,
+    body: AgentMessage,
+    agent: AgentDep,
+    session: SessionDep,
+    settings: SettingsDep,
+):
     """Write an internal note (any agent on a handed-off conversation)."""
-    check_length(body.text, settings.max_message_chars)
-    conversation_or_404(session, conversation_id)
+    check_text(body.text, settings)
     note = ConversationNote(
         conversation_id=conversation_id, author_id=agent.user_id, author_name=agent.display_name, text=body.text
     )
@@ -94,9 +87,10 @@ def _note(note: ConversationNote) -> dict:
 
 
 @router.get("/context")
-def context(conversation_id: str, agent: AgentDep, session: SessionDep, cases: CaseServiceDep) -> dict:
+def context(
+    conversation_id: str, conversation: DeskConversation, agent: AgentDep, session: SessionDep, cases: CaseServiceDep
+) -> dict:
     """What the agent needs beside the chat: the handoff packet, linked cases, the customer's earlier history."""
-    conversation = conversation_or_404(session, conversation_id)
     handoff = session.scalars(
         select(Handoff).where(Handoff.conversation_id == conversation_id).order_by(Handoff.id.desc())
     ).first()
@@ -120,9 +114,15 @@ def _case(case) -> dict:
 
 
 @router.post("/case", status_code=status.HTTP_201_CREATED)
-def create_case(conversation_id: str, body: CaseCreate, agent: AgentDep, session: SessionDep, cases: CaseServiceDep):
+def create_case(
+    conversation_id: str,
+    conversation: HeldConversation,
+    body: CaseCreate,
+    agent: AgentDep,
+    session: SessionDep,
+    cases: CaseServiceDep,
+):
     """Open a case for the customer of a conversation this agent holds, linked to it."""
-    held_by(agent, session, conversation_id)
     try:
         case = cases.create(body, staff_actor(agent), conversation_id=conversation_id)
         cases.commit()
@@ -132,9 +132,15 @@ def create_case(conversation_id: str, body: CaseCreate, agent: AgentDep, session
 
 
 @router.post("/case/link")
-def link_case(conversation_id: str, body: CaseLink, agent: AgentDep, session: SessionDep, cases: CaseServiceDep):
+def link_case(
+    conversation_id: str,
+    conversation: HeldConversation,
+    body: CaseLink,
+    agent: AgentDep,
+    session: SessionDep,
+    cases: CaseServiceDep,
+):
     """Link a conversation this agent holds to an existing case."""
-    held_by(agent, session, conversation_id)
     try:
         case = cases.get(body.number)
         cases.link_conversation(case, conversation_id, staff_actor(agent))

@@ -8,18 +8,18 @@ from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import HTMLResponse, Response
 from fastapi.websockets import WebSocketDisconnect
 
-from app import relay
-from app.auth import SESSION_COOKIE, Principal, SessionDep, SettingsDep, optional_principal, staff_from_cookie
-from app.availability import mark_offline, mark_online
-from app.db import get_session_factory
-from app.live_hub import same_origin, serve
+from app.deps import SessionDep, SettingsDep, check_text, optional_principal
 from app.pages import staff_page
-from app.people.models import User
-from app.realtime import agent_channel, conversation_channel, desk_channel
-from app.routes.desk_chat import AgentMessage, check_length
-from app.settings import get_settings
+from core.db import get_session_factory
+from core.live_hub import same_origin, serve
+from core.realtime import agent_channel, conversation_channel, desk_channel
+from core.settings import get_settings
 from handoff import service
-from handoff.models import Conversation, MessageRead
+from handoff.desk import relay
+from handoff.desk.presence import mark_offline, mark_online
+from handoff.models import AgentMessage, Conversation, MessageRead
+from people.auth import SESSION_COOKIE, Principal, staff_from_cookie
+from people.models import User
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -118,7 +118,7 @@ async def _listen(websocket: WebSocket, hub, queue: asyncio.Queue, channels: set
 async def _say(websocket: WebSocket, agent: Principal, frame: dict) -> MessageRead:
     """Store a message the desk sent over its socket to the customer of one of the agent's chats."""
     body = AgentMessage.model_validate({"text": frame.get("text"), "ref": frame.get("ref")})
-    check_length(body.text, websocket.app.state.settings.max_message_chars)
+    check_text(body.text, websocket.app.state.settings)
     conversation_id = str(frame.get("conversation_id", ""))[:36]
     message = await relay.from_agent(websocket, conversation_id, agent, body.text, body.ref)
     return service.to_read(message)

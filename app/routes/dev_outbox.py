@@ -5,9 +5,9 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import HTMLResponse
 
-from app.auth import AdminDep, SettingsDep
+from app.deps import AdminDep, SettingsDep
 from app.pages import templates
-from app.settings import Settings
+from core.settings import Settings
 from mail import list_outbox, read_outbox
 
 router = APIRouter(include_in_schema=False)

@@ -5,13 +5,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
-from app import agent_queue
-from app.auth import AgentDep, ServiceDep, SessionDep, SettingsDep
-from app.queueing import queue_for_person
-from app.realtime import publish_conversation
-from handoff import flows
+from app.deps import AgentDep, ServiceDep, SessionDep, SettingsDep
+from app.refusals import desk_refusals
+from handoff.desk import flows as desk
+from handoff.desk.queueing import queue_for_person
 from handoff.models import Conversation
-from handoff.rasa_client import BotUnavailable
 
 router = APIRouter(tags=["handoff"])
 Reason = Literal["customer_request", "low_confidence", "not_helpful", "kb_unanswerable", "bot_unavailable", "no_agent"]
@@ -26,30 +24,19 @@ class HandoffRequest(BaseModel):
 
 
 @router.post("/api/bot/handoff")
-def bot_handoff(body: HandoffRequest, bot: ServiceDep, request: Request, session: SessionDep, settings: SettingsDep):
+def bot_handoff(body: HandoffRequest, bot: ServiceDep, session: SessionDep, settings: SettingsDep):
     """Queue a conversation for a person; with nobody available, say why (the bot then opens a case)."""
     conversation = session.get(Conversation, body.conversation_id)
     if conversation is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation {body.conversation_id}")
     if conversation.state == "closed":
         raise HTTPException(status.HTTP_409_CONFLICT, "the conversation has ended")
-    return queue_for_person(session, request, settings, conversation, body.reason, body.packet)
+    return queue_for_person(session, settings, conversation, body.reason, body.packet)
 
 
 @router.post("/api/conversations/{conversation_id}/hand-back")
 def hand_back(conversation_id: str, request: Request, agent: AgentDep, session: SessionDep) -> dict:
     """Give a handed-off conversation back to the bot, which starts from a clean state."""
-    conversation = session.get(Conversation, conversation_id)
-    if conversation is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation {conversation_id}")
-    if conversation.state not in {"queued", "agent"}:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"the conversation is {conversation.state}, not with a person")
-    try:
-        flows.hand_back(
-            session=session, publish=publish_conversation, rasa=request.app.state.rasa, conversation=conversation
-        )
-    except BotUnavailable as error:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the bot cannot take it back now: {error}") from error
-    agent_queue.withdraw(conversation.id)
-    agent_queue.release(conversation.id)
+    with desk_refusals():
+        conversation = desk.hand_back(session, request.app.state.rasa, conversation_id)
     return {"state": conversation.state}

@@ -5,9 +5,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app.auth import SessionDep, SettingsDep
-from app.knowledge import KnowledgeBaseDep
-from app.redis_client import get_redis
+from app.deps import KnowledgeBaseDep, SessionDep, SettingsDep
+from core.redis_client import get_redis
 
 router = APIRouter(tags=["ops"])
 

@@ -5,15 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse
-from markdown_it import MarkdownIt
 
-from app.knowledge import KnowledgeBaseDep
-from app.pages import templates
+from app.deps import KnowledgeBaseDep
+from app.pages import MARKDOWN, templates
 from retrieval import QueryError
 
 router = APIRouter(include_in_schema=False)
 # CommonMark with raw HTML off: markup in an article is shown as text, and unsafe link schemes are refused.
-MARKDOWN = MarkdownIt("commonmark", {"html": False})
 UNTAGGED = "other"
 
 

@@ -2,16 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
-from app import ratelimit
-from app.auth import EditorDep, Principal, SettingsDep, optional_principal
-from app.knowledge import KnowledgeBaseDep, count_served
+from app.deps import Caller, EditorDep, KnowledgeBaseDep, SettingsDep
+from core import ratelimit
+from knowledge.live_index import count_served
 from retrieval import QueryError, ReindexRunning
 
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
-Caller = Annotated[Principal | None, Depends(optional_principal)]
 
 
 class SearchRequest(BaseModel):

@@ -4,30 +4,28 @@ import logging
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field, StringConstraints
 
-from app.auth import (
+from app.deps import (
     EditorDep,
-    Principal,
+    KnowledgeBaseDep,
     ServiceDep,
     SessionDep,
     SettingsDep,
+    WriterDep,
     optional_principal,
-    require_role,
 )
-from app.knowledge import KnowledgeBaseDep
-from app.pages import staff_page
-from app.routes.help_centre import MARKDOWN
+from app.pages import MARKDOWN, staff_page
 from knowledge.files import export
 from knowledge.models import KbArticle, utcnow
 from knowledge.service import Content, Invalid, KnowledgeService, NotFound, StaleVersion
+from people.auth import Principal
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/kb/articles", tags=["knowledge base"])
 pages = APIRouter(include_in_schema=False)
-WriterDep = Annotated[Principal, Depends(require_role("editor", "expert", "agent"))]
 STALE_DAYS = 180
 Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 

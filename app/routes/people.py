@@ -3,24 +3,16 @@
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth import (
-    AdminDep,
-    CurrentStaff,
-    Principal,
-    SessionDep,
-    SettingsDep,
-    end_session,
-    optional_principal,
-    start_session,
-)
+from app.deps import AdminDep, Caller, CurrentStaff, SessionDep, SettingsDep
 from app.pages import staff_page, templates
-from app.people import service
-from app.people.models import ROLES, TokenCreate, User, UserCreate, UserRead, UserUpdate
+from people import service
+from people.auth import Principal, end_session, start_session
+from people.models import ROLES, TokenCreate, User, UserCreate, UserRead, UserUpdate
 
 LOGIN_CSRF_COOKIE = "swarmdesk_login_csrf"
 PEOPLE_PAGE = "/admin/people"
@@ -80,9 +72,7 @@ def account(request: Request, staff: CurrentStaff) -> Response:
 
 
 @pages.get(PEOPLE_PAGE, response_class=HTMLResponse)
-def people_page(
-    request: Request, session: SessionDep, principal: Annotated[Principal | None, Depends(optional_principal)]
-) -> Response:
+def people_page(request: Request, session: SessionDep, principal: Caller) -> Response:
     """List staff accounts with forms to add and edit them (admins; others are sent to sign in or refused)."""
     allowed = principal is not None and principal.has_any(("admin",))
     context = {

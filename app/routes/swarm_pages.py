@@ -7,14 +7,15 @@ from fastapi import APIRouter, HTTPException, Request, WebSocket
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.websockets import WebSocketDisconnect
 
-from app.auth import SESSION_COOKIE, SessionDep, SettingsDep, optional_principal, staff_from_cookie
-from app.db import get_session_factory
-from app.live_hub import same_origin, serve
+from app.deps import SessionDep, SettingsDep, optional_principal
 from app.pages import staff_page, templates
-from app.realtime import room_channel
-from app.routes.swarm_access import GUEST_COOKIE, guest_signer, room_member, swarm_or_404
-from app.settings import get_settings
+from app.swarm_access import GUEST_COOKIE, guest_signer, room_member, swarm_or_404
+from core.db import get_session_factory
+from core.live_hub import same_origin, serve
+from core.realtime import room_channel
+from core.settings import get_settings
 from handoff.swarm.service import Gone, SwarmService
+from people.auth import SESSION_COOKIE, staff_from_cookie
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)

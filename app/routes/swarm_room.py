@@ -6,16 +6,17 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field, StringConstraints
 
-from app.auth import Principal, SessionDep, SettingsDep
-from app.casework import CaseServiceDep, staff_actor
-from app.realtime import publish_conversation, publish_room
-from app.routes.swarm_access import RoomDep, owner_only
-from app.swarming import announce, mark_staff_seen, to_timeline
+from app.deps import CaseServiceDep, RoomDep, SessionDep, SettingsDep
+from app.refusals import staff_actor
+from app.swarm_access import owner_only
 from cases import PUBLIC_UPDATE
+from core.realtime import publish_room
 from handoff import flows, service
 from handoff.models import Conversation, Handoff
+from handoff.swarm.flows import announce, mark_staff_seen, to_timeline
 from handoff.swarm.models import GuestLink, Swarm, SwarmMessage
 from handoff.swarm.service import NotAllowed, SwarmClosed, SwarmService
+from people.auth import Principal
 
 router = APIRouter(prefix="/api/swarms/{swarm_id}", tags=["swarms"])
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -180,7 +181,6 @@ def send_to_customer(
     if conversation is not None and conversation.state != "closed":
         flows.agent_says(
             session=session,
-            publish=publish_conversation,
             conversation=conversation,
             agent_name=who.name,
             text=body.text,
@@ -192,7 +192,7 @@ def send_to_customer(
         channel = PUBLIC_UPDATE
     session.commit()
     _publish(swarm, message)
-    to_timeline(session, settings, swarm, "answer_sent", staff_actor(owner), by=message.author_name, channel=channel)
+    to_timeline(session, swarm, "answer_sent", staff_actor(owner), by=message.author_name, channel=channel)
     return {"sent": True, "channel": "chat" if channel == "chat" else "email"}
 
 
@@ -209,7 +209,7 @@ def add_guest(swarm_id: int, body: GuestCreate, room: RoomDep, session: SessionD
         raise _closed(error) from error
     session.commit()
     owner = Principal(who.person_id, who.name, frozenset())
-    to_timeline(session, settings, swarm, "guest_invited", staff_actor(owner), guest=body.name)
+    to_timeline(session, swarm, "guest_invited", staff_actor(owner), guest=body.name)
     return _guest(link) | {"url": f"{settings.public_url}/swarm-guest/{token}"}
 
 
@@ -225,5 +225,5 @@ def revoke_guest(swarm_id: int, guest_id: int, room: RoomDep, session: SessionDe
     session.commit()
     publish_room(swarm.id, {"type": "room", "kind": "guest_revoked"})
     owner = Principal(who.person_id, who.name, frozenset())
-    to_timeline(session, settings, swarm, "guest_revoked", staff_actor(owner), guest=link.name)
+    to_timeline(session, swarm, "guest_revoked", staff_actor(owner), guest=link.name)
     return _guest(link)

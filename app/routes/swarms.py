@@ -7,16 +7,17 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import select
 
-from app.auth import AgentDep, ExpertDep, Principal, SessionDep, SettingsDep
-from app.casework import CaseServiceDep, staff_actor
-from app.people.models import User
-from app.routes.swarm_access import RoomDep, owner_only, swarm_or_404
-from app.swarming import announce, mark_staff_seen, people_for_finder, suggested_skills, to_timeline
+from app.deps import AgentDep, CaseServiceDep, ExpertDep, RoomDep, SessionDep, SettingsDep
+from app.refusals import staff_actor
+from app.swarm_access import owner_only, swarm_or_404
 from cases import CaseNotFound, CaseUpdate
 from handoff.models import Handoff
 from handoff.swarm.finder import may_swarm, rank
+from handoff.swarm.flows import announce, mark_staff_seen, people_for_finder, suggested_skills, to_timeline
 from handoff.swarm.models import SwarmInvitation
 from handoff.swarm.service import NotAllowed, SwarmClosed, SwarmService, Who
+from people.auth import Principal
+from people.models import User
 
 router = APIRouter(prefix="/api/swarms", tags=["swarms"])
 Skill = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
@@ -67,7 +68,9 @@ def start(body: SwarmStart, agent: AgentDep, session: SessionDep, settings: Sett
     except CaseNotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"case_number: no case {body.case_number}") from error
     conversation_id = body.conversation_id or next(iter(cases.conversations(case)), None)
-    skills = body.skills if body.skills is not None else suggested_skills(case, _packet(session, conversation_id))
+    skills = (
+        body.skills if body.skills is not None else suggested_skills(settings, case, _packet(session, conversation_id))
+    )
     swarms = SwarmService(session)
     swarm = swarms.start(
         case_number=case.number,
@@ -76,7 +79,7 @@ def start(body: SwarmStart, agent: AgentDep, session: SessionDep, settings: Sett
         skills=skills,
     )
     session.commit()
-    to_timeline(session, settings, swarm, "started", staff_actor(agent), skills=skills)
+    to_timeline(session, swarm, "started", staff_actor(agent), skills=skills)
     return {"id": swarm.id, "url": f"/swarms/{swarm.id}", "skills": skills}
 
 
@@ -157,7 +160,7 @@ def invite(swarm_id: int, body: Invite, room: RoomDep, session: SessionDep, sett
     text = f"{who.name} invited you to a swarm on {swarm.case_number}."
     announce(settings, swarm, "invited", actor=who.name, text=text, to=names)
     actor = staff_actor(Principal(who.person_id, who.name, frozenset()))
-    to_timeline(session, settings, swarm, "invited", actor, people=sorted(names.values()))
+    to_timeline(session, swarm, "invited", actor, people=sorted(names.values()))
     return {"invitations": [{"id": i.id, "person_id": i.person_id, "expires_at": i.expires_at} for i in made]}
 
 
@@ -187,7 +190,7 @@ def answer_invitation(
     kind = "joined" if answer == "accept" else "declined"
     text = f"{staff.display_name} {kind} the swarm on {swarm.case_number}."
     announce(settings, swarm, kind, actor=staff.display_name, text=text, to={swarm.owner_id: swarm.owner_name})
-    to_timeline(session, settings, swarm, kind, staff_actor(staff))
+    to_timeline(session, swarm, kind, staff_actor(staff))
     return {"swarm_id": swarm.id, "status": invitation.status, "url": f"/swarms/{swarm.id}"}
 
 
@@ -214,5 +217,5 @@ def close(
             cases.commit()
     members = {m.person_id: m.name for m in swarms.history(swarm) if m.person_id and m.person_id != swarm.owner_id}
     announce(settings, swarm, "closed", actor=who.name, text=f"The swarm on {swarm.case_number} is closed.", to=members)
-    to_timeline(session, settings, swarm, "closed", actor, outcome=body.outcome, **swarms.figures(swarm))
+    to_timeline(session, swarm, "closed", actor, outcome=body.outcome, **swarms.figures(swarm))
     return {"status": swarm.status, "figures": swarms.figures(swarm)}

@@ -63,7 +63,7 @@ def platform_url():
         text = f"---\nid: {article_id}\ntitle: {title}\ntags: [{tags}]\nquestions:\n  - {question}\n---\n{body}\n"
         (kb / f"{article_id}.md").write_text(text, encoding="utf-8")
     database = f"sqlite:///{folder / 'swarmdesk.db'}"
-    subprocess.run([str(APP_PYTHON), "-m", "app.migrate", database], cwd=ROOT, check=True)
+    subprocess.run([str(APP_PYTHON), "-m", "ops.migrate", database], cwd=ROOT, check=True)
     port = _free_port()
     prefix = f"swarmdeskbottest{uuid.uuid4().hex[:8]}"
     env = os.environ | {

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from app import admin
+from ops import admin
 from tests.conftest import staff_auth
 
 SCRIPT = "<script>alert(1)</script>"

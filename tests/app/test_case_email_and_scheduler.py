@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from aiosmtpd.controller import Controller
 
-from app.stack import free_port
+from ops.stack import free_port
 from tests.conftest import app_client, staff_auth
 
 
@@ -32,9 +32,9 @@ def smtp_app(app_env, monkeypatch):
 
 
 def test_a_failed_send_never_blocks_the_case_is_visible_and_is_retried(smtp_app):
-    from app.settings import get_settings
     from cases.emails import deliver_due
     from cases.models import utcnow
+    from core.settings import get_settings
     from mail import make_mailer
 
     created = smtp_app.post(
@@ -54,7 +54,7 @@ def test_a_failed_send_never_blocks_the_case_is_visible_and_is_retried(smtp_app)
     controller = Controller(inbox, hostname="127.0.0.1", port=smtp_app.smtp_port)
     controller.start()
     try:
-        from app.db import get_session_factory
+        from core.db import get_session_factory
 
         with get_session_factory()() as session:  # the scheduler's retry, a few minutes later
             deliver_due(session, make_mailer(get_settings()).send, utcnow() + timedelta(minutes=20))
@@ -67,9 +67,9 @@ def test_a_failed_send_never_blocks_the_case_is_visible_and_is_retried(smtp_app)
 
 
 def test_only_the_worker_holding_the_lock_runs_scheduled_work(app_env):
-    from app.redis_client import get_redis, key
     from app.scheduler import run_due_jobs
-    from app.settings import get_settings
+    from core.redis_client import get_redis, key
+    from core.settings import get_settings
 
     settings = get_settings()
     other_worker = get_redis().lock(key("scheduler", "lock"), timeout=30)

@@ -42,7 +42,7 @@ def test_nobody_else_reads_it(outbox_app):
 
 
 def test_there_is_no_outbox_with_smtp(outbox_app, monkeypatch):
-    from app.settings import get_settings
+    from core.settings import get_settings
 
     monkeypatch.setenv("MAIL_BACKEND", "smtp")
     get_settings.cache_clear()

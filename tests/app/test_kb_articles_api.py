@@ -13,7 +13,8 @@ from tests.retrieval.sample_kb import ARTICLES, write_article
 @pytest.fixture
 def kb(app_env, tmp_path, monkeypatch):
     """The app over a database of its own, a small KB folder imported into it and an index of its own."""
-    from app import db, migrate
+    from core import db
+    from ops import migrate
 
     folder = tmp_path / "kb"
     folder.mkdir()
@@ -122,7 +123,7 @@ def test_a_failed_index_update_leaves_the_article_published_shows_why_and_a_retr
 
 def resolve_case(kb, subject: str, said: list[str], resolution: str) -> str:
     """A chat handed to an agent, a case opened on it, the customer's words, then the case resolved."""
-    from app.availability import mark_online
+    from handoff.desk.presence import mark_online
 
     agent = staff_auth("Ana Agent", ["agent"])
     opened = kb.post("/api/conversations").json()
@@ -180,8 +181,8 @@ def test_a_resolved_case_the_kb_already_covers_proposes_an_update_which_publishi
 
 
 def test_the_bots_answers_are_counted_for_the_article(kb, editor):
-    from app.knowledge import flush_served_counts
-    from app.settings import get_settings
+    from core.settings import get_settings
+    from knowledge.live_index import flush_served_counts
 
     bot = {"Authorization": "Bearer test-bot-token"}
     before = kb.get("/api/kb/articles/hub-e204", headers=editor).json()["served"]

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from app import admin
+from ops import admin
 from tests.conftest import app_client
 from tests.retrieval.sample_kb import ARTICLES, write_article
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import redis
 
-from app.stack import free_port
+from ops.stack import free_port
 from tests.conftest import app_client
 from tests.notify.support import SECRET, Receiver, notice
 
@@ -16,7 +16,7 @@ from tests.notify.support import SECRET, Receiver, notice
 @pytest.fixture
 def configure(app_env, monkeypatch, redis_url, redis_prefix):
     """Set notification settings on top of app_env, under a Redis prefix of this test's own; returns Settings."""
-    from app.settings import get_settings
+    from core.settings import get_settings
 
     prefix = f"{redis_prefix}:notify{uuid.uuid4().hex[:8]}"
     monkeypatch.setenv("REDIS_PREFIX", prefix)
@@ -36,21 +36,21 @@ def configure(app_env, monkeypatch, redis_url, redis_prefix):
 
 def delivery(delivery_id: str) -> dict:
     """The stored delivery record."""
-    from app.redis_client import get_redis, key
+    from core.redis_client import get_redis, key
 
     return get_redis().hgetall(key("notify", "delivery", delivery_id))
 
 
 def due_at(delivery_id: str) -> float | None:
     """When the delivery is due next (None once sent or failed)."""
-    from app.redis_client import get_redis, key
+    from core.redis_client import get_redis, key
 
     return get_redis().zscore(key("notify", "due"), delivery_id)
 
 
 def test_configured_senders_are_only_those_set(configure):
-    from app.notifications import configured_senders
     from notify import SlackSender, WebhookSender
+    from notify.delivery import configured_senders
 
     assert configured_senders(configure()) == {}
     senders = configured_senders(
@@ -64,8 +64,8 @@ def test_configured_senders_are_only_those_set(configure):
 
 
 def test_a_webhook_url_without_a_secret_is_refused_naming_the_setting(configure, monkeypatch):
-    from app.notifications import configured_senders
-    from app.settings import Settings
+    from core.settings import Settings
+    from notify.delivery import configured_senders
 
     with pytest.raises(ValueError, match="SWARM_WEBHOOK_SECRET"):
         Settings(swarm_webhook_url="https://hooks.example/swarm", swarm_webhook_secret=" ")
@@ -79,7 +79,7 @@ def test_a_webhook_url_without_a_secret_is_refused_naming_the_setting(configure,
 
 
 def test_a_notice_is_queued_once_per_sender_and_delivered_to_each(configure):
-    from app.notifications import deliver_due_notifications, queue_notice
+    from notify.delivery import deliver_due_notifications, queue_notice
 
     with Receiver(secret=SECRET) as hook, Receiver() as slack:
         settings = configure(swarm_webhook_url=hook.url, swarm_webhook_secret=SECRET, slack_webhook_url=slack.url)
@@ -98,14 +98,14 @@ def test_a_notice_is_queued_once_per_sender_and_delivered_to_each(configure):
 
 
 def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(configure, caplog):
-    from app.notifications import deliver_due_notifications, queue_notice
+    from notify.delivery import deliver_due_notifications, queue_notice
 
     with Receiver(secret=SECRET, statuses=(503, 500)) as hook:
         settings = configure(swarm_webhook_url=hook.url, swarm_webhook_secret=SECRET, notify_max_attempts=6)
         start = time.time()
         [delivery_id] = queue_notice(notice(kind="joined"), settings, now=start)
 
-        with caplog.at_level(logging.WARNING, logger="app.notifications"):
+        with caplog.at_level(logging.WARNING, logger="notify.delivery"):
             assert deliver_due_notifications(settings, now=start) == 0
         first_retry = due_at(delivery_id)
         assert start + 2 <= first_retry <= start + 2.2  # 2 s, plus at most 10 % jitter
@@ -129,7 +129,7 @@ def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(configure, 
 
 
 def test_backoff_doubles_and_is_capped_at_five_minutes():
-    from app.notifications import backoff_seconds
+    from notify.delivery import backoff_seconds
 
     for attempts, base in [(1, 2), (2, 4), (3, 8), (8, 256), (9, 300), (30, 300)]:
         waits = [backoff_seconds(attempts) for _ in range(50)]
@@ -137,8 +137,8 @@ def test_backoff_doubles_and_is_capped_at_five_minutes():
 
 
 def test_a_receiver_that_always_fails_ends_as_failed_and_is_listed(configure, caplog):
-    from app.notifications import deliver_due_notifications, queue_notice, recent_failures
-    from app.redis_client import get_redis, key
+    from core.redis_client import get_redis, key
+    from notify.delivery import deliver_due_notifications, queue_notice, recent_failures
 
     port = free_port()  # nothing listens here
     settings = configure(
@@ -146,7 +146,7 @@ def test_a_receiver_that_always_fails_ends_as_failed_and_is_listed(configure, ca
     )
     now = time.time()
     [delivery_id] = queue_notice(notice(kind="closed"), settings, now=now)
-    with caplog.at_level(logging.WARNING, logger="app.notifications"):
+    with caplog.at_level(logging.WARNING, logger="notify.delivery"):
         for _ in range(3):
             assert deliver_due_notifications(settings, now=now) == 0
             now = due_at(delivery_id) or now
@@ -171,7 +171,7 @@ def test_a_receiver_that_always_fails_ends_as_failed_and_is_listed(configure, ca
 
 
 def test_recent_failures_are_newest_first_and_limited(configure):
-    from app.notifications import deliver_due_notifications, queue_notice, recent_failures
+    from notify.delivery import deliver_due_notifications, queue_notice, recent_failures
 
     settings = configure(
         swarm_webhook_url=f"http://127.0.0.1:{free_port()}/h", swarm_webhook_secret=SECRET, notify_max_attempts=1
@@ -186,7 +186,7 @@ def test_recent_failures_are_newest_first_and_limited(configure):
 
 
 def test_two_workers_delivering_at_once_send_each_notice_once(configure):
-    from app.notifications import deliver_due_notifications, queue_notice
+    from notify.delivery import deliver_due_notifications, queue_notice
 
     with Receiver(secret=SECRET, delay=0.05) as hook:
         settings = configure(swarm_webhook_url=hook.url, swarm_webhook_secret=SECRET)
@@ -209,7 +209,7 @@ def test_two_workers_delivering_at_once_send_each_notice_once(configure):
 
 
 def test_a_sender_removed_from_the_settings_fails_its_deliveries(configure):
-    from app.notifications import deliver_due_notifications, queue_notice
+    from notify.delivery import deliver_due_notifications, queue_notice
 
     settings = configure(slack_webhook_url="http://127.0.0.1:9/x")
     [delivery_id] = queue_notice(notice(), settings, now=1000.0)
@@ -219,7 +219,7 @@ def test_a_sender_removed_from_the_settings_fails_its_deliveries(configure):
 
 
 def test_nothing_configured_queues_nothing(configure):
-    from app.notifications import deliver_due_notifications, queue_notice
+    from notify.delivery import deliver_due_notifications, queue_notice
 
     settings = configure()
     assert queue_notice(notice(), settings) == []
@@ -227,8 +227,8 @@ def test_nothing_configured_queues_nothing(configure):
 
 
 def test_queueing_while_redis_is_down_logs_and_goes_on(configure, caplog):
-    from app.notifications import queue_notice
-    from app.redis_client import get_redis
+    from core.redis_client import get_redis
+    from notify.delivery import queue_notice
 
     settings = configure(
         redis_url=f"redis://127.0.0.1:{free_port()}/15",
@@ -236,6 +236,6 @@ def test_queueing_while_redis_is_down_logs_and_goes_on(configure, caplog):
         swarm_webhook_secret=SECRET,
     )
     get_redis.cache_clear()
-    with caplog.at_level(logging.WARNING, logger="app.notifications"):
+    with caplog.at_level(logging.WARNING, logger="notify.delivery"):
         assert queue_notice(notice(), settings) == []
     assert "not queued, Redis unavailable" in caplog.text and "swarm.invited" in caplog.text

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from app import admin
+from ops import admin
 
 
 @pytest.fixture
@@ -114,8 +114,8 @@ def test_validation_errors_name_the_field(people):
 
 
 def test_passwords_are_stored_hashed_with_argon2(people):
-    from app.db import get_session_factory
-    from app.people import service
+    from core.db import get_session_factory
+    from people import service
 
     with get_session_factory()() as session:
         user = service.get_by_email(session=session, email=people.emails["agent"])
@@ -124,8 +124,8 @@ def test_passwords_are_stored_hashed_with_argon2(people):
 
 
 def test_demo_people_are_seeded_once_with_their_logins_kept(client, tmp_path):
-    from app.db import get_session_factory
-    from app.people import service
+    from core.db import get_session_factory
+    from people import service
 
     logins = tmp_path / "demo-logins.txt"
     with get_session_factory()() as session:

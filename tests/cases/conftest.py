@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.db import make_engine
 from cases import Actor, CaseCreate, CaseService, EventBus
 from cases.models import Base
+from core.db import make_engine
 
 
 class Clock:

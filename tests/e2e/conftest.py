@@ -14,11 +14,12 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy.orm import Session
 
-from app import agent_queue, migrate, stack
-from app.availability import online_agents
-from app.db import make_engine
-from app.people import service as people
-from app.people.models import UserCreate
+from core.db import make_engine
+from handoff.desk import queue as agent_queue
+from handoff.desk.presence import online_agents
+from ops import migrate, stack
+from people import service as people
+from people.models import UserCreate
 from tests.conftest import free_port
 from tests.retrieval.sample_kb import ARTICLES, write_article
 
@@ -128,7 +129,7 @@ def stack_client(app_env, bot_stack, monkeypatch):
     from fastapi.testclient import TestClient
 
     from app.main import create_app
-    from app.settings import get_settings
+    from core.settings import get_settings
 
     for name in ("RASA_URL", "ACTION_SERVER_URL"):
         monkeypatch.setenv(name, bot_stack[name])
@@ -170,7 +171,7 @@ def sign_in(page, email: str, path: str) -> None:
 @pytest.fixture
 def live_redis(monkeypatch, redis_url: str, redis_prefix: str) -> None:
     """Point this process's Redis helpers at the live app's Redis and key prefix."""
-    from app import redis_client, settings
+    from core import redis_client, settings
 
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("REDIS_PREFIX", redis_prefix)

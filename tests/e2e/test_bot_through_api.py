@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from handoff import service
+from handoff import messages
 
 pytestmark = pytest.mark.stack
 
@@ -43,16 +43,20 @@ def test_free_text_starting_with_a_slash_is_not_an_intent(stack_client, bot_stac
 
 def test_an_offered_button_payload_reaches_rasa_as_an_intent(stack_client, app_env):
     conversation_id, auth = _open(stack_client)
-    from app.db import get_session_factory
+    from core.db import get_session_factory
 
     with get_session_factory()() as session:
-        service.add_message(
+        messages.store(
             session=session,
             conversation_id=conversation_id,
-            sender="bot",
-            sender_name="bot",
-            text="Say hello?",
-            buttons=[{"title": "Hello", "payload": "/greet"}],
+            messages=[
+                {
+                    "sender": "bot",
+                    "sender_name": "bot",
+                    "text": "Say hello?",
+                    "buttons": [{"title": "Hello", "payload": "/greet"}],
+                }
+            ],
         )
     _, reply = _say(stack_client, conversation_id, auth, "Hello", payload="/greet")
     assert "Lumora virtual assistant" in reply["text"]

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
-from app.availability import mark_offline, mark_online
-from app.db import make_engine
-from app.people import service as people
+from core.db import make_engine
+from handoff.desk.presence import mark_offline, mark_online
+from people import service as people
 from tests.e2e.conftest import create_staff, sign_in
 from tests.e2e.test_virtual_agent import Chat
 from tests.knowledge.support import drafted

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.availability import mark_offline, mark_online
-from app.db import make_engine
 from cases.models import Case, CaseConversation
+from core.db import make_engine
+from handoff.desk.presence import mark_offline, mark_online
 
 pytestmark = pytest.mark.stack
 

@@ -3,7 +3,7 @@
 import threading
 import uuid
 
-from app import agent_queue
+from handoff.desk import queue as agent_queue
 
 
 def _id() -> str:
@@ -63,8 +63,8 @@ def test_holders_lists_who_holds_what_and_forgets_a_chat_once_released(own_queue
 
 
 def test_an_agent_is_online_while_their_presence_key_lives(own_queue):
-    from app.availability import mark_offline, mark_online, online_agents
-    from app.redis_client import get_redis, key
+    from core.redis_client import get_redis, key
+    from handoff.desk.presence import mark_offline, mark_online, online_agents
 
     mark_online(51, name="Ana", skills=["billing"], capacity=2)
     mark_online(52, name="Bo", skills=[])

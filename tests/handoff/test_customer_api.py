@@ -4,7 +4,7 @@ import json
 
 import redis
 
-from app.realtime import conversation_channel
+from core.realtime import conversation_channel
 from handoff.flows import BOT_DOWN_TEXT
 
 
@@ -107,7 +107,7 @@ def test_websocket_pushes_the_state_then_live_messages(client):
 
 def test_message_rate_limit_answers_429_with_a_reason(client, monkeypatch):
     monkeypatch.setenv("MESSAGES_PER_MINUTE", "2")
-    from app.settings import get_settings
+    from core.settings import get_settings
 
     get_settings.cache_clear()
     conversation_id, auth = _open(client)

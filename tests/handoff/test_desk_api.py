@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
-from app import admin
-from app.availability import mark_offline, mark_online
+from handoff.desk.presence import mark_offline, mark_online
+from ops import admin
 
 BOT = {"Authorization": "Bearer test-bot-token"}
 
@@ -15,8 +15,8 @@ def _staff(name: str, roles: list[str]) -> tuple[int, dict]:
     email = f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@lumora.example"
     admin.create_user(email, name, roles, "staff-password-1")
     token = admin.create_token(email, "tests")
-    from app.db import get_session_factory
-    from app.people import service as people
+    from core.db import get_session_factory
+    from people import service as people
 
     with get_session_factory()() as session:
         return people.get_by_email(session=session, email=email).id, {"Authorization": f"Bearer {token}"}
@@ -137,7 +137,7 @@ def test_the_rate_limit_holds_with_a_person_and_a_wrong_token_uses_none_of_it(ha
     client, conversation, customer, ana, _ = handed_off
     client.post(f"/api/desk/conversations/{conversation}/accept", headers=ana)
     monkeypatch.setenv("MESSAGES_PER_MINUTE", "3")
-    from app.settings import get_settings
+    from core.settings import get_settings
 
     get_settings.cache_clear()
     url = f"/api/conversations/{conversation}/messages"

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app import admin
-from app.availability import mark_offline, mark_online, within_business_hours
+from handoff.desk.presence import mark_offline, mark_online, within_business_hours
 from handoff.flows import BOT_DOWN_TEXT, PERSON_BUTTON
+from ops import admin
 
 BOT = {"Authorization": "Bearer test-bot-token"}
 

@@ -6,11 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app import agent_queue, queueing
-from app.availability import mark_offline
-from app.redis_client import get_redis, key
-from app.routing import Candidate, pick
-from app.settings import get_settings
+from core.redis_client import get_redis, key
+from core.settings import get_settings
+from handoff.desk import queue as agent_queue
+from handoff.desk import queueing
+from handoff.desk.offers import Candidate, pick
+from handoff.desk.presence import mark_offline
 from tests.conftest import app_client, staff_auth
 
 BOT = {"Authorization": "Bearer test-bot-token"}
@@ -65,10 +66,10 @@ def desk(app_env, monkeypatch, redis_prefix):
 
 def agent(name: str, skills: str = "", capacity: int = 3) -> tuple[int, dict]:
     """A new agent with skills and capacity whose desk is connected; their id and bearer header."""
-    from app import admin
-    from app.availability import mark_online
-    from app.db import get_session_factory
-    from app.people import service as people
+    from core.db import get_session_factory
+    from handoff.desk.presence import mark_online
+    from ops import admin
+    from people import service as people
 
     email = f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@lumora.example"
     admin.create_user(email, name, ["agent"], "staff-password-1")
@@ -237,7 +238,7 @@ def hand_off_or_no_agent(client) -> tuple[str | None, dict]:
 
 
 def test_waiting_customers_hear_their_place_when_it_changes(desk):
-    from app.routing import announce_positions
+    from handoff.desk.offers import announce_positions
 
     agent("Busy Bee", capacity=0)  # online, so chats queue, but no room: nobody is offered them
     first, _ = hand_off(desk)

@@ -7,14 +7,14 @@ from datetime import timedelta
 
 import pytest
 
-from app import admin
-from app.db import get_session_factory
-from app.notifications import deliver_due_notifications
-from app.people import service as people
-from app.settings import get_settings
-from app.swarming import expire_invitations
+from core.db import get_session_factory
+from core.settings import get_settings
 from handoff.models import utcnow
+from handoff.swarm.flows import expire_invitations
 from handoff.swarm.models import GuestLink
+from notify.delivery import deliver_due_notifications
+from ops import admin
+from people import service as people
 from tests.conftest import app_client
 from tests.notify.support import SECRET, Receiver
 
@@ -42,11 +42,12 @@ def world(app_env, monkeypatch, redis_prefix):
         redis_prefix=f"{redis_prefix}s{uuid.uuid4().hex[:6]}",
         router_interval_seconds=3600,
         scheduler_interval_seconds=3600,
+        notify_interval_seconds=3600,  # the test sends the due notifications itself
         swarm_webhook_url=receiver.url,
         swarm_webhook_secret=SECRET,
         public_url="https://desk.lumora.example",
     ) as client:
-        from app.availability import mark_online
+        from handoff.desk.presence import mark_online
 
         ana_id, ana = person("Ana Agent", ["agent"])
         mark_online(ana_id, name="Ana Agent", skills=[])

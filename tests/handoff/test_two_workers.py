@@ -12,8 +12,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from app import admin, stack
-from app.stack import free_port
+from ops import admin, stack
+from ops.stack import free_port
 
 BOT = {"Authorization": "Bearer test-bot-token"}
 
@@ -171,8 +171,8 @@ def test_the_desk_socket_refuses_other_sites_and_non_agents(workers):
 def test_a_deactivated_agent_loses_the_desk_socket_at_the_next_heartbeat(live_chat):
     from sqlalchemy import update
 
-    from app.db import get_session_factory
-    from app.people.models import User
+    from core.db import get_session_factory
+    from people.models import User
 
     with get_session_factory()() as session:
         session.execute(update(User).where(User.email == live_chat["email"]).values(active=False))

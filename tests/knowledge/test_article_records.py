@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from app.db import get_session_factory
+from core.db import get_session_factory
 from knowledge.drafting import Resolved, plan, questions_from, scrub
 from knowledge.service import Content, Invalid, KnowledgeService, StaleVersion
 

@@ -11,8 +11,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from app.stack import free_port
 from mail import MailError, OutboxMailer, SmtpMailer, list_outbox, read_outbox
+from ops.stack import free_port
 
 SENDER = "Lumora Support <support@lumora.example>"
 

@@ -3,8 +3,8 @@
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from app.stack import free_port
 from notify import SwarmNotice, verify_signature
+from ops.stack import free_port
 
 SECRET = "s3cret-shared-with-the-receiver"
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from app.stack import free_port
 from notify import DeliveryError, SlackSender, SwarmNotice, WebhookSender, sign, slack_payload, verify_signature
+from ops.stack import free_port
 from tests.notify.support import SECRET, Receiver, notice
 
 

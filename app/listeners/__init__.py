@@ -1,0 +1,27 @@
+"""Cross-domain wiring: what one domain's events set off in another, subscribed once per app process.
+
+| event | listener |
+| --- | --- |
+| `message.stored` (handoff.messages) | `casework.record_chat_message`: a customer's line on the conversation's cases |
+| `message.stored` | `chat.push`: the live push to the conversation's subscribers |
+| `case.created`, `case.public_update`, `case.resolved` (cases) | `casework`: customer emails, notices in open chats |
+| `case.resolved` | `drafts.draft_on_resolve`: a draft article from the resolution |
+"""
+
+from functools import partial
+
+from fastapi import FastAPI
+
+from app.listeners import casework, chat, drafts
+from core.events import bus
+from handoff.messages import STORED
+
+
+def wire(app: FastAPI) -> None:
+    """Subscribe every listener for this app (wiring again replaces the listeners, never doubles them)."""
+    settings = app.state.settings
+    app.state.case_bus = casework.build_case_bus(settings)
+    if settings.draft_from_resolved:
+        drafts.draft_on_resolve(app.state.case_bus, app.state.knowledge_base)
+    bus.subscribe(STORED, "case timeline", partial(casework.record_chat_message, settings, app.state.case_bus))
+    bus.subscribe(STORED, "live push", chat.push, live=chat.live_push(app.state.async_redis))

@@ -1,0 +1,86 @@
+"""The case record wired to the rest: what case events set off (email, chat notices), and customers' chat lines
+on their cases' timelines."""
+
+import logging
+import threading
+
+from cases import (
+    CREATED,
+    PUBLIC_UPDATE,
+    RESOLVED,
+    CaseService,
+    DomainEvent,
+    EventBus,
+    SlaPolicy,
+)
+from cases.emails import deliver_due
+from cases.models import utcnow
+from cases.sla import DEFAULT_FIRST_RESPONSE_MINUTES, DEFAULT_RESOLUTION_MINUTES
+from core.db import get_session_factory
+from core.events import Event
+from core.settings import Settings
+from handoff.flows import post_system_message
+from mail import make_mailer
+
+log = logging.getLogger(__name__)
+
+
+def sla_policy(settings: Settings) -> SlaPolicy:
+    """The service-level targets: cases' defaults, with the priorities that settings name overridden."""
+    return SlaPolicy(
+        DEFAULT_FIRST_RESPONSE_MINUTES | settings.sla_first_response_minutes,
+        DEFAULT_RESOLUTION_MINUTES | settings.sla_resolution_minutes,
+    )
+
+
+def deliver_emails(settings: Settings) -> int:
+    """Send the customer emails that are due (new ones now, failed ones on their retry schedule)."""
+    mailer = make_mailer(settings)
+    with get_session_factory()() as session:
+        return deliver_due(session, mailer.send, utcnow())
+
+
+def build_case_bus(settings: Settings) -> EventBus:
+    """The event bus: emails go out after every change that queued one; public updates reach open chats."""
+    bus = EventBus()
+
+    def send_soon(event: DomainEvent) -> None:
+        threading.Thread(target=_deliver_quietly, args=(settings,), name="case-emails", daemon=True).start()
+
+    def tell_conversations(event: DomainEvent) -> None:
+        text = {
+            PUBLIC_UPDATE: f"Update on your case {event.case_number}: {event.data.get('text', '')}",
+            RESOLVED: f"Your case {event.case_number} is resolved: {event.data.get('resolution', '')}",
+        }[event.kind]
+        with get_session_factory()() as session:
+            service = CaseService(session)
+            for conversation_id in service.conversations(service.get(event.case_number)):
+                post_system_message(session=session, conversation_id=conversation_id, text=text)
+
+    for kind in (CREATED, PUBLIC_UPDATE, RESOLVED):
+        bus.subscribe(kind, send_soon)
+    for kind in (PUBLIC_UPDATE, RESOLVED):
+        bus.subscribe(kind, tell_conversations)
+    return bus
+
+
+def _deliver_quietly(settings: Settings) -> None:
+    """Deliver due emails in a background thread; failures are recorded on the emails, never raised."""
+    try:
+        deliver_emails(settings)
+    except Exception:
+        log.exception("delivering case emails failed; the scheduler retries")
+
+
+def record_chat_message(settings: Settings, case_bus: EventBus, event: Event) -> None:
+    """On `message.stored`: add a customer's line to the open cases of its conversation (a reply reopens a
+    resolved one)."""
+    message = event.data["message"]
+    if message.sender != "customer" or event.data.get("has_case") is False:
+        return
+    with get_session_factory()() as session:
+        service = CaseService(session, policy=sla_policy(settings), bus=case_bus)
+        for case in service.cases_of_conversation(message.conversation_id):
+            if case.status != "closed":
+                service.customer_replied(case, message.text, conversation_id=message.conversation_id)
+        service.commit()

@@ -1,0 +1,48 @@
+"""How routes answer a refused domain operation (a case change, a desk action), and name staff on timelines."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fastapi import HTTPException, status
+
+from cases import Actor, CaseNotFound, TooLarge, TransitionError, VersionConflict
+from handoff.desk import flows as desk
+from handoff.rasa_client import BotUnavailable
+from people.auth import Principal
+
+REFUSED = (CaseNotFound, TooLarge, TransitionError, VersionConflict)
+
+
+def refusal(error: Exception) -> HTTPException:
+    """Map a refused case change to its HTTP answer."""
+    if isinstance(error, CaseNotFound):
+        return HTTPException(status.HTTP_404_NOT_FOUND, str(error))
+    if isinstance(error, TooLarge):
+        return HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(error))
+    return HTTPException(status.HTTP_409_CONFLICT, str(error))
+
+
+def staff_actor(principal: Principal) -> Actor:
+    """The timeline actor for a staff member or the bot."""
+    if principal.user_id is None:
+        return Actor("bot", principal.display_name)
+    return Actor(f"user:{principal.user_id}", principal.display_name)
+
+
+DESK_STATUS = {
+    desk.NotFound: status.HTTP_404_NOT_FOUND,
+    desk.NotAllowed: status.HTTP_403_FORBIDDEN,
+    desk.NotAvailable: status.HTTP_409_CONFLICT,
+    desk.InvalidTarget: status.HTTP_422_UNPROCESSABLE_CONTENT,
+}
+
+
+@contextmanager
+def desk_refusals() -> Iterator[None]:
+    """Turn a refused desk action into its HTTP answer (and a bot that can't take a chat back into a 503)."""
+    try:
+        yield
+    except tuple(DESK_STATUS) as error:
+        raise HTTPException(DESK_STATUS[type(error)], str(error)) from error
+    except BotUnavailable as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the bot cannot take it back now: {error}") from error

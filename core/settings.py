@@ -1,0 +1,103 @@
+"""One place for every setting, read from the environment (and `.env`)."""
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = ROOT / "var"
+
+
+def _persistent_secret(name: str) -> str:
+    """Return a random secret kept under `var/` so it survives restarts of a dev machine."""
+    path = VAR_DIR / name
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+class Settings(BaseSettings):
+    """Swarmdesk settings; each field is read from the upper-case environment variable of its name."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = f"sqlite:///{VAR_DIR / 'swarmdesk.db'}"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "swarmdesk"
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055"
+    rasa_timeout_seconds: float = 30.0
+    public_url: str = "http://127.0.0.1:8000"
+    company_name: str = "Lumora"  # the demo company: the bot's name and the customer-facing texts use it
+    support_email: str = "support@lumora.example"
+    skills_file: Path = ROOT / "kb" / "skills.yml"  # KB tag → desk skill (handoff.skills)
+    kb_dir: Path = ROOT / "kb"
+    index_dir: Path = VAR_DIR / "index"
+    kb_searches_per_minute: int = 120
+    kb_preload: bool = True
+    kb_export_on_publish: bool = False
+    draft_from_resolved: bool = True
+    sla_first_response_minutes: dict[str, int] = {}  # per priority, over cases.sla's defaults
+    sla_resolution_minutes: dict[str, int] = {}  # per priority, over cases.sla's defaults
+    auto_close_days: int = 7
+    case_show_assignee: bool = False
+    case_lookups_per_hour: int = 20
+    scheduler_interval_seconds: float = 30.0
+    business_hours: str = ""
+    presence_ttl_seconds: int = 45
+    offer_timeout_seconds: float = 20.0
+    widen_after_seconds: float = 120.0
+    customer_away_seconds: float = 300.0
+    router_interval_seconds: float = 1.0
+    swarm_invite_seconds: int = 600
+    guest_link_max_hours: int = 24 * 14
+    business_timezone: str = "Europe/Amsterdam"
+    mail_backend: Literal["outbox", "smtp"] = "outbox"
+    mail_outbox_dir: Path = VAR_DIR / "outbox"
+    mail_from: str = "Lumora Support <support@lumora.example>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    secret_key: str = Field(default_factory=lambda: _persistent_secret("secret_key"))
+    bot_service_token: str = Field(default_factory=lambda: _persistent_secret("bot_service_token"))
+    cookie_secure: bool = True
+    session_max_age_seconds: int = 12 * 3600
+    request_threads: int = 32
+    relay_threads: int = 4  # connections (PostgreSQL) or threads (SQLite) for chat lines to or from a person
+    max_message_chars: int = 4000
+    messages_per_minute: int = 30
+    conversations_per_hour_per_ip: int = 60
+    swarm_webhook_url: str = ""
+    swarm_webhook_secret: str = Field(default="", validate_default=True)
+    slack_webhook_url: str = ""
+    notify_timeout_seconds: float = Field(default=5.0, gt=0)
+    notify_max_attempts: int = Field(default=6, ge=1)
+    notify_interval_seconds: float = Field(default=2.0, gt=0)  # how often due swarm notifications are sent
+
+    @field_validator("swarm_webhook_secret")
+    @classmethod
+    def _webhook_needs_a_secret(cls, secret: str, info: ValidationInfo) -> str:
+        """Refuse a swarm webhook URL without the secret that signs its requests (the error shows no other value)."""
+        if info.data.get("swarm_webhook_url", "").strip() and not secret.strip():
+            raise ValueError(
+                "SWARM_WEBHOOK_URL is set but SWARM_WEBHOOK_SECRET is empty: set SWARM_WEBHOOK_SECRET to a long random"
+                " string shared with the receiver (it signs every request), or unset SWARM_WEBHOOK_URL"
+            )
+        return secret
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings instance."""
+    return Settings()

@@ -1,0 +1,149 @@
+"""The desk's use cases: accept, decline, transfer, close and hand back a chat, and a customer leaving one.
+
+Each changes the database and the Redis queue together, here and nowhere else; the routes only speak HTTP
+(they map `NotFound` to 404, `NotAllowed` to 403, `NotAvailable` to 409, `InvalidTarget` to 422 and
+`BotUnavailable` to 503)."""
+
+from sqlalchemy.orm import Session
+
+from core.realtime import publish_agent, publish_conversation, publish_desk
+from core.settings import Settings
+from handoff import flows
+from handoff.desk import offers
+from handoff.desk import queue as agent_queue
+from handoff.desk.presence import online_agents
+from handoff.models import Conversation
+from handoff.rasa_client import RasaClient
+from people.auth import Principal
+from people.models import User
+
+
+class NotFound(LookupError):
+    """No such conversation."""
+
+
+class NotAllowed(PermissionError):
+    """This agent may not do this to this conversation."""
+
+
+class NotAvailable(RuntimeError):
+    """The conversation is not in a state that allows it (taken by someone else, not waiting, …)."""
+
+
+class InvalidTarget(ValueError):
+    """A transfer's target is not one that can take the conversation; the message names the field."""
+
+
+def conversation_of(session: Session, conversation_id: str) -> Conversation:
+    """The conversation; NotFound if there is none."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound(f"no conversation {conversation_id}")
+    return conversation
+
+
+def held_by(agent: Principal, session: Session, conversation_id: str) -> Conversation:
+    """The conversation if this agent holds it; NotAllowed otherwise."""
+    conversation = conversation_of(session, conversation_id)
+    if agent_queue.owner(conversation_id) != agent.user_id or conversation.state != "agent":
+        raise NotAllowed("you are not the agent on this conversation")
+    return conversation
+
+
+def _check_can_take(agent: Principal, session: Session, conversation_id: str) -> None:
+    """NotAllowed if the conversation needs a skill this agent lacks (unless widened, or offered to them)."""
+    record = agent_queue.details(conversation_id)
+    if agent_queue.offered_to(conversation_id) == agent.user_id or record.get("widened") == "1":
+        return
+    skill, target = record.get("skill", ""), record.get("target", "")
+    if target and int(target) != agent.user_id:
+        raise NotAllowed("this conversation was transferred to another agent")
+    skills = set(session.get(User, agent.user_id).skill_list) if agent.user_id else set()
+    if skill and skills and skill not in skills:
+        raise NotAllowed(f"this conversation needs the skill {skill}")
+
+
+def accept(session: Session, agent: Principal, conversation_id: str) -> Conversation:
+    """Take a waiting conversation (one agent wins; the others get NotAvailable); the customer is told who joined."""
+    conversation = conversation_of(session, conversation_id)
+    _check_can_take(agent, session, conversation_id)
+    offered = agent_queue.offered_to(conversation_id)
+    if not agent_queue.claim(conversation_id, agent.user_id):
+        holder = agent_queue.owner(conversation_id)
+        why = "another agent accepted it first" if holder and holder != agent.user_id else "it is not waiting"
+        raise NotAvailable(f"you can't take this conversation: {why}")
+    if offered and offered != agent.user_id:
+        agent_queue.clear_offer_of(offered, conversation_id)
+        publish_agent(offered, {"type": "offer_gone", "conversation_id": conversation_id})
+    flows.agent_joined(
+        session=session, publish=publish_conversation, conversation=conversation, agent_name=agent.display_name
+    )
+    publish_desk({"type": "queue"})
+    return conversation
+
+
+def decline(settings: Settings, agent: Principal, conversation_id: str) -> int | None:
+    """Pass on an offer: it goes to the next agent straight away; returns who was offered it next."""
+    if agent_queue.offered_to(conversation_id) != agent.user_id:
+        raise NotAvailable("you have no offer of this conversation")
+    agent_queue.clear_offer_of(agent.user_id, conversation_id)
+    return offers.offer_next(conversation_id, settings)
+
+
+def transfer(
+    session: Session,
+    settings: Settings,
+    agent: Principal,
+    conversation_id: str,
+    *,
+    to_agent: int | None,
+    skill: str | None,
+) -> tuple[Conversation, int, int | None]:
+    """Hand the conversation to another agent or skill, keeping its place and transcript: (it, place, offered to)."""
+    conversation = held_by(agent, session, conversation_id)
+    if to_agent is not None and to_agent not in online_agents():
+        raise InvalidTarget(f"agent_id: agent {to_agent} is not online")
+    if to_agent == agent.user_id:
+        raise InvalidTarget("agent_id: that is you")
+    place = agent_queue.requeue(conversation_id, skill=skill, target=to_agent)
+    where = f"a colleague who handles {skill}" if skill else "a colleague"
+    flows.back_to_queue(
+        session=session,
+        publish=publish_conversation,
+        conversation=conversation,
+        text=f"{agent.display_name} is passing you to {where}; they will see everything so far.",
+    )
+    offered = offers.offer_next(conversation_id, settings)
+    publish_desk({"type": "queue"})
+    return conversation, place, offered
+
+
+def close(session: Session, agent: Principal, conversation_id: str) -> Conversation:
+    """End the conversation as its agent."""
+    conversation = held_by(agent, session, conversation_id)
+    flows.end_conversation(
+        session=session,
+        publish=publish_conversation,
+        conversation=conversation,
+        closing_text=f"{agent.display_name} closed the chat.",
+    )
+    agent_queue.release(conversation_id)
+    return conversation
+
+
+def hand_back(session: Session, rasa: RasaClient, conversation_id: str) -> Conversation:
+    """Give a handed-off conversation back to the bot, from a clean state (BotUnavailable if Rasa can't reset)."""
+    conversation = conversation_of(session, conversation_id)
+    if conversation.state not in {"queued", "agent"}:
+        raise NotAvailable(f"the conversation is {conversation.state}, not with a person")
+    flows.hand_back(session=session, publish=publish_conversation, rasa=rasa, conversation=conversation)
+    agent_queue.withdraw(conversation.id)
+    agent_queue.release(conversation.id)
+    return conversation
+
+
+def customer_leaves(session: Session, conversation: Conversation) -> None:
+    """End the chat at the customer's request, leaving the queue if they were waiting."""
+    flows.end_conversation(session=session, publish=publish_conversation, conversation=conversation)
+    agent_queue.withdraw(conversation.id)
+    agent_queue.release(conversation.id)

@@ -1,0 +1,117 @@
+"""Who gets a waiting conversation: the online agent with its skill and free capacity who was idle longest."""
+
+from dataclasses import dataclass
+
+from core.realtime import publish_agent, publish_conversation, publish_desk
+from core.settings import Settings
+from handoff.desk import queue as agent_queue
+from handoff.desk.presence import online_agents
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An online agent as routing sees them."""
+
+    id: int
+    skills: frozenset[str]
+    capacity: int
+    load: int
+    last_assigned_ms: int
+
+
+def can_take(candidate: Candidate, *, skill: str, widened: bool, target: int | None) -> bool:
+    """True if the agent may be offered a conversation needing `skill` (generalists take any)."""
+    if target is not None:
+        return candidate.id == target
+    if candidate.load >= candidate.capacity:
+        return False
+    return widened or not skill or not candidate.skills or skill in candidate.skills
+
+
+def pick(
+    candidates: list[Candidate], *, skill: str, widened: bool, target: int | None, skip: set[int]
+) -> Candidate | None:
+    """The agent to offer to: can take it, not skipped, then idle longest (ties: lower load, then id)."""
+    able = [c for c in candidates if c.id not in skip and can_take(c, skill=skill, widened=widened, target=target)]
+    return min(able, key=lambda c: (c.last_assigned_ms, c.load, c.id), default=None)
+
+
+def candidates() -> list[Candidate]:
+    """Online agents with their load and when they last got a conversation."""
+    online = online_agents()
+    loads = agent_queue.loads(list(online))
+    return [
+        Candidate(
+            id=agent_id,
+            skills=frozenset(info.get("skills", [])),
+            capacity=int(info.get("capacity", 3)),
+            load=loads[agent_id][0],
+            last_assigned_ms=loads[agent_id][1],
+        )
+        for agent_id, info in online.items()
+    ]
+
+
+def offer_next(conversation_id: str, settings: Settings, pool: list[Candidate] | None = None) -> int | None:
+    """Offer a waiting conversation to the best agent not yet tried (round again once all were); their id or None."""
+    record = agent_queue.details(conversation_id)
+    if not record or agent_queue.position(conversation_id) is None or agent_queue.offered_to(conversation_id):
+        return None
+    pool = candidates() if pool is None else pool
+    busy = {c.id for c in pool if agent_queue.offer_of(c.id)}
+    rule = {
+        "skill": record.get("skill", ""),
+        "widened": record.get("widened") == "1",
+        "target": int(record["target"]) if record.get("target") else None,
+    }
+    tried = agent_queue.tried(conversation_id)
+    chosen = pick(pool, **rule, skip=tried | busy)
+    if chosen is None and tried:
+        agent_queue.forget_tried(conversation_id)
+        chosen = pick(pool, **rule, skip=busy)
+    if chosen is None or not agent_queue.offer(conversation_id, chosen.id, settings.offer_timeout_seconds):
+        return None
+    publish_agent(
+        chosen.id,
+        {
+            "type": "offer",
+            "conversation_id": conversation_id,
+            "skill": rule["skill"],
+            "reason": record.get("reason", ""),
+            "expires_in": settings.offer_timeout_seconds,
+        },
+    )
+    return chosen.id
+
+
+def offer_waiting(settings: Settings) -> int:
+    """Offer every waiting conversation without a live offer, in queue order; returns how many were offered."""
+    pool = candidates()
+    offered = 0
+    for row in agent_queue.waiting():
+        if row["offered_to"] is None and offer_next(row["conversation_id"], settings, pool) is not None:
+            offered += 1
+    if offered:
+        publish_desk({"type": "queue"})
+    return offered
+
+
+def widen_long_waits(settings: Settings) -> int:
+    """Let any skill take conversations waiting longer than `widen_after_seconds`."""
+    widened = 0
+    for row in agent_queue.waiting():
+        if not row["widened"] and row["target"] is None and row["waited_seconds"] >= settings.widen_after_seconds:
+            agent_queue.widen(row["conversation_id"])
+            agent_queue.forget_tried(row["conversation_id"])
+            widened += 1
+    return widened
+
+
+def announce_positions(settings: Settings) -> int:
+    """Tell each waiting customer their place in the queue when it changed; returns how many were told."""
+    told = 0
+    for place, row in enumerate(agent_queue.waiting(), start=1):
+        if agent_queue.note_position(row["conversation_id"], place):
+            publish_conversation(row["conversation_id"], {"type": "position", "position": place})
+            told += 1
+    return told

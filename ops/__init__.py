@@ -1,0 +1,1 @@
+"""Operations tools: the process supervisor, the admin CLI, migrations and the benches."""
