@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
-from app.listeners.casework import sla_policy
+from app.listeners.casework import case_service
 from app.refusals import desk_refusals
 from app.swarm_access import GUEST_COOKIE, room_member, swarm_or_404
 from cases import CaseService
@@ -73,7 +73,7 @@ WriterDep = Annotated[Principal, Depends(require_role("editor", "expert", "agent
 
 def get_case_service(request: Request, session: SessionDep) -> CaseService:
     """The request's case service, publishing to the app's case event bus."""
-    return CaseService(session, policy=sla_policy(request.app.state.settings), bus=request.app.state.case_bus)
+    return case_service(session, request.app.state.settings, request.app.state.case_bus)
 
 
 CaseServiceDep = Annotated[CaseService, Depends(get_case_service)]

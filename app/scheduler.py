@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 from redis.exceptions import LockError, RedisError
 
-from app.listeners.casework import deliver_emails, sla_policy
-from cases import CaseService
+from app.listeners.casework import case_service, deliver_emails
 from core.db import get_session_factory
 from core.redis_client import get_redis, key
 from core.settings import Settings
@@ -27,7 +26,7 @@ log = logging.getLogger(__name__)
 def mark_breaches(settings: Settings) -> int:
     """Flag cases past a service-level target."""
     with get_session_factory()() as session:
-        service = CaseService(session, policy=sla_policy(settings))
+        service = case_service(session, settings)
         flagged = service.mark_breaches()
         service.commit()
         return flagged
@@ -36,7 +35,7 @@ def mark_breaches(settings: Settings) -> int:
 def auto_close(settings: Settings) -> int:
     """Close cases resolved more than `auto_close_days` ago without a customer reply."""
     with get_session_factory()() as session:
-        service = CaseService(session, policy=sla_policy(settings))
+        service = case_service(session, settings)
         closed = service.auto_close(settings.auto_close_days)
         service.commit()
         return closed

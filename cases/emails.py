@@ -11,14 +11,15 @@ from cases.models import Case, CaseEmail
 
 log = logging.getLogger(__name__)
 RETRY_MINUTES = (1, 5, 15, 60, 180, 720)  # after the 1st, 2nd, … failure; then the email is marked failed
+SIGNATURE = "Customer Support"  # who signs the emails unless the case service is told
 STUCK_AFTER = timedelta(minutes=10)  # a "sending" email whose worker died goes back to the queue
 Send = Callable[..., str]  # send(to=, subject=, body=) -> message id; raises on failure
 
 
-def compose(kind: str, case: Case, *, text: str = "") -> tuple[str, str]:
+def compose(kind: str, case: Case, *, text: str = "", signature: str = SIGNATURE) -> tuple[str, str]:
     """The subject and body of a customer email of `kind` (created, public_update, resolved)."""
     greeting = f"Hello {case.customer_name}," if case.customer_name else "Hello,"
-    footer = f"\n\nYour case number is {case.number}. Quote it whenever you contact us.\n— Lumora Support"
+    footer = f"\n\nYour case number is {case.number}. Quote it whenever you contact us.\n— {signature}"
     if kind == "created":
         subject = f"[{case.number}] We have your request: {case.subject}"
         body = f"{greeting}\n\nThanks for contacting us. We opened case {case.number} about “{case.subject}”."
@@ -35,9 +36,11 @@ def compose(kind: str, case: Case, *, text: str = "") -> tuple[str, str]:
     return subject, body + footer
 
 
-def queue(session: Session, case: Case, kind: str, now: datetime, *, text: str = "") -> CaseEmail:
+def queue(
+    session: Session, case: Case, kind: str, now: datetime, *, text: str = "", signature: str = SIGNATURE
+) -> CaseEmail:
     """Add a pending email for the case's customer to the current transaction."""
-    subject, body = compose(kind, case, text=text)
+    subject, body = compose(kind, case, text=text, signature=signature)
     email = CaseEmail(case_id=case.id, kind=kind, to=case.customer_email, subject=subject, body=body)
     email.next_attempt_at = now
     email.created_at = now

@@ -4,6 +4,8 @@ on their cases' timelines."""
 import logging
 import threading
 
+from sqlalchemy.orm import Session
+
 from cases import (
     CREATED,
     PUBLIC_UPDATE,
@@ -31,6 +33,11 @@ def sla_policy(settings: Settings) -> SlaPolicy:
         DEFAULT_FIRST_RESPONSE_MINUTES | settings.sla_first_response_minutes,
         DEFAULT_RESOLUTION_MINUTES | settings.sla_resolution_minutes,
     )
+
+
+def case_service(session: Session, settings: Settings, bus: EventBus | None = None) -> CaseService:
+    """A case service as the settings configure it: their SLA targets, emails signed by the company."""
+    return CaseService(session, policy=sla_policy(settings), bus=bus, signature=f"{settings.company_name} Support")
 
 
 def deliver_emails(settings: Settings) -> int:
@@ -79,7 +86,7 @@ def record_chat_message(settings: Settings, case_bus: EventBus, event: Event) ->
     if message.sender != "customer" or event.data.get("has_case") is False:
         return
     with get_session_factory()() as session:
-        service = CaseService(session, policy=sla_policy(settings), bus=case_bus)
+        service = case_service(session, settings, case_bus)
         for case in service.cases_of_conversation(message.conversation_id):
             if case.status != "closed":
                 service.customer_replied(case, message.text, conversation_id=message.conversation_id)
