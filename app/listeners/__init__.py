@@ -23,5 +23,11 @@ def wire(app: FastAPI) -> None:
     app.state.case_bus = casework.build_case_bus(settings)
     if settings.draft_from_resolved:
         drafts.draft_on_resolve(app.state.case_bus, app.state.knowledge_base)
-    bus.subscribe(STORED, "case timeline", partial(casework.record_chat_message, settings, app.state.case_bus))
+    case_bus = app.state.case_bus
+    bus.subscribe(
+        STORED,
+        "case timeline",
+        partial(casework.record_chat_message, settings, case_bus),
+        live=partial(casework.record_chat_message_live, settings, case_bus),
+    )
     bus.subscribe(STORED, "live push", chat.push, live=chat.live_push(app.state.async_redis))

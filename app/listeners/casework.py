@@ -4,6 +4,7 @@ on their cases' timelines."""
 import logging
 import threading
 
+import anyio.to_thread
 from sqlalchemy.orm import Session
 
 from cases import (
@@ -79,15 +80,27 @@ def _deliver_quietly(settings: Settings) -> None:
         log.exception("delivering case emails failed; the scheduler retries")
 
 
+def _on_a_case(event: Event) -> bool:
+    """True if a stored message is a customer's line that may belong on a case (the relay knows when none is
+    linked)."""
+    return event.data["message"].sender == "customer" and event.data.get("has_case") is not False
+
+
 def record_chat_message(settings: Settings, case_bus: EventBus, event: Event) -> None:
     """On `message.stored`: add a customer's line to the open cases of its conversation (a reply reopens a
     resolved one)."""
-    message = event.data["message"]
-    if message.sender != "customer" or event.data.get("has_case") is False:
+    if not _on_a_case(event):
         return
+    message = event.data["message"]
     with get_session_factory()() as session:
         service = case_service(session, settings, case_bus)
         for case in service.cases_of_conversation(message.conversation_id):
             if case.status != "closed":
                 service.customer_replied(case, message.text, conversation_id=message.conversation_id)
         service.commit()
+
+
+async def record_chat_message_live(settings: Settings, case_bus: EventBus, event: Event) -> None:
+    """The same from the event loop: a thread only for a line that goes on a case (the relay's lines mostly don't)."""
+    if _on_a_case(event):
+        await anyio.to_thread.run_sync(record_chat_message, settings, case_bus, event)
