@@ -63,3 +63,13 @@ def reindex_status(job_id: str, editor: EditorDep, kb: KnowledgeBaseDep) -> dict
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no re-index job {job_id}")
     return job
+
+
+@router.get("/live/{article_id}")
+def live_article(article_id: str, kb: KnowledgeBaseDep) -> dict:
+    """An article the bot may answer with now (published and indexed): its title and help-centre link; 404 once it
+    is archived (public, as the help centre is)."""
+    article = kb.retriever.get_article(article_id)
+    if article is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no published article {article_id}")
+    return {"article_id": article.id, "title": article.title, "url": f"/help/{article.id}"}

@@ -3,11 +3,11 @@
 import re
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.platform import NotFound, Platform, PlatformError
+from bot.actions.platform import NotFound, PlatformAction, PlatformError
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 CASE_NUMBER = re.compile(r"^CS-\d{5,9}$")
@@ -49,7 +49,7 @@ class ValidateCaseForm(FormValidationAction):
         return {"problem_description": text[:4000]}
 
 
-class ActionSubmitCase(Action):
+class ActionSubmitCase(PlatformAction):
     """Open the case through the platform and give the customer its number."""
 
     def name(self) -> str:
@@ -61,7 +61,7 @@ class ActionSubmitCase(Action):
         description = tracker.get_slot("problem_description") or ""
         reason = tracker.get_slot("case_reason")
         try:
-            case = await Platform().create_case(
+            case = await self.platform.create_case(
                 tracker,
                 customer_email=tracker.get_slot("customer_email"),
                 subject=description.split("\n")[0][:120],
@@ -102,7 +102,7 @@ class ValidateCaseLookupForm(FormValidationAction):
         return checked_email(value, dispatcher)
 
 
-class ActionCheckCase(Action):
+class ActionCheckCase(PlatformAction):
     """Tell the customer the status of their case; a wrong email and an unknown number get the same reply."""
 
     def name(self) -> str:
@@ -113,7 +113,7 @@ class ActionCheckCase(Action):
         """Look the case up and describe it; forget the number afterwards (the email stays)."""
         number = tracker.get_slot("case_number")
         try:
-            view = await Platform().lookup_case(tracker, number, tracker.get_slot("customer_email"))
+            view = await self.platform.lookup_case(tracker, number, tracker.get_slot("customer_email"))
         except NotFound:
             dispatcher.utter_message(text=NOT_FOUND_TEXT)
             return [SlotSet("case_number", None), SlotSet("customer_email", None)]

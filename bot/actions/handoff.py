@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.platform import Platform, PlatformError
+from bot.actions.platform import Platform, PlatformAction, PlatformError
 
 QUEUED_TEXT = (
     "I'm connecting you with a person from our support team. Please stay in this chat — "
@@ -51,10 +51,12 @@ def packet(tracker: Tracker, reason: str) -> dict[str, Any]:
     }
 
 
-async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[dict[str, Any]]:
+async def hand_off(
+    platform: Platform, dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
+) -> list[dict[str, Any]]:
     """Ask the platform for a person; say once what happens next (queue, or a case when nobody is free)."""
     try:
-        answer = await Platform().hand_off(tracker.sender_id, reason, packet(tracker, reason))
+        answer = await platform.hand_off(tracker.sender_id, reason, packet(tracker, reason))
     except PlatformError:
         dispatcher.utter_message(text=BROKEN_TEXT)
         return []
@@ -66,7 +68,7 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
     return [SlotSet("kb_misses", 0), SlotSet("kb_not_helpful", 0)]
 
 
-class ActionHandoff(Action):
+class ActionHandoff(PlatformAction):
     """The customer asked for a person."""
 
     def name(self) -> str:
@@ -75,4 +77,4 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         """Hand off with reason `customer_request`."""
-        return await hand_off(dispatcher, tracker, "customer_request")
+        return await hand_off(self.platform, dispatcher, tracker, "customer_request")

@@ -1,15 +1,17 @@
 """Answers from the knowledge base, and what the customer's "did this help?" sets off."""
 
 import contextlib
+import json
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions import clarify
 from bot.actions.handoff import hand_off
-from bot.actions.platform import Platform, PlatformError
+from bot.actions.platform import Platform, PlatformAction, PlatformError
 
 FEEDBACK_BUTTONS = [{"title": "Yes", "payload": "/helpful"}, {"title": "No", "payload": "/not_helpful"}]
 NOT_FOUND_BUTTONS = [
@@ -21,6 +23,9 @@ NOT_FOUND_TEXT = (
 )
 NEXT_TEXT = "Sorry about that. Maybe this one helps:"
 GIVE_UP_TEXT = "Sorry that didn't help."
+CLARIFY_TEXT = "Did you mean one of these?"
+SOMETHING_ELSE_BUTTON = {"title": "Something else", "payload": "/something_else"}
+GONE_TEXT = "Sorry, that article has just been taken down."
 MAX_MISSES = 2  # unanswerable questions in a row before a person takes over
 MIN_QUESTION_WORDS = 3  # "k", "yeah", "ah right" are acknowledgements the classifier missed, not questions
 MAX_NOT_HELPFUL = 2  # "No" answers in a conversation before a person takes over
@@ -37,47 +42,124 @@ def _count(tracker: Tracker, slot: str) -> int:
     return int(tracker.get_slot(slot) or 0)
 
 
-async def _record(tracker: Tracker, event: str) -> None:
+async def _record(platform: Platform, tracker: Tracker, event: str) -> None:
     """Count a Yes or No for the article last offered; a failure only loses the count (it is logged)."""
     hits = tracker.get_slot("kb_hits") or []
     position = _count(tracker, "kb_position")
     if position < len(hits):
         with contextlib.suppress(PlatformError):  # Platform logged it; the reply matters more than the figure
-            await Platform().feedback(hits[position]["article_id"], event)
+            await platform.feedback(hits[position]["article_id"], event)
 
 
-class ActionAnswerFromKb(Action):
-    """Search the KB for the customer's words; answer when the search is confident, else say so (then hand off)."""
+async def miss(
+    platform: Platform, dispatcher: CollectingDispatcher, tracker: Tracker, *, counts: bool
+) -> list[dict[str, Any]]:
+    """The not-found reply; a miss that `counts` adds to the counter, and the second in a row hands off."""
+    misses = _count(tracker, "kb_misses") + int(counts)
+    if misses >= MAX_MISSES:
+        return [SlotSet("kb_misses", 0), *_forget_choices(tracker)] + await hand_off(
+            platform, dispatcher, tracker, "kb_unanswerable"
+        )
+    dispatcher.utter_message(text=NOT_FOUND_TEXT, buttons=NOT_FOUND_BUTTONS)
+    return [SlotSet("kb_misses", misses), *_forget_choices(tracker)]
+
+
+def _forget_choices(tracker: Tracker) -> list[dict[str, Any]]:
+    """Forget the articles a "Did you mean…" offered, if it did."""
+    return [SlotSet("kb_choices", None)] if tracker.get_slot("kb_choices") else []
+
+
+def _answered(tracker: Tracker, dispatcher: CollectingDispatcher, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Show the first of `hits` as the answer; the rest stay for "No, that didn't help"."""
+    _offer(dispatcher, hits[0])
+    return [SlotSet("kb_hits", hits), SlotSet("kb_position", 0), SlotSet("kb_misses", 0), *_forget_choices(tracker)]
+
+
+def _decision(result: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The search's decision and the articles it offers, each as the bot keeps it (an older platform without a
+    decision: answer when answerable, else none)."""
+    threshold = float(result.get("threshold", 0.5))
+    keep = ("article_id", "title", "url", "snippet", "score", "tags")
+    hits = [{k: hit[k] for k in keep} for hit in result.get("hits", []) if hit["score"] >= threshold]
+    if "decision" not in result:
+        return ("answer", hits) if result.get("answerable") and hits else ("none", [])
+    offered = [{k: hit[k] for k in keep} for hit in result.get("offered", [])]
+    if result["decision"] == "answer" and offered:
+        return "answer", offered + [h for h in hits if h["article_id"] != offered[0]["article_id"]]
+    if result["decision"] == "clarify" and len(offered) > 1:
+        return "clarify", offered
+    return "none", []
+
+
+class ActionAnswerFromKb(PlatformAction):
+    """Search the KB for the customer's words: answer, ask which article they mean, or say the KB has nothing."""
 
     def name(self) -> str:
         """The action's name in the domain."""
         return "action_answer_from_kb"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        """Answer with the best article, else say so; the second miss in a row (of 3+ words each) hands off."""
+        """After a "Did you mean…", a number or title picks the article; anything else is searched. The second
+        unanswerable question in a row (of 3+ words each) hands off."""
         query = (tracker.latest_message or {}).get("text") or ""
+        choices = tracker.get_slot("kb_choices") or []
+        picked = clarify.pick(query, choices) if choices else None
+        if picked == clarify.SOMETHING_ELSE:
+            return await miss(self.platform, dispatcher, tracker, counts=True)
+        if picked is not None:
+            return await show_choice(self.platform, dispatcher, tracker, picked)
         try:
-            result = await Platform().search(query)
+            result = await self.platform.search(query)
         except PlatformError:
-            return await hand_off(dispatcher, tracker, "bot_unavailable")
-        threshold = float(result.get("threshold", 0.5))
-        hits = [
-            {k: hit[k] for k in ("article_id", "title", "url", "snippet", "score", "tags")}
-            for hit in result.get("hits", [])
-            if hit["score"] >= threshold
-        ]
-        if result.get("answerable") and hits:
-            _offer(dispatcher, hits[0])
-            return [SlotSet("kb_hits", hits), SlotSet("kb_position", 0), SlotSet("kb_misses", 0)]
+            return _forget_choices(tracker) + await hand_off(self.platform, dispatcher, tracker, "bot_unavailable")
+        decision, articles = _decision(result)
+        if decision == "answer":
+            return _answered(tracker, dispatcher, articles)
+        if decision == "clarify":
+            buttons = [{"title": a["title"], "payload": choice_payload(a["article_id"])} for a in articles]
+            dispatcher.utter_message(text=CLARIFY_TEXT, buttons=buttons + [SOMETHING_ELSE_BUTTON])
+            return [SlotSet("kb_choices", articles)]
         is_question = len(re.findall(r"\w+", query)) >= MIN_QUESTION_WORDS
-        misses = _count(tracker, "kb_misses") + int(is_question)
-        if misses >= MAX_MISSES:
-            return [SlotSet("kb_misses", 0)] + await hand_off(dispatcher, tracker, "kb_unanswerable")
+        return await miss(self.platform, dispatcher, tracker, counts=is_question)
+
+
+def choice_payload(article_id: str) -> str:
+    """The payload of a "Did you mean…" button for one article."""
+    return "/choose_article" + json.dumps({"article_id": article_id})
+
+
+async def show_choice(
+    platform: Platform, dispatcher: CollectingDispatcher, tracker: Tracker, choice: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Show the article the customer picked, unless it was archived meanwhile (then: "Something else")."""
+    try:
+        served = await platform.is_served(choice["article_id"])
+    except PlatformError:
+        served = True  # the passage was found a moment ago; a failed check is no reason to withhold it
+    if not served:
+        dispatcher.utter_message(text=GONE_TEXT)
         dispatcher.utter_message(text=NOT_FOUND_TEXT, buttons=NOT_FOUND_BUTTONS)
-        return [SlotSet("kb_misses", misses)]
+        return [SlotSet("kb_choices", None)]
+    return _answered(tracker, dispatcher, [choice])
 
 
-class ActionKbHelpful(Action):
+class ActionKbChoice(PlatformAction):
+    """A "Did you mean…" button: one of the articles, or "Something else"."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_kb_choice"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        """Show the chosen article; "Something else" (or a choice no longer offered) is a miss."""
+        choices = {c["article_id"]: c for c in tracker.get_slot("kb_choices") or []}
+        chosen = next(tracker.get_latest_entity_values("article_id"), None)
+        if (tracker.latest_message or {}).get("intent", {}).get("name") == "choose_article" and chosen in choices:
+            return await show_choice(self.platform, dispatcher, tracker, choices[chosen])
+        return await miss(self.platform, dispatcher, tracker, counts=True)
+
+
+class ActionKbHelpful(PlatformAction):
     """The customer said the answer helped."""
 
     def name(self) -> str:
@@ -87,11 +169,11 @@ class ActionKbHelpful(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         """Say so, count it for the article, and reset the miss counter."""
         dispatcher.utter_message(response="utter_glad")
-        await _record(tracker, "helpful")
+        await _record(self.platform, tracker, "helpful")
         return [SlotSet("kb_misses", 0)]
 
 
-class ActionKbNotHelpful(Action):
+class ActionKbNotHelpful(PlatformAction):
     """The customer said the answer did not help: the next answerable article, else a person."""
 
     def name(self) -> str:
@@ -99,8 +181,11 @@ class ActionKbNotHelpful(Action):
         return "action_kb_not_helpful"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        """Offer the next article once; a second "No" in the conversation, or no next article, hands off."""
-        await _record(tracker, "not_helpful")
+        """Offer the next article once; a second "No" in the conversation, or no next article, hands off. A "No" to
+        "Did you mean…" is "Something else"."""
+        if tracker.get_slot("kb_choices"):
+            return await miss(self.platform, dispatcher, tracker, counts=True)
+        await _record(self.platform, tracker, "not_helpful")
         not_helpful = _count(tracker, "kb_not_helpful") + 1
         hits = tracker.get_slot("kb_hits") or []
         position = _count(tracker, "kb_position") + 1
@@ -109,4 +194,4 @@ class ActionKbNotHelpful(Action):
             _offer(dispatcher, hits[position])
             return [SlotSet("kb_not_helpful", not_helpful), SlotSet("kb_position", position)]
         dispatcher.utter_message(text=GIVE_UP_TEXT)
-        return [SlotSet("kb_not_helpful", 0)] + await hand_off(dispatcher, tracker, "not_helpful")
+        return [SlotSet("kb_not_helpful", 0)] + await hand_off(self.platform, dispatcher, tracker, "not_helpful")

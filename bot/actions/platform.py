@@ -3,10 +3,12 @@
 import asyncio
 import logging
 import os
+from abc import ABCMeta, abstractmethod
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 
 log = logging.getLogger(__name__)
 TIMEOUT = aiohttp.ClientTimeout(total=10)
@@ -82,6 +84,14 @@ class Platform:
         """Tell the platform a customer found an article helpful or not (figures on the KB editor page)."""
         await self._call("POST", f"/api/kb/articles/{article_id}/feedback", {"event": event})
 
+    async def is_served(self, article_id: str) -> bool:
+        """True while the article is published and answerable (False once it is archived)."""
+        try:
+            await self._call("GET", f"/api/kb/live/{quote(article_id, safe='')}")
+        except NotFound:
+            return False
+        return True
+
     async def hand_off(self, conversation_id: str, reason: str, packet: dict[str, Any]) -> dict[str, Any]:
         """Ask for a person: {"status": "queued", "position"} or {"status": "no_agent", "why"}."""
         return await self._call(
@@ -102,3 +112,15 @@ class Platform:
             "customer_ip": customer_ip(tracker),
         }
         return await self._call("POST", "/api/cases/lookup", body)
+
+
+class PlatformAction(Action, metaclass=ABCMeta):
+    """An action that calls the platform through the client it is given, as rasa-sdk's knowledge-base action takes
+    its knowledge base; rasa-sdk's executor builds actions without arguments, which gives the real `Platform()`."""
+
+    def __init__(self, platform: Platform | None = None) -> None:
+        self.platform = platform or Platform()
+
+    @abstractmethod
+    def name(self) -> str:
+        """The action's name in the domain."""

@@ -1,4 +1,5 @@
-"""The bot's actions with a real Tracker and CollectingDispatcher, against the real platform API."""
+"""The bot's actions end to end: a real Tracker and CollectingDispatcher against the real platform API (the app
+under uvicorn); the rules alone are tested fast in test_action_rules.py."""
 
 import asyncio
 import json
