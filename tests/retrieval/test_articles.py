@@ -80,3 +80,9 @@ def test_snippets_are_plain_and_short():
     assert first_paragraph(parse_article(GOOD).body) == "The hub cannot reach the cloud."
     long = shorten("word " * 200)
     assert len(long) <= 300 and long.endswith("…")
+
+
+@pytest.mark.parametrize("article_id", ["no", "yes", "on", "off", "true", "0123"])
+def test_ids_are_text_even_when_yaml_would_read_a_boolean_or_number(article_id):
+    article = parse_article(f"---\nid: {article_id}\ntitle: On and off\ntags: [on, 12]\n---\nbody")
+    assert article.id == article_id and article.title == "On and off" and article.tags == ("on", "12")
