@@ -20,14 +20,33 @@ Public API (everything else is internal):
     job_id = jobs.start()                             # ReindexRunning (→ 409) if one is running
     jobs.status(job_id)                               # {"id", "state", "phase", "done", "total", "result"?, "error"?}
 
-`search` returns {"query", "answerable", "confidence", "hits": [{"article_id", "title", "tags", "score",
-"snippet", "url"}]} plus "note" when a query over 2,000 characters was cut. `score` is the hit's
-calibrated confidence in [0, 1]; `confidence` is the first hit's; `answerable` is confidence ≥ 0.5 (the
-boundary the index calibrated from its own questions) or ≥ `threshold` / `$SWARMDESK_ANSWER_THRESHOLD`.
+`search` returns {"query", "decision", "answerable", "confidence", "offered", "hits": [{"article_id", "title",
+"tags", "score", "snippet", "url"}]} plus "note" when a query over 2,000 characters was cut. `decision` is
+"answer" (`offered` holds the one article), "clarify" (2–3 articles the question could mean) or "none"
+(`offered` is empty); `answerable` is true exactly when it is "answer". `confidence` is a calibrated
+probability that the first hit is the right answer; a hit's `score` is that confidence scaled by its fused
+score's distance to the first's. The snippet is the article's passage nearest the question, cut at a
+sentence or list-item boundary, list items on their own lines.
+
+How it decides (the same for any company's KB; nothing is written by hand for one):
+
+1. Rank: dense (MiniLM + FAISS), BM25 and a softmax head over the articles are fused per article.
+2. Know what the KB does not say: each content word of the query the KB never uses (not as written,
+   with another ending, or one typing slip away) weighs by its rarity in general English (wordfreq):
+   "want" 0, "lamp" 0.6, "alexa" 0.8, an invented brand or an unknown code 1 (`retrieval.vocabulary`).
+3. Calibrate: two logistic models on the best article's fused score, its margins to the 2nd and 3rd,
+   cosine, BM25 and that unknown-word weight give P(the best article is right) and P(the right one is
+   among the first three) (`retrieval.confidence`). Each re-index fits them on the KB's own questions
+   held out in folds, against negatives that need nothing from the KB: whole articles held out, a shipped
+   pool of generic questions (CLINC150, CC BY 3.0, `retrieval/data/negative_pool.txt`) and held-out
+   questions whose most specific word was swapped for one the KB never uses (`retrieval.calibration`).
+4. Decide, as a choice about risk: answer from confidence 0.7; else clarify when the right article is at
+   least 50 % likely among the first 2–3; else none.
 
 Settings (environment): SWARMDESK_EMBEDDING_MODEL (a sentence-transformers folder; default the packaged
 all-MiniLM-L6-v2), SWARMDESK_EMBEDDING_BACKEND (onnx | onnx-int8 | torch; default onnx),
-SWARMDESK_RETRIEVAL_THREADS (default min(4, CPUs)), SWARMDESK_ANSWER_THRESHOLD (default 0.5).
+SWARMDESK_RETRIEVAL_THREADS (default min(4, CPUs)), SWARMDESK_ANSWER_THRESHOLD (the confidence from
+which it answers; default 0.7).
 
 Command line: `python -m retrieval reindex --kb DIR --index DIR` and
 `python -m retrieval search --index DIR [--top-k N] (QUERY | --batch FILE)`.

@@ -15,6 +15,16 @@ ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 FENCE = "---"
 
 
+class TextLoader(yaml.SafeLoader):
+    """YAML that reads every scalar as text (only an empty value is null): `id: no` is "no", `id: 0123` is "0123"."""
+
+
+TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag == "tag:yaml.org,2002:null"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class ArticleError(Exception):
     """A broken article file: the message names the file and the line."""
 
@@ -89,9 +99,9 @@ def _string_list(value: object, *, path: str, line: int, key: str) -> tuple[str,
         return ()
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(item, str | int | float) for item in value):
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ArticleError(path, line, f"'{key}' must be a list of strings")
-    return tuple(str(item).strip() for item in value if str(item).strip())
+    return tuple(item.strip() for item in value if item.strip())
 
 
 def parse_article(text: str, *, source: str | Path = "<string>") -> Article:
@@ -114,7 +124,7 @@ def parse_article(text: str, *, source: str | Path = "<string>") -> Article:
         raise ArticleError(path, 1, "the front matter opened on line 1 is never closed by a '---' line")
     front_lines = lines[1:end]
     try:
-        meta = yaml.safe_load("\n".join(front_lines)) or {}
+        meta = yaml.load("\n".join(front_lines), Loader=TextLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

@@ -11,8 +11,9 @@ import numpy as np
 
 from retrieval.articles import Article, ArticleError
 from retrieval.calibration import RECIPE as CALIBRATION_RECIPE
-from retrieval.calibration import Entries, calibrate, default_calibration
+from retrieval.calibration import Entries, calibrate
 from retrieval.chunking import Entry, entries_for
+from retrieval.confidence import default_calibration
 from retrieval.embedder import Embedder
 from retrieval.head import fit_head, worth_fitting
 from retrieval.segments import HNSW_MIN_ENTRIES, Segment, new_segment_id
@@ -20,7 +21,7 @@ from retrieval.snapshot import Snapshot
 from retrieval.store import IndexStore
 from retrieval.tuning import question_key, seen_by_tuning
 
-RECIPE = 1  # how articles become entries; changing it re-embeds every article
+RECIPE = 2  # how articles become entries; changing it re-embeds every article
 COMPACT_DEAD_SHARE = 0.2
 MAX_SEGMENTS = 8
 Progress = Callable[[str, int, int], None]
@@ -136,7 +137,7 @@ def write_version(
     head, calibration = (None, None) if refit else (previous.manifest.get("head"), previous.manifest["calibration"])
     if refit or previous is None:
         entries = _gather(store, segments, target, previous)
-        head, calibration = _fit(store, entries, target, progress, seen_by_tuning(embedder.model_dir))
+        head, calibration = _fit(store, embedder, entries, target, progress, seen_by_tuning(embedder.model_dir))
     manifest = {
         "version": store.next_version(),
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -233,7 +234,12 @@ def _gather(
 
 
 def _fit(
-    store: IndexStore, entries: Entries | None, target: Sequence[Article], progress, seen: tuple[set, set] | None
+    store: IndexStore,
+    embedder: Embedder,
+    entries: Entries | None,
+    target: Sequence[Article],
+    progress,
+    seen: tuple[set, set] | None,
 ) -> tuple[str | None, dict]:
     """Fit the head (when the index is small enough) and the calibration, on what model tuning did not see."""
     if entries is None:
@@ -249,7 +255,12 @@ def _fit(
         )
         unseen_articles = np.array([a.id not in trained for a in target])
     calibration = calibrate(
-        entries, with_head=with_head, unseen_entries=unseen_entries, unseen_articles=unseen_articles, progress=report
+        entries,
+        embedder.encode,
+        with_head=with_head,
+        unseen_entries=unseen_entries,
+        unseen_articles=unseen_articles,
+        progress=report,
     )
     if not with_head:
         return None, calibration.to_dict()

@@ -1,42 +1,54 @@
-"""The fused article score, and its per-index calibration from the KB's own questions held out in turn.
+"""The fused article score, and the per-index fit of the confidence models from held-out questions and negatives.
 
 An article's fused score for a query is
 
     log P_head(article | query) + ALPHA * log(max(cos, 0.05)) + BETA * bm25
 
 where cos is the best cosine between the query and the article's entries and bm25 the best normalized
-BM25 of its entries (the head term is left out when the index has no head). Calibration holds out
-(a) single questions — each fold's questions are removed from the entries, the head is refit, and the
-folds' questions are searched: the in-scope scores; and (b) whole articles — a fold's articles are
-removed entirely and their questions searched: realistic unanswerable scores. The threshold `tau`
-maximizes in-scope accuracy + WEIGHT × unanswerable recall on those (WEIGHT_TUNED when the model was
-fine-tuned on the KB, which then holds out only what tuning did not see); `confidence = sigmoid(slope ×
-(score − tau))`, with the slope fit by logistic regression, so confidence 0.5 is the decision boundary.
+BM25 of its entries (the head term is left out when the index has no head). The confidence models
+(`retrieval.confidence`) are fit on:
+
+- positives and hard cases: the KB's own questions held out in folds (each fold's questions are removed
+  from the entries and from the vocabulary, the head is refit, and they are searched);
+- negatives, which need nothing from the KB: (a) the questions of whole articles held out (the KB lacks
+  the topic), (b) the generic negative pool shipped in `retrieval/data/negative_pool.txt`, (c) held-out
+  questions with their most specific word swapped for an English word the KB never uses (the KB lacks
+  the product, brand or feature the question hinges on).
+
+The three negative kinds weigh equally and together half as much as the positives: the confidence is
+calibrated for questions of which one in three has no answer in the KB (`UNANSWERABLE_SHARE`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
-from functools import cached_property
+from dataclasses import dataclass
+from functools import cache, cached_property
+from pathlib import Path
 
 import numpy as np
+from wordfreq import top_n_list
 
+from retrieval.confidence import Calibration, default_calibration, features, fit_logistic
 from retrieval.head import Head, fit_head
-from retrieval.lexical import LexicalSegment, LexicalView
+from retrieval.lexical import LexicalSegment, LexicalView, tokenize
+from retrieval.vocabulary import Vocabulary, query_words, specificity
 
 ALPHA, BETA = 4.0, 2.0  # BETA: neutral on CLINC150 val (1, 2, 3 within noise); 2 makes exact codes count
-RECIPE = 3  # bump when scoring or calibration changes: the next re-index refits even if no article changed
+RECIPE = 5  # bump when scoring or calibration changes: the next re-index refits even if no article changed
 COS_FLOOR = 0.05
 # A code the customer typed (a token with letters and digits, such as E-204) that names an article in its
 # title decides between articles that are otherwise alike ("my hub says E-204" is not the hub-offline one).
 CODE_BONUS = 3.0
-WEIGHT, WEIGHT_TUNED = 0.1, 0.05  # chosen on CLINC150 val: the best in-scope accuracy with OOS recall ≥ 85
 FOLDS = 5
 MAX_QUERIES = 3000  # per kind of hold-out; more questions than this are sampled
+MAX_SWAPS = 400
 MIN_QUESTIONS = 20
 BATCH = 256  # queries scored at once (bounds the queries × entries arrays)
-DEFAULT_TAU_HEAD, DEFAULT_TAU_PLAIN, DEFAULT_SLOPE = -3.0, -1.6, 1.0
+UNANSWERABLE_SHARE = 1 / 3
+NEGATIVE_POOL = Path(__file__).with_name("data") / "negative_pool.txt"
+Embed = Callable[[list[str]], np.ndarray]
 
 
 def fuse(
@@ -47,30 +59,31 @@ def fuse(
     return log_prob + ALPHA * np.log(np.maximum(cos, COS_FLOOR)) + BETA * lexical + CODE_BONUS * code_in_title
 
 
-@dataclass
-class Calibration:
-    """Where an index answers: `confidence = sigmoid(slope * (score - tau))`; `method` is "held-out" or "default"."""
-
-    tau: float
-    slope: float
-    method: str
-    in_scope: int = 0
-    unanswerable: int = 0
-    in_scope_accuracy: float | None = None
-    unanswerable_recall: float | None = None
-
-    def confidence(self, scores: np.ndarray) -> np.ndarray:
-        """Calibrated confidence in [0, 1] for fused scores."""
-        return 1.0 / (1.0 + np.exp(-self.slope * (np.asarray(scores, dtype=np.float64) - self.tau)))
-
-    def to_dict(self) -> dict:
-        """JSON-ready data."""
-        return asdict(self)
+@cache
+def negative_pool() -> tuple[str, ...]:
+    """The shipped generic questions no support KB answers (comment lines left out)."""
+    lines = NEGATIVE_POOL.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def default_calibration(*, with_head: bool) -> Calibration:
-    """The fallback when a KB has too few questions to hold out (fewer than 20, or under 3 articles with any)."""
-    return Calibration(DEFAULT_TAU_HEAD if with_head else DEFAULT_TAU_PLAIN, DEFAULT_SLOPE, "default")
+@cache
+def _replacement_words() -> tuple[str, ...]:
+    """Everyday-to-rare English words (wordfreq's ranks 3,000–30,000) to swap into questions."""
+    return tuple(w for w in top_n_list("en", 30_000)[3_000:] if w.isalpha() and len(w) >= 4)
+
+
+def swap_specific_word(question: str, vocabulary: Vocabulary, rng: np.random.Generator) -> str | None:
+    """The question with its most specific word replaced by one the KB never uses, or None if it has none."""
+    words = [w for w in query_words(question) if specificity(w) > 0.3]
+    if not words:
+        return None
+    target = max(words, key=specificity)
+    choices = _replacement_words()
+    for _ in range(20):
+        word = choices[rng.integers(len(choices))]
+        if not vocabulary.knows(word):
+            return re.sub(rf"\b{re.escape(target)}\b", word, question, count=1, flags=re.IGNORECASE)
+    return None
 
 
 @dataclass
@@ -96,8 +109,8 @@ class Entries:
 
 def article_scores(
     entries: Entries, queries: np.ndarray, texts: Sequence[str], mask: np.ndarray, head: Head | None, live: np.ndarray
-) -> np.ndarray:
-    """Fused scores (queries × articles) with only the `mask` entries and `live` articles indexed."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fused scores, best cosines and best BM25 (each queries × articles) with only `mask` entries, `live` articles."""
     lexical = LexicalView([entries.lexical], [mask]).score_matrix(texts)
     cos = queries @ entries.vectors.T
     cos[:, ~mask] = -1.0
@@ -108,7 +121,7 @@ def article_scores(
     log_prob = head.log_probs(queries, live) if head is not None else 0.0
     scores = fuse(log_prob, best_cos, best_lex)
     scores[:, ~live] = -np.inf
-    return scores
+    return scores, best_cos, best_lex
 
 
 def _folds(items: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
@@ -116,8 +129,29 @@ def _folds(items: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
     return [part for part in np.array_split(rng.permutation(items), FOLDS) if len(part)]
 
 
+def search_features(
+    entries: Entries, vectors: np.ndarray, texts: Sequence[str], mask, head, live, vocabulary: Vocabulary
+) -> tuple[np.ndarray, np.ndarray]:
+    """(features of each query's best article, the articles ranked first to third) in one hold-out run."""
+    found, ranked = [], []
+    for batch in np.array_split(np.arange(len(texts)), max(1, -(-len(texts) // BATCH))):
+        scores, cos, lex = article_scores(entries, vectors[batch], [texts[i] for i in batch], mask, head, live)
+        order = np.argsort(-scores, axis=1)[:, :3]
+        if order.shape[1] < 3:
+            order = np.pad(order, ((0, 0), (0, 3 - order.shape[1])), mode="edge")
+        rows = np.arange(len(batch))[:, None]
+        top = np.take_along_axis(scores, order, axis=1)
+        if scores.shape[1] < 3:
+            top[:, scores.shape[1] :] = -np.inf
+        unknown = np.array([vocabulary.unknown_weight(texts[i]) for i in batch])
+        found.append(features(top, cos[rows[:, 0], order[:, 0]], lex[rows[:, 0], order[:, 0]], unknown))
+        ranked.append(order)
+    return np.concatenate(found), np.concatenate(ranked)
+
+
 def calibrate(
     entries: Entries,
+    embed: Embed,
     *,
     with_head: bool,
     unseen_entries: np.ndarray | None = None,
@@ -125,15 +159,16 @@ def calibrate(
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> Calibration:
-    """Hold out questions, then whole articles, and fit tau and the slope on the fused scores.
+    """Hold out questions, then whole articles; add the negative pool and swapped questions; fit both models.
 
     Args:
         entries: The index's live entries.
+        embed: The index's embedding function (for the pool and the swapped questions).
         with_head: Whether the index has a softmax head (it is refit without the held-out entries).
         unseen_entries: Entries the embedding model was not tuned on (only their questions are held out).
             Defaults to None: all of them.
         unseen_articles: Articles the model was not tuned on (only they are held out whole). Defaults to None: all.
-        seed: Random seed for the folds and sampling. Defaults to 0.
+        seed: Random seed for the folds, sampling and swaps. Defaults to 0.
         progress: Called as progress(done, total) after each fold.
     """
     rng = np.random.default_rng(seed)
@@ -147,9 +182,15 @@ def calibrate(
     if len(questions) < MIN_QUESTIONS or len(asked) < 3:
         return default_calibration(with_head=with_head)
     questions = rng.permutation(questions)[:MAX_QUERIES]
+    own = set(entries.texts)
+    pool = [q for q in negative_pool() if q not in own]
+    pool_vectors = embed(pool)
+    pool_parts = np.array_split(np.arange(len(pool)), FOLDS)
+    words = [set(tokenize(text)) for text in entries.texts]
     every = np.ones(entries.count, dtype=bool)
     runs = [("in", fold) for fold in _folds(questions, rng)] + [("out", fold) for fold in _folds(asked, rng)]
-    in_scores, in_right, out_scores = [], [], []
+    x = {"asked": [], "out": [], "pool": [], "swap": []}
+    labels, in_top3 = [], []
     for done, (kind, fold) in enumerate(runs, start=1):
         if kind == "in":
             mask, live, queries = np.ones(len(entries.texts), dtype=bool), every, fold
@@ -160,56 +201,41 @@ def calibrate(
             mask = live[entries.articles]
             held = questions[np.isin(entries.articles[questions], fold)]
             queries = held[: max(1, MAX_QUERIES // FOLDS)]
+        vocabulary = Vocabulary(set().union(*(words[i] for i in np.flatnonzero(mask))))
         head = fit_head(entries.vectors[mask], entries.articles[mask], entries.count) if with_head else None
-        for batch in np.array_split(queries, -(-len(queries) // BATCH)):
-            texts = [entries.texts[i] for i in batch]
-            scores = article_scores(entries, entries.vectors[batch], texts, mask, head, live)
-            if kind == "in":
-                in_scores.append(scores.max(axis=1))
-                in_right.append(scores.argmax(axis=1) == entries.articles[batch])
-            else:
-                out_scores.append(scores.max(axis=1))
+        texts = [entries.texts[i] for i in queries]
+        found, ranked = search_features(entries, entries.vectors[queries], texts, mask, head, live, vocabulary)
+        if kind == "out":
+            x["out"].append(found)
+        else:
+            x["asked"].append(found)
+            labels.append(ranked[:, 0] == entries.articles[queries])
+            in_top3.append((ranked == entries.articles[queries][:, None]).any(axis=1))
+            part = pool_parts[len(x["pool"])]
+            x["pool"].append(
+                search_features(entries, pool_vectors[part], [pool[i] for i in part], mask, head, live, vocabulary)[0]
+            )
+            swaps = [swap_specific_word(t, vocabulary, rng) for t in texts[: MAX_SWAPS // FOLDS]]
+            swaps = [t for t in swaps if t]
+            if swaps:
+                x["swap"].append(search_features(entries, embed(swaps), swaps, mask, head, live, vocabulary)[0])
         if progress:
             progress(done, len(runs))
-    weight = WEIGHT if unseen_entries is None else WEIGHT_TUNED
-    return fit_threshold(np.concatenate(in_scores), np.concatenate(in_right), np.concatenate(out_scores), weight=weight)
+    return _fit_models(x, np.concatenate(labels), np.concatenate(in_top3))
 
 
-def fit_threshold(
-    in_scores: np.ndarray, in_right: np.ndarray, out_scores: np.ndarray, *, weight: float = WEIGHT
-) -> Calibration:
-    """Pick tau maximizing in-scope accuracy + weight × unanswerable recall (default 0.1), then fit the slope."""
-    candidates = np.unique(np.concatenate([in_scores, out_scores]))
-    ordered_in = np.sort(in_scores[in_right])
-    ordered_out = np.sort(out_scores)
-    accepted_right = (len(ordered_in) - np.searchsorted(ordered_in, candidates, side="left")) / len(in_scores)
-    rejected_out = np.searchsorted(ordered_out, candidates, side="left") / len(out_scores)
-    best = int(np.argmax(accepted_right + weight * rejected_out))
-    tau = float(candidates[best])
-    slope = _fit_slope(
-        np.concatenate([in_scores, out_scores]) - tau, np.concatenate([in_right, np.zeros(len(out_scores), bool)])
+def _fit_models(x: dict[str, list[np.ndarray]], right: np.ndarray, in_top3: np.ndarray) -> Calibration:
+    """Fit the answer and offer models; the negative kinds weigh equally, UNANSWERABLE_SHARE of the total."""
+    positives = np.concatenate(x["asked"])
+    groups = {kind: np.concatenate(parts) for kind, parts in x.items() if kind != "asked" and parts}
+    negatives = np.concatenate(list(groups.values()))
+    negative_total = len(positives) * UNANSWERABLE_SHARE / (1 - UNANSWERABLE_SHARE)
+    weights = np.concatenate(
+        [np.ones(len(positives))] + [np.full(len(g), negative_total / len(groups) / len(g)) for g in groups.values()]
     )
-    return Calibration(
-        tau=tau,
-        slope=slope,
-        method="held-out",
-        in_scope=len(in_scores),
-        unanswerable=len(out_scores),
-        in_scope_accuracy=round(float(accepted_right[best]), 4),
-        unanswerable_recall=round(float(rejected_out[best]), 4),
-    )
-
-
-def _fit_slope(offsets: np.ndarray, labels: np.ndarray, *, steps: int = 200) -> float:
-    """Logistic regression without intercept on score − tau (Newton steps on one parameter)."""
-    slope = DEFAULT_SLOPE
-    offsets = np.clip(offsets, -50, 50)
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-slope * offsets))
-        gradient = float(((p - labels) * offsets).sum())
-        curvature = float((p * (1 - p) * offsets * offsets).sum()) + 1e-6
-        step = gradient / curvature
-        slope = float(np.clip(slope - step, 0.1, 100.0))
-        if abs(step) < 1e-6:
-            break
-    return slope
+    data = np.concatenate([positives, negatives])
+    zeros = np.zeros(len(negatives))
+    answer = fit_logistic(data, np.concatenate([right, zeros]), weights)
+    offer = fit_logistic(data, np.concatenate([in_top3, zeros]), weights)
+    counts = {kind: len(g) for kind, g in groups.items()}
+    return Calibration(answer, offer, "held-out", positives=len(positives), negatives=counts)

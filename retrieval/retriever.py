@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from retrieval.articles import Article, ArticleError
 from retrieval.build import BuildResult, Progress, write_version
+from retrieval.confidence import ANSWER_AT, decide
 from retrieval.embedder import BACKEND_ENV, Embedder, default_model_dir, model_key
 from retrieval.snapshot import Snapshot
 from retrieval.store import IndexNotFound, IndexStore
@@ -41,7 +43,7 @@ class Retriever:
         self.store, self.embedder, self._snapshot = store, embedder, snapshot
         self.base_model_dir = base_model_dir
         env = os.environ.get(THRESHOLD_ENV)
-        self.threshold = threshold if threshold is not None else float(env) if env else 0.5
+        self.threshold = threshold if threshold is not None else float(env) if env else ANSWER_AT
         self._write_lock = threading.Lock()
 
     @classmethod
@@ -65,8 +67,8 @@ class Retriever:
             backend: "onnx", "onnx-int8" or "torch". Defaults to `$SWARMDESK_EMBEDDING_BACKEND`, else the
                 backend the index was built with, else "onnx".
             threads: Threads for the model and FAISS. Defaults to `$SWARMDESK_RETRIEVAL_THREADS` or min(4, CPUs).
-            threshold: Confidence from which a query is answerable; overrides the calibrated boundary 0.5.
-                Defaults to `$SWARMDESK_ANSWER_THRESHOLD`, else 0.5.
+            threshold: Confidence from which a query is answered outright (a calibrated probability).
+                Defaults to `$SWARMDESK_ANSWER_THRESHOLD`, else 0.7.
             create: For writers: start an empty index if the folder has none, and accept an index built
                 with another model (the next re-index embeds everything again). Defaults to False.
             embedder: An already loaded embedder of the base model to share (tests, several indexes).
@@ -101,10 +103,11 @@ class Retriever:
         return self._snapshot.version
 
     def search(self, query: str, top_k: int = 5) -> dict:
-        """Search; returns {"query", "answerable", "confidence", "hits": [...]} plus "note" if the query was cut.
+        """Search; returns {"query", "decision", "answerable", "confidence", "offered", "hits"} (+ "note" if cut).
 
-        Each hit is {"article_id", "title", "tags", "score", "snippet", "url"}; `score` is the hit's calibrated
-        confidence in [0, 1] and the top-level `confidence` is the first hit's.
+        `decision` is "answer", "clarify" or "none"; `offered` the articles offered (1, 2–3 or none), shaped
+        like the hits: {"article_id", "title", "tags", "score", "snippet", "url"}. `answerable` is true exactly
+        for "answer"; `confidence` is the calibrated probability that the first hit is right, and its `score`.
 
         Raises:
             QueryError: for an empty or whitespace-only query, or top_k outside 1..50.
@@ -118,26 +121,27 @@ class Retriever:
         if len(text) > MAX_QUERY_CHARS:
             text = text[:MAX_QUERY_CHARS]
             result["note"] = f"the query was cut to its first {MAX_QUERY_CHARS:,} characters"
-        snapshot = self._snapshot
-        hits = snapshot.search(self.embedder.encode_query(text), text, top_k)
-        confidence = hits[0].confidence if hits else 0.0
-        result = {
+        found = self._snapshot.search(self.embedder.encode_query(text), text, top_k)
+        decision, offered = decide(found.confidence, found.in_top3, [h.score for h in found.hits], self.threshold)
+        hits = [
+            {
+                "article_id": hit.article.id,
+                "title": hit.article.title,
+                "tags": list(hit.article.tags),
+                "score": round(found.confidence * math.exp(hit.score - found.hits[0].score), 4),
+                "snippet": hit.snippet,
+                "url": f"/help/{hit.article.id}",
+            }
+            for hit in found.hits
+        ]
+        return {
             "query": text,
-            "answerable": bool(hits) and confidence >= self.threshold,
-            "confidence": round(confidence, 4),
-            "hits": [
-                {
-                    "article_id": hit.article.id,
-                    "title": hit.article.title,
-                    "tags": list(hit.article.tags),
-                    "score": round(hit.confidence, 4),
-                    "snippet": hit.snippet,
-                    "url": f"/help/{hit.article.id}",
-                }
-                for hit in hits
-            ],
+            "decision": decision,
+            "answerable": decision == "answer",
+            "confidence": round(found.confidence, 4),
+            "offered": hits[:offered],
+            "hits": hits[:top_k],
         } | result
-        return result
 
     def articles(self) -> list[Article]:
         """Every article of the live version."""

@@ -16,7 +16,7 @@ import faiss
 import numpy as np
 
 from retrieval.articles import Article
-from retrieval.chunking import Entry, first_paragraph
+from retrieval.chunking import Entry
 from retrieval.lexical import LexicalSegment
 
 HNSW_MIN_ENTRIES = 20_000
@@ -38,7 +38,6 @@ class Segment:
         self.articles = [
             Article.from_dict(a, content_hash=h) for a, h in zip(meta["articles"], self.hashes, strict=True)
         ]
-        self.intros = meta["intros"]
         entries = json.loads((folder / "entries.json").read_text())
         self.entry_article = np.asarray(entries["article"], dtype=np.int64)
         self.kinds = np.asarray(entries["kind"])
@@ -88,7 +87,6 @@ class Segment:
                 {
                     "articles": [a.to_dict() for a in articles],
                     "hashes": [a.content_hash for a in articles],
-                    "intros": [first_paragraph(a.body) for a in articles],
                 },
                 ensure_ascii=False,
             )

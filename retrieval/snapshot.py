@@ -7,12 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.articles import Article
-from retrieval.calibration import Calibration, fuse
-from retrieval.chunking import shorten
+from retrieval.calibration import fuse
+from retrieval.chunking import excerpt
+from retrieval.confidence import Calibration, features
 from retrieval.head import Head, prototypes
 from retrieval.lexical import LexicalView, tokenize
 from retrieval.segments import Segment
 from retrieval.store import IndexStore
+from retrieval.vocabulary import Vocabulary
 
 DENSE_K = 32
 CANDIDATES = 10
@@ -20,12 +22,21 @@ CANDIDATES = 10
 
 @dataclass
 class Hit:
-    """One article found for a query, with its fused score, calibrated confidence and snippet."""
+    """One article found for a query, with its fused score and the snippet of its passage nearest the query."""
 
     article: Article
     score: float
-    confidence: float
     snippet: str
+
+
+@dataclass
+class Found:
+    """A search's ranked hits, the features of the best one, and the two calibrated probabilities."""
+
+    hits: list[Hit]
+    features: np.ndarray
+    confidence: float
+    in_top3: float
 
 
 class Snapshot:
@@ -36,7 +47,7 @@ class Snapshot:
         self.manifest = store.manifest(version)
         reuse = {seg.id: seg for seg in previous.segments} if previous else {}
         self.segments = [reuse.get(s["id"]) or Segment(store.segments / s["id"]) for s in self.manifest["segments"]]
-        self.calibration = Calibration(**self.manifest["calibration"])
+        self.calibration = Calibration.from_dict(self.manifest["calibration"])
         self.articles: list[Article] = []
         self.location: dict[str, tuple[int, int]] = {}
         self.alive, self.entry_article = [], []
@@ -52,6 +63,7 @@ class Snapshot:
             self.entry_article.append(entry_article)
             self.alive.append(entry_article >= 0)
         self.lexical = LexicalView([s.lexical for s in self.segments], self.alive)
+        self.vocabulary = Vocabulary(word for segment in self.segments for word in segment.lexical.vocab)
         self.head = self._load_head()
 
     def _load_head(self) -> Head | None:
@@ -82,11 +94,11 @@ class Snapshot:
         seg = self.segments[segment]
         return np.asarray(seg.vectors[seg.starts[local] : seg.starts[local + 1]])
 
-    def search(self, query: np.ndarray, text: str, top_k: int) -> list[Hit]:
-        """The best `top_k` articles for an embedded query, best first."""
+    def search(self, query: np.ndarray, text: str, top_k: int) -> Found:
+        """The best max(`top_k`, 3) articles for an embedded query, best first, with the calibrated probabilities."""
         count = len(self.articles)
         if count == 0:
-            return []
+            return Found([], np.zeros(0), 0.0, 0.0)
         dense: dict[int, float] = {}
         for segment, alive, entry_article in zip(self.segments, self.alive, self.entry_article, strict=True):
             rows, cos = segment.search(query, DENSE_K, None if alive.all() else alive)
@@ -103,19 +115,19 @@ class Snapshot:
             np.maximum.at(lexical, entry_article[matched], scores[matched])
         candidates.update(np.argsort(-lexical)[: CANDIDATES if lexical.any() else 0].tolist())
         chosen = np.fromiter(candidates, dtype=np.int64)
-        best_cos, best_rows = zip(*(self._best_entry(int(a), query) for a in chosen), strict=True)
+        best_cos, passages = zip(*(self._best_entry(int(a), query) for a in chosen), strict=True)
         fused = fuse(log_prob[chosen], np.asarray(best_cos), lexical[chosen], self._code_in_title(text, chosen))
-        confidence = self.calibration.confidence(fused)
-        order = np.argsort(-fused)[:top_k]
-        return [
-            Hit(
-                self.articles[chosen[i]],
-                float(fused[i]),
-                float(confidence[i]),
-                self._snippet(int(chosen[i]), best_rows[i]),
-            )
-            for i in order
+        order = np.argsort(-fused)
+        top = np.full(3, -np.inf)
+        top[: min(3, len(order))] = fused[order[:3]]
+        best = order[0]
+        x = features(top[None, :], [best_cos[best]], [lexical[chosen[best]]], [self.vocabulary.unknown_weight(text)])
+        hits = [
+            Hit(self.articles[chosen[i]], float(fused[i]), self._snippet(int(chosen[i]), passages[i]))
+            for i in order[: max(top_k, 3)]
         ]
+        confidence = float(self.calibration.answer.probability(x)[0])
+        return Found(hits, x[0], confidence, float(self.calibration.offer.probability(x)[0]))
 
     def _code_in_title(self, text: str, chosen: np.ndarray) -> np.ndarray:
         """1.0 for each candidate whose title holds a code from the query (letters and digits, like E-204)."""
@@ -126,16 +138,16 @@ class Snapshot:
         return np.array([bool(codes & set(tokenize(self.articles[a].title))) for a in chosen], dtype=np.float64)
 
     def _best_entry(self, number: int, query: np.ndarray) -> tuple[float, int]:
-        """(best cosine, its row in the segment) over an article's entries."""
+        """(best cosine over an article's entries, the row of its passage nearest the query, or -1 if it has none)."""
         segment, local = self.location[self.articles[number].id]
         seg = self.segments[segment]
-        start = seg.starts[local]
-        cos = np.asarray(seg.vectors[start : seg.starts[local + 1]]) @ query
-        best = int(np.argmax(cos))
-        return float(cos[best]), start + best
+        start, end = seg.starts[local], seg.starts[local + 1]
+        cos = np.asarray(seg.vectors[start:end]) @ query
+        chunk = np.flatnonzero(seg.kinds[start:end] == "chunk")
+        return float(cos.max()), int(start + chunk[np.argmax(cos[chunk])]) if len(chunk) else -1
 
     def _snippet(self, number: int, row: int) -> str:
-        """The best-matching chunk if the best entry is one, else the article's first paragraph."""
-        segment, local = self.location[self.articles[number].id]
-        seg = self.segments[segment]
-        return shorten(seg.plains[row]) if seg.kinds[row] == "chunk" else seg.intros[local]
+        """The excerpt of an article's passage at `row` of its segment ("" for an article without a body)."""
+        if row < 0:
+            return ""
+        return excerpt(self.segments[self.location[self.articles[number].id][0]].plains[row])

@@ -28,7 +28,10 @@ def search(
     settings: SettingsDep,
     caller: Caller,
 ) -> dict:
-    """Search the live index: {"query", "answerable", "confidence", "hits", "threshold"} (+ "note" if cut).
+    """Search the live index: {"query", "decision", "answerable", "confidence", "offered", "hits", "threshold"}.
+
+    `decision` is "answer" (one article offered), "clarify" (2–3 offered) or "none"; "note" is added if the
+    query was cut. `threshold` is the confidence from which the index answers outright.
 
     When the bot asks and gets an answer, the article's "served" count goes up (counted in Redis, off the
     answer's path; the scheduler adds the counts to the articles)."""

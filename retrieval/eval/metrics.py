@@ -1,4 +1,10 @@
-"""Scoring a retriever on labelled queries (expected article id, or None for "should not answer") and plotting."""
+"""Scoring a retriever's decisions on labelled queries (expected article id, or None when no article answers).
+
+Always reported together: right answers outright and right article offered in a clarify (over the
+answerable questions), wrong answers as a share of all answers, unanswerable questions given `none`,
+and the clarify rate over all questions; then the same against the answer threshold, and the
+reliability of the confidence (its expected calibration error over ten bins).
+"""
 
 from __future__ import annotations
 
@@ -9,102 +15,120 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.confidence import decide
 from retrieval.retriever import Retriever
 
 REPO = Path(__file__).resolve().parents[2]
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
 
 @dataclass
 class Outcome:
-    """Per query: its label, the top article, the confidence and whether it was answerable."""
+    """Per query: its label, what search decided and offered, and what a different threshold needs."""
 
     expected: str | None
-    top: str | None
+    decision: str
+    offered: list[str]
+    ranked: list[str]
     confidence: float
-    answerable: bool
+    in_top3: float
+    scores: list[float]
+
+    @property
+    def top(self) -> str | None:
+        """The best article."""
+        return self.ranked[0] if self.ranked else None
 
 
 def run(retriever: Retriever, queries: Sequence[tuple[str, str | None]]) -> tuple[list[Outcome], list[float]]:
-    """Search every query (top 1); returns the outcomes and the per-query latencies in seconds."""
+    """Search every query; returns the outcomes and the per-query latencies of `search` in seconds."""
     outcomes, latencies = [], []
     for text, expected in queries:
         started = time.perf_counter()
-        result = retriever.search(text, top_k=1)
+        result = retriever.search(text, top_k=3)
         latencies.append(time.perf_counter() - started)
-        top = result["hits"][0]["article_id"] if result["hits"] else None
-        outcomes.append(Outcome(expected, top, result["confidence"], result["answerable"]))
+        found = retriever._snapshot.search(retriever.embedder.encode_query(text), text, 3)
+        offered = [hit["article_id"] for hit in result["offered"]]
+        ranked = [hit["article_id"] for hit in result["hits"]]
+        scores = [hit.score for hit in found.hits]
+        outcomes.append(
+            Outcome(expected, result["decision"], offered, ranked, result["confidence"], found.in_top3, scores)
+        )
     return outcomes, latencies
 
 
+def at_threshold(outcomes: Sequence[Outcome], answer_at: float) -> list[Outcome]:
+    """The outcomes as they would be with another answer threshold."""
+    changed = []
+    for o in outcomes:
+        decision, count = decide(o.confidence, o.in_top3, o.scores, answer_at)
+        changed.append(Outcome(o.expected, decision, o.ranked[:count], o.ranked, o.confidence, o.in_top3, o.scores))
+    return changed
+
+
 def summary(outcomes: Sequence[Outcome]) -> dict:
-    """In-scope accuracy (right article and answerable), top-1 accuracy, out-of-scope recall (not answerable)."""
+    """The four figures and the clarify rate (None where a kind of question is absent)."""
     inside = [o for o in outcomes if o.expected is not None]
     outside = [o for o in outcomes if o.expected is None]
+    answers = [o for o in outcomes if o.decision == "answer"]
+
+    def share(items, test) -> float | None:
+        return float(np.mean([test(o) for o in items])) if items else None
+
     return {
-        "in_scope_accuracy": float(np.mean([o.top == o.expected and o.answerable for o in inside])) if inside else None,
-        "top1_accuracy": float(np.mean([o.top == o.expected for o in inside])) if inside else None,
-        "oos_recall": float(np.mean([not o.answerable for o in outside])) if outside else None,
-        "in_scope": len(inside),
-        "out_of_scope": len(outside),
+        "right_answer": share(inside, lambda o: o.decision == "answer" and o.top == o.expected),
+        "right_in_clarify": share(inside, lambda o: o.decision == "clarify" and o.expected in o.offered),
+        "wrong_of_answers": share(answers, lambda o: o.top != o.expected),
+        "unanswerable_none": share(outside, lambda o: o.decision == "none"),
+        "unanswerable_not_answered": share(outside, lambda o: o.decision != "answer"),
+        "clarify_rate": share(outcomes, lambda o: o.decision == "clarify"),
+        "answerable": len(inside),
+        "unanswerable": len(outside),
     }
 
 
-def curve(outcomes: Sequence[Outcome]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(thresholds, in-scope accuracy, out-of-scope recall) for every confidence threshold."""
-    right = np.array([o.top == o.expected for o in outcomes if o.expected is not None])
-    conf_in = np.array([o.confidence for o in outcomes if o.expected is not None])
-    conf_out = np.array([o.confidence for o in outcomes if o.expected is None])
-    thresholds = np.unique(np.concatenate([[0.0, 1.0], conf_in, conf_out]))
-    accuracy = np.array([np.mean(right & (conf_in >= t)) for t in thresholds])
-    recall = np.array([np.mean(conf_out < t) for t in thresholds])
-    return thresholds, accuracy, recall
-
-
-def best_at(outcomes: Sequence[Outcome], min_recall: float) -> tuple[float, float, float] | None:
-    """The best in-scope accuracy with out-of-scope recall ≥ min_recall, as (accuracy, recall, threshold)."""
-    thresholds, accuracy, recall = curve(outcomes)
-    ok = np.flatnonzero(recall >= min_recall)
-    if not len(ok):
-        return None
-    best = ok[np.argmax(accuracy[ok])]
-    return float(accuracy[best]), float(recall[best]), float(thresholds[best])
-
-
-def plot(curves: dict[str, Sequence[Outcome]], marks: dict[str, dict], path: Path, title: str) -> Path:
-    """Plot in-scope accuracy against out-of-scope recall over thresholds; mark the calibrated operating points."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(6.4, 4.8))
-    for number, (name, outcomes) in enumerate(curves.items()):
-        _, accuracy, recall = curve(outcomes)
-        line = axes.plot(recall * 100, accuracy * 100, label=name)[0]
-        mark = marks.get(name)
-        if mark:
-            point = (mark["oos_recall"] * 100, mark["in_scope_accuracy"] * 100)
-            axes.scatter([point[0]], [point[1]], color=line.get_color(), zorder=3)
-            axes.annotate(
-                f"{name} calibrated: {point[1]:.1f} in-scope / {point[0]:.1f} OOS",
-                point,
-                textcoords="offset points",
-                xytext=(-230, -25 - 14 * number),
-                color=line.get_color(),
-            )
-    axes.set_xlabel("out-of-scope recall (%)")
-    axes.set_ylabel("in-scope accuracy (%)")
-    axes.set_xlim(50, 100)
-    axes.set_ylim(50, 100)
-    axes.grid(alpha=0.3)
-    axes.legend(loc="lower left")
-    axes.set_title(title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(figure)
-    return path
+def reliability(outcomes: Sequence[Outcome], bins: int = 10) -> tuple[list[tuple[float, float, float, int]], float]:
+    """([(bin low, mean confidence, share right, count)], expected calibration error) of "the top is right"."""
+    confidence = np.array([o.confidence for o in outcomes])
+    right = np.array([o.top == o.expected and o.expected is not None for o in outcomes], dtype=float)
+    rows, error = [], 0.0
+    for number in range(bins):
+        low, high = number / bins, (number + 1) / bins
+        inside = (confidence >= low) & ((confidence < high) if number < bins - 1 else (confidence <= high))
+        if inside.any():
+            rows.append((low, float(confidence[inside].mean()), float(right[inside].mean()), int(inside.sum())))
+            error += inside.sum() / len(outcomes) * abs(confidence[inside].mean() - right[inside].mean())
+    return rows, float(error)
 
 
 def percent(value: float | None) -> str:
     """A share as a percentage with one decimal, or "n/a"."""
     return "n/a" if value is None else f"{value * 100:.1f}"
+
+
+def report(name: str, outcomes: Sequence[Outcome], answer_at: float) -> None:
+    """Print the figures, the curve against the answer threshold and the reliability curve."""
+    figures = summary(outcomes)
+    print(f"\n{name}: {figures['answerable']} answerable, {figures['unanswerable']} unanswerable questions")
+    print(f"  answer threshold {answer_at:.2f} (the index's default)")
+    print(f"  answerable: right article answered outright      {percent(figures['right_answer']):>6} %")
+    print(f"  answerable: right article offered in a clarify   {percent(figures['right_in_clarify']):>6} %")
+    print(f"  wrong answers, as a share of all answers         {percent(figures['wrong_of_answers']):>6} %")
+    print(f"  unanswerable: given none                         {percent(figures['unanswerable_none']):>6} %")
+    print(f"  unanswerable: not answered (none or clarify)     {percent(figures['unanswerable_not_answered']):>6} %")
+    print(f"  clarify, as a share of all questions             {percent(figures['clarify_rate']):>6} %")
+    print("  curve against the answer threshold:")
+    print(f"    {'threshold':>9} {'right':>6} {'+clarify':>8} {'wrong/ans':>9} {'none':>6} {'clarify':>7}")
+    for threshold in THRESHOLDS:
+        row = summary(at_threshold(outcomes, threshold))
+        answered_or_offered = (row["right_answer"] or 0) + (row["right_in_clarify"] or 0) if row["answerable"] else None
+        print(
+            f"    {threshold:>9.2f} {percent(row['right_answer']):>6} {percent(answered_or_offered):>8} "
+            f"{percent(row['wrong_of_answers']):>9} {percent(row['unanswerable_none']):>6} "
+            f"{percent(row['clarify_rate']):>7}"
+        )
+    rows, error = reliability(outcomes)
+    print(f"  reliability of the confidence (expected calibration error {error:.3f}):")
+    print(f"    {'bin':>7} {'mean confidence':>15} {'share right':>11} {'queries':>7}")
+    for low, mean, right, count in rows:
+        print(f"    {low:>4.1f}–{low + 0.1:.1f} {mean:>15.2f} {right:>11.2f} {count:>7}")

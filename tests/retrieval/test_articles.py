@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.articles import ArticleError, load_kb, parse_article
-from retrieval.chunking import entries_for, first_paragraph, shorten
+from retrieval.chunking import entries_for, excerpt, passages
 
 GOOD = """---
 id: hub-e204
@@ -65,18 +65,40 @@ def test_load_kb_keeps_good_articles_and_reports_broken_and_duplicate(tmp_path: 
     assert "duplicate id" in errors[1].message
 
 
-def test_entries_title_questions_and_bounded_chunks():
-    body = "Intro paragraph.\n\n## Steps\n\n" + " ".join(f"word{i}." for i in range(300))
+def test_entries_title_questions_and_bounded_passages():
+    body = "Intro paragraph.\n\n## Steps\n\n" + " ".join(f"Word{i} here." for i in range(150))
     article = parse_article(GOOD.split("---\nThe")[0] + "---\n" + body)
     entries = entries_for(article, max_words=100)
     kinds = [e.kind for e in entries]
     assert kinds[:2] == ["title", "question"] and kinds.count("chunk") == 4
     chunks = [e for e in entries if e.kind == "chunk"]
     assert all(len(e.plain.split()) <= 100 for e in chunks)
-    assert chunks[1].text.startswith("Hub error E-204. Steps: word0.")
+    assert chunks[1].text.startswith("Hub error E-204. Steps: Word0 here.") and chunks[1].plain.endswith("here.")
 
 
-def test_snippets_are_plain_and_short():
-    assert first_paragraph(parse_article(GOOD).body) == "The hub cannot reach the cloud."
-    long = shorten("word " * 200)
-    assert len(long) <= 300 and long.endswith("…")
+def test_each_paragraph_and_each_list_is_its_own_passage_with_items_on_their_own_lines():
+    body = (
+        "You can return anything within 30 days.\n\nTo return it:\n\n1. Open **Orders**.\n2. Tap *Return*.\n\n"
+        "- Pack it well.\n- Drop it at the carrier.\n\nRefunds follow within 5 days."
+    )
+    assert passages(body) == [
+        ("", "You can return anything within 30 days."),
+        ("", "To return it:\n1. Open Orders.\n2. Tap Return."),
+        ("", "- Pack it well.\n- Drop it at the carrier."),
+        ("", "Refunds follow within 5 days."),
+    ]
+
+
+def test_excerpt_ends_at_a_sentence_or_list_item_never_inside_one():
+    steps = "\n".join(f"{n}. Step number {n} of the setup, done in the app under Settings." for n in range(1, 9))
+    cut = excerpt(steps)
+    assert len(cut) <= 300 and cut.endswith("Settings.") and cut.splitlines()[0].startswith("1. Step")
+    prose = " ".join(f"Sentence {n} says something useful about the hub." for n in range(20))
+    assert excerpt(prose).endswith("hub.") and len(excerpt(prose)) <= 300
+    assert excerpt("One very long sentence " * 30 + "ends here.").endswith("ends here.")
+
+
+@pytest.mark.parametrize("article_id", ["no", "yes", "on", "off", "true", "0123"])
+def test_ids_are_text_even_when_yaml_would_read_a_boolean_or_number(article_id):
+    article = parse_article(f"---\nid: {article_id}\ntitle: On and off\ntags: [on, 12]\n---\nbody")
+    assert article.id == article_id and article.title == "On and off" and article.tags == ("on", "12")

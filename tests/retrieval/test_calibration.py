@@ -1,22 +1,50 @@
-"""Calibration and tuning helpers, without the model."""
+"""Confidence models, the KB vocabulary and tuning helpers, without the embedding model."""
 
 import numpy as np
 import pytest
 
 from retrieval.articles import Article
-from retrieval.calibration import fit_threshold
+from retrieval.calibration import swap_specific_word
+from retrieval.confidence import FEATURES, decide, fit_logistic
 from retrieval.store import IndexBusy
 from retrieval.tuning import split, worth_tuning
+from retrieval.vocabulary import Vocabulary
 
 
-def test_threshold_separates_in_scope_from_unanswerable_scores():
+def test_fitted_confidence_is_a_probability():
     rng = np.random.default_rng(0)
-    inside, outside = rng.normal(0.0, 0.5, 400), rng.normal(-4.0, 0.5, 400)
-    calibration = fit_threshold(inside, np.ones(400, dtype=bool), outside)
-    assert -3.0 < calibration.tau < -0.5 and calibration.method == "held-out"
-    assert calibration.in_scope_accuracy > 0.95 and calibration.unanswerable_recall > 0.9
-    assert calibration.confidence(np.array([calibration.tau]))[0] == pytest.approx(0.5)
-    assert calibration.confidence(np.array([0.0]))[0] > 0.9 > 0.1 > calibration.confidence(np.array([-4.0]))[0]
+    x = rng.normal(0.0, 1.0, (4000, len(FEATURES)))
+    truth = 1 / (1 + np.exp(-(2.0 * x[:, 0] - 1.5 * x[:, 5] + 0.5)))
+    labels = rng.random(4000) < truth
+    model = fit_logistic(x, labels.astype(float), np.ones(4000))
+    predicted = model.probability(x)
+    for low in (0.1, 0.5, 0.8):
+        band = (predicted >= low) & (predicted < low + 0.1)
+        assert abs(labels[band].mean() - predicted[band].mean()) < 0.06
+    assert np.abs(predicted - truth).mean() < 0.04
+
+
+def test_decision_answers_asks_or_says_none():
+    assert decide(0.9, 0.95, [1.0, -2.0, -2.5]) == ("answer", 1)
+    assert decide(0.4, 0.8, [1.0, 0.9, -3.0]) == ("clarify", 2)
+    assert decide(0.4, 0.8, [1.0, 0.9, 0.5]) == ("clarify", 3)
+    assert decide(0.4, 0.3, [1.0, 0.9, 0.5]) == ("none", 0)
+
+
+def test_words_the_kb_never_uses_weigh_by_how_specific_they_are():
+    kb = Vocabulary(["password", "reset", "bulb", "hub", "e-204", "charging", "order", "error", "keep"])
+    assert kb.unknown_weight("my pasword reset") == 0.0  # a typing slip of a KB word
+    assert kb.unknown_weight("my bulbs keep charge orders") == 0.0  # other endings of KB words
+    assert kb.unknown_weight("I want to know what you think") < 0.1  # everyday words
+    assert kb.unknown_weight("reset my Zorblaxian hub") == 1.0  # a name no dictionary has
+    assert 0.5 < kb.unknown_weight("reset the hub with alexa") < 1.0
+    assert kb.unknown_weight("error E-999 on the hub") == 1.0 and kb.unknown_weight("error E-204") == 0.0
+
+
+def test_a_swapped_question_hinges_on_a_word_the_kb_lacks():
+    kb = Vocabulary(["will", "bulb", "work", "alexa"])
+    swapped = swap_specific_word("will the bulb work with alexa", kb, np.random.default_rng(0))
+    assert swapped and "alexa" not in swapped and kb.unknown_weight(swapped) > 0.3
 
 
 def test_tuning_holds_out_a_fifth_of_articles_and_of_questions():

@@ -31,7 +31,8 @@ def test_reindex_search_and_batch(kb_dir: Path, tmp_path: Path):
     one = cli("search", "--index", str(index), "--top-k", "2", "my hub shows E-205")
     assert one.returncode == 0, one.stderr
     result = json.loads(one.stdout)
-    assert set(result) == {"query", "answerable", "confidence", "hits"} and len(result["hits"]) == 2
+    assert set(result) == {"query", "decision", "answerable", "confidence", "offered", "hits"}
+    assert len(result["hits"]) == 2
     assert result["hits"][0]["article_id"] == "hub-e205"
 
     queries = tmp_path / "queries.txt"
@@ -41,6 +42,8 @@ def test_reindex_search_and_batch(kb_dir: Path, tmp_path: Path):
     lines = [json.loads(line) for line in batch.stdout.splitlines()]
     assert [line["query"] for line in lines] == ["how do I get a refund", "what is the capital of France"]
     assert [line["answerable"] for line in lines] == [True, False]
+    assert [line["decision"] for line in lines] == ["answer", "none"]
+    assert [a["article_id"] for a in lines[0]["offered"]] == ["refunds"] and lines[1]["offered"] == []
     assert all(set(h) == {"article_id", "title", "tags", "score", "snippet", "url"} for h in lines[0]["hits"])
 
 

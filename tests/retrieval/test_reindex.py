@@ -15,11 +15,11 @@ def test_incremental_reindex_embeds_only_the_changed_article(built, kb_dir: Path
     refunds = kb_dir / "refunds.md"
     refunds.write_text(refunds.read_text().replace("5 business days", "3 business days"))
     articles, _ = load_kb(kb_dir)
-    before = built.embedder.texts_embedded
     result = built.reindex(articles)
     changed = next(a for a in articles if a.id == "refunds")
     assert result.embedded == ["refunds"]
-    assert built.embedder.texts_embedded - before == len(entries_for(changed))
+    newest = built._snapshot.segments[-1]  # only the changed article was embedded, into a segment of its own
+    assert [a.id for a in newest.articles] == ["refunds"] and len(newest) == len(entries_for(changed))
     assert "3 business days" in built.get_article("refunds").body
     again = built.reindex(articles)
     assert again.embedded == [] and again.version == result.version
