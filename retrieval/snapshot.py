@@ -31,10 +31,9 @@ class Hit:
 
 @dataclass
 class Found:
-    """A search's ranked hits, the features of the best one, and the two calibrated probabilities."""
+    """A search's ranked hits and the two calibrated probabilities (best is right; right one in the first three)."""
 
     hits: list[Hit]
-    features: np.ndarray
     confidence: float
     in_top3: float
 
@@ -98,7 +97,7 @@ class Snapshot:
         """The best max(`top_k`, 3) articles for an embedded query, best first, with the calibrated probabilities."""
         count = len(self.articles)
         if count == 0:
-            return Found([], np.zeros(0), 0.0, 0.0)
+            return Found([], 0.0, 0.0)
         dense: dict[int, float] = {}
         for segment, alive, entry_article in zip(self.segments, self.alive, self.entry_article, strict=True):
             rows, cos = segment.search(query, DENSE_K, None if alive.all() else alive)
@@ -127,7 +126,7 @@ class Snapshot:
             for i in order[: max(top_k, 3)]
         ]
         confidence = float(self.calibration.answer.probability(x)[0])
-        return Found(hits, x[0], confidence, float(self.calibration.offer.probability(x)[0]))
+        return Found(hits, confidence, float(self.calibration.offer.probability(x)[0]))
 
     def _code_in_title(self, text: str, chosen: np.ndarray) -> np.ndarray:
         """1.0 for each candidate whose title holds a code from the query (letters and digits, like E-204)."""
