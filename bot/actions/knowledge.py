@@ -102,7 +102,7 @@ class ActionAnswerFromKb(PlatformAction):
         """After a "Did you mean…", a number or title picks the article; anything else is searched. The second
         unanswerable question in a row (of 3+ words each) hands off."""
         query = (tracker.latest_message or {}).get("text") or ""
-        choices = tracker.get_slot("kb_choices") or []
+        choices = tracker.get_slot("kb_choices") or [] if _offer_is_fresh(tracker) else []
         picked = clarify.pick(query, choices) if choices else None
         if picked == clarify.SOMETHING_ELSE:
             return await miss(self.platform, dispatcher, tracker, counts=True)
@@ -123,6 +123,15 @@ class ActionAnswerFromKb(PlatformAction):
         return await miss(self.platform, dispatcher, tracker, counts=is_question)
 
 
+def _offer_is_fresh(tracker: Tracker) -> bool:
+    """True if the bot's last step before this message was the search that asked "Did you mean…" (an offer is
+    answered by the very next message, never after a greeting or another question)."""
+    for event in reversed(tracker.events[:-1] if tracker.events else []):
+        if event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name") == "action_answer_from_kb"
+    return True  # no earlier step is known (a test tracker): the slot alone decides
+
+
 def choice_payload(article_id: str) -> str:
     """The payload of a "Did you mean…" button for one article."""
     return "/choose_article" + json.dumps({"article_id": article_id})
@@ -136,10 +145,9 @@ async def show_choice(
         served = await platform.is_served(choice["article_id"])
     except PlatformError:
         served = True  # the passage was found a moment ago; a failed check is no reason to withhold it
-    if not served:
+    if not served:  # handled like "Something else": the not-found path, and a miss
         dispatcher.utter_message(text=GONE_TEXT)
-        dispatcher.utter_message(text=NOT_FOUND_TEXT, buttons=NOT_FOUND_BUTTONS)
-        return [SlotSet("kb_choices", None)]
+        return await miss(platform, dispatcher, tracker, counts=True)
     return _answered(tracker, dispatcher, [choice])
 
 
@@ -183,7 +191,7 @@ class ActionKbNotHelpful(PlatformAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         """Offer the next article once; a second "No" in the conversation, or no next article, hands off. A "No" to
         "Did you mean…" is "Something else"."""
-        if tracker.get_slot("kb_choices"):
+        if tracker.get_slot("kb_choices") and _offer_is_fresh(tracker):
             return await miss(self.platform, dispatcher, tracker, counts=True)
         await _record(self.platform, tracker, "not_helpful")
         not_helpful = _count(tracker, "kb_not_helpful") + 1

@@ -204,6 +204,20 @@ def test_an_article_archived_meanwhile_is_handled_like_something_else(unsure):
     unsure.archived.add("invoices")
     messages, events = _run(ActionAnswerFromKb(unsure), _tracker("2", _pending()))
     assert [m["text"] for m in messages] == [GONE_TEXT, NOT_FOUND_TEXT] and SlotSet("kb_choices", None) in events
+    assert SlotSet("kb_misses", 1) in events
+
+
+def test_an_offer_is_answered_only_by_the_next_message(unsure):
+    tracker = _tracker("2", _pending())
+    tracker.events = [
+        {"event": "action", "name": "action_answer_from_kb"},
+        {"event": "user", "text": "hi"},
+        {"event": "action", "name": "utter_greet"},
+        {"event": "action", "name": "action_listen"},
+        tracker.events[-1],
+    ]
+    _run(ActionAnswerFromKb(unsure), tracker)
+    assert ("search", "2") in unsure.calls  # "2" long after the offer is a new question, not a pick
 
 
 def test_anything_else_typed_after_did_you_mean_is_a_new_question(unsure):
