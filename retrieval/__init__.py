@@ -34,9 +34,11 @@ How it decides (the same for any company's KB; nothing is written by hand for on
 2. Know what the KB does not say: each content word of the query the KB never uses (not as written,
    with another ending, or one typing slip away) weighs by its rarity in general English (wordfreq):
    "want" 0, "lamp" 0.6, "alexa" 0.8, an invented brand or an unknown code 1 (`retrieval.vocabulary`).
-3. Calibrate: two logistic models on the best article's fused score, its margins to the 2nd and 3rd,
-   cosine, BM25 and that unknown-word weight give P(the best article is right) and P(the right one is
-   among the first three) (`retrieval.confidence`). Each re-index fits them on the KB's own questions
+3. Calibrate: a logistic model on the best article's fused score, its margins to the 2nd and 3rd,
+   cosine, BM25 and that unknown-word weight gives P(the right article is among the first three); times
+   the best's share of the three (a softmax of their fused scores at a fitted temperature) it gives P(the
+   best article is right), so two articles that score alike are never more than an even bet each
+   (`retrieval.confidence`). Each re-index fits both on the KB's own questions
    held out in folds, against negatives that need nothing from the KB: whole articles held out, a shipped
    pool of generic questions (CLINC150, CC BY 3.0, `retrieval/data/negative_pool.txt`) and held-out
    questions whose most specific word was swapped for one the KB never uses (`retrieval.calibration`).

@@ -1,15 +1,17 @@
 """Calibrated probabilities from a query's search features, and the answer / clarify / none decision on them.
 
 Features of a query's best article: its fused score, its margins to the 2nd and 3rd articles, its best
-cosine and BM25, and the weight of the query's words the KB never uses (`retrieval.vocabulary`). Two
-logistic models read them: `answer` gives the probability that the best article is the right one (the
-`confidence`), `offer` the probability that the right one is among the first three. Both are fit per
-index from held-out questions and negatives (`retrieval.calibration`).
+cosine and BM25, and the weight of the query's words the KB never uses (`retrieval.vocabulary`). A
+logistic model, `offer`, gives the probability that the right article is among the first three; the
+`confidence` that the best one is right is that probability times the best's share of the three (a softmax
+of their fused scores at a fitted temperature), so two articles that score alike are never more than an
+even bet each, however sure the KB is that it covers the question. Both are fit per index from held-out
+questions and negatives (`retrieval.calibration`).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
@@ -20,6 +22,7 @@ MAX_MARGIN = 10.0
 # fused score is within THIRD_GAP of the second's.
 ANSWER_AT, CLARIFY_AT, THIRD_GAP = 0.7, 0.5, 1.0
 DEFAULT_TAU_HEAD, DEFAULT_TAU_PLAIN = -3.0, -1.6
+TEMPERATURES = np.geomspace(0.25, 4.0, 33)  # the fused-score temperatures a fit chooses from
 
 
 def features(top: np.ndarray, cosine: np.ndarray, bm25: np.ndarray, unknown: np.ndarray) -> np.ndarray:
@@ -62,15 +65,40 @@ def fit_logistic(x: np.ndarray, labels: np.ndarray, weights: np.ndarray, *, l2: 
     return Logistic(beta[:-1].tolist(), float(beta[-1]), mean.tolist(), scale.tolist())
 
 
+def share_of_best(x: np.ndarray, temperature: float) -> np.ndarray:
+    """The best article's share of the first three (a softmax of fused scores over `temperature`), per query."""
+    margins = np.atleast_2d(x)[:, 1:3]
+    return 1.0 / (1.0 + np.exp(-margins / temperature).sum(axis=1))
+
+
+def fit_temperature(x: np.ndarray, best_is_right: np.ndarray) -> float:
+    """The temperature under which the best's share is the likeliest account of whether it was the right one
+    (fit on held-out questions whose right article was among the first three)."""
+    if not len(x):
+        return 1.0
+    eps = 1e-9
+
+    def log_likelihood(temperature: float) -> float:
+        share = np.clip(share_of_best(x, temperature), eps, 1 - eps)
+        return float(np.sum(np.where(best_is_right, np.log(share), np.log(1 - share))))
+
+    return float(max(TEMPERATURES, key=log_likelihood))
+
+
 @dataclass
 class Calibration:
-    """An index's two models; `method` is "held-out" (fit on its questions and negatives) or "default"."""
+    """An index's models; `method` is "held-out" (fit on its questions and negatives) or "default"."""
 
-    answer: Logistic
     offer: Logistic
+    temperature: float
     method: str
     positives: int = 0
     negatives: dict = field(default_factory=dict)
+
+    def confidences(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(P(the best article is right), P(the right one is among the first three)) per row of features."""
+        in_top3 = self.offer.probability(x)
+        return in_top3 * share_of_best(x, self.temperature), in_top3
 
     def to_dict(self) -> dict:
         """JSON-ready data."""
@@ -78,16 +106,15 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, data: dict) -> Calibration:
-        """The inverse of `to_dict`."""
-        return cls(**data | {"answer": Logistic(**data["answer"]), "offer": Logistic(**data["offer"])})
+        """The inverse of `to_dict`; an index written before the temperature was fit reads as 1.0 until re-indexed."""
+        known = {key: value for key, value in data.items() if key in {f.name for f in fields(cls)}}
+        return cls(**known | {"offer": Logistic(**data["offer"]), "temperature": data.get("temperature", 1.0)})
 
 
 def default_calibration(*, with_head: bool) -> Calibration:
     """The fallback when a KB has too few questions to hold out: confidence from the fused score alone."""
     tau = DEFAULT_TAU_HEAD if with_head else DEFAULT_TAU_PLAIN
-    answer = Logistic([1.0, 0.0, 0.0, 0.0, 0.0, -2.0], -tau)
-    offer = Logistic([1.0, 0.0, 0.0, 0.0, 0.0, -2.0], 1.0 - tau)
-    return Calibration(answer, offer, "default")
+    return Calibration(Logistic([1.0, 0.0, 0.0, 0.0, 0.0, -2.0], 1.0 - tau), 1.0, "default")
 
 
 def decide(confidence: float, in_top3: float, top: np.ndarray, answer_at: float = ANSWER_AT) -> tuple[str, int]:

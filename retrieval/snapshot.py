@@ -125,8 +125,8 @@ class Snapshot:
             Hit(self.articles[chosen[i]], float(fused[i]), self._snippet(int(chosen[i]), passages[i]))
             for i in order[: max(top_k, 3)]
         ]
-        confidence = float(self.calibration.answer.probability(x)[0])
-        return Found(hits, confidence, float(self.calibration.offer.probability(x)[0]))
+        confidence, in_top3 = self.calibration.confidences(x)
+        return Found(hits, float(confidence[0]), float(in_top3[0]))
 
     def _code_in_title(self, text: str, chosen: np.ndarray) -> np.ndarray:
         """1.0 for each candidate whose title holds a code from the query (letters and digits, like E-204)."""

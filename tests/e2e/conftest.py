@@ -21,7 +21,7 @@ from ops import migrate, stack
 from people import service as people
 from people.models import UserCreate
 from tests.conftest import free_port
-from tests.retrieval.sample_kb import ARTICLES, write_article
+from tests.retrieval.sample_kb import ARTICLES, CLOSE_PAIR, write_article
 
 STACK_LOG = io.StringIO()
 STAFF_PASSWORD = "staff-password-1"
@@ -85,9 +85,9 @@ def _wait_for_kb(url: str, *, timeout: float) -> None:
 
 @pytest.fixture(scope="session")
 def e2e_kb(tmp_path_factory) -> Path:
-    """The small Lumora KB of the retrieval tests, as the live app's knowledge base."""
+    """The small Lumora KB of the retrieval tests and its close pair, as the live app's knowledge base."""
     folder = tmp_path_factory.mktemp("e2e-kb")
-    for article_id, (title, tags, questions, body) in ARTICLES.items():
+    for article_id, (title, tags, questions, body) in (ARTICLES | CLOSE_PAIR).items():
         write_article(folder, article_id, title, tags, questions, body)
     return folder
 

@@ -57,6 +57,22 @@ ARTICLES = {
     ),
 }
 
+# Two articles a short question ("change my address") could equally mean: the search offers both.
+CLOSE_PAIR = {
+    "delivery-address": (
+        "Change the delivery address of an order",
+        ["orders"],
+        ["change the address on my order", "my delivery address is wrong", "new address for my parcel"],
+        "Before an order ships, open **Orders**, pick it and tap **Change delivery address**.",
+    ),
+    "billing-address": (
+        "Change your billing address",
+        ["billing"],
+        ["change the address on my invoices", "my billing address is wrong", "new address for my card"],
+        "Open **Account → Billing** and tap **Change billing address**; new invoices use it.",
+    ),
+}
+
 
 def write_article(folder: Path, article_id: str, title: str, tags, questions, body: str) -> Path:
     """Write one article file and return its path."""

@@ -5,7 +5,7 @@ import pytest
 
 from retrieval.articles import Article
 from retrieval.calibration import swap_specific_word
-from retrieval.confidence import FEATURES, decide, fit_logistic
+from retrieval.confidence import FEATURES, Calibration, Logistic, decide, fit_logistic, fit_temperature, share_of_best
 from retrieval.store import IndexBusy
 from retrieval.tuning import split, worth_tuning
 from retrieval.vocabulary import Vocabulary
@@ -22,6 +22,24 @@ def test_fitted_confidence_is_a_probability():
         band = (predicted >= low) & (predicted < low + 0.1)
         assert abs(labels[band].mean() - predicted[band].mean()) < 0.06
     assert np.abs(predicted - truth).mean() < 0.04
+
+
+def test_two_articles_that_score_alike_are_never_more_than_an_even_bet():
+    sure_the_kb_covers_it = Logistic([0.0] * len(FEATURES), 20.0)
+    calibration = Calibration(sure_the_kb_covers_it, temperature=1.0, method="test")
+    tied, clear = np.zeros((1, len(FEATURES))), np.zeros((1, len(FEATURES)))
+    tied[0, 1:3] = [0.0, 10.0]
+    clear[0, 1:3] = [10.0, 10.0]
+    assert calibration.confidences(tied)[0][0] <= 0.5 < calibration.confidences(tied)[1][0]
+    assert calibration.confidences(clear)[0][0] > 0.99
+
+
+def test_the_fitted_temperature_is_the_one_the_rankings_came_from():
+    rng = np.random.default_rng(0)
+    x = np.zeros((5000, len(FEATURES)))
+    x[:, 1], x[:, 2] = rng.uniform(0, 3, 5000), 10.0
+    best_is_right = rng.random(5000) < share_of_best(x, 1.6)
+    assert 1.3 < fit_temperature(x, best_is_right) < 2.0
 
 
 def test_decision_answers_asks_or_says_none():

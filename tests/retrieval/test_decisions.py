@@ -7,48 +7,32 @@ import pytest
 from retrieval.articles import Article, load_kb
 from retrieval.retriever import Retriever
 
-CLOSE_AND_LONG = [
-    Article(
-        id="delivery-address",
-        title="Change the delivery address of an order",
-        tags=("orders",),
-        questions=("change the address on my order", "my delivery address is wrong", "new address for my parcel"),
-        body="Before an order ships, open **Orders**, pick it and tap **Change delivery address**.",
+CAM_MOUNTING = Article(
+    id="cam-mounting",
+    title="Set up your Lumora Cam",
+    tags=("setup",),
+    questions=("how do I install the camera", "camera setup steps", "what is in the camera box"),
+    body=(
+        "The box holds the Cam, a magnetic stand, a USB-C cable and two screws.\n\n"
+        "Charge the Cam for two hours before first use; the light turns green when it is full.\n\n"
+        "To hang it on a brick or concrete wall, drill two 6 mm holes, push in the wall plugs and screw "
+        "the magnetic stand on; the Cam snaps onto it."
     ),
-    Article(
-        id="billing-address",
-        title="Change your billing address",
-        tags=("billing",),
-        questions=("change the address on my invoices", "my billing address is wrong", "new address for my card"),
-        body="Open **Account → Billing** and tap **Change billing address**; new invoices use it.",
-    ),
-    Article(
-        id="cam-mounting",
-        title="Set up your Lumora Cam",
-        tags=("setup",),
-        questions=("how do I install the camera", "camera setup steps", "what is in the camera box"),
-        body=(
-            "The box holds the Cam, a magnetic stand, a USB-C cable and two screws.\n\n"
-            "Charge the Cam for two hours before first use; the light turns green when it is full.\n\n"
-            "To hang it on a brick or concrete wall, drill two 6 mm holes, push in the wall plugs and screw "
-            "the magnetic stand on; the Cam snaps onto it."
-        ),
-    ),
-]
+)
 
 
 @pytest.fixture(scope="module")
 def retriever(tmp_path_factory, embedder) -> Retriever:
-    """The sample KB plus two close articles and one whose third paragraph answers a mounting question."""
-    from tests.retrieval.sample_kb import ARTICLES, write_article
+    """The sample KB, its close pair, and an article whose third paragraph answers a mounting question."""
+    from tests.retrieval.sample_kb import ARTICLES, CLOSE_PAIR, write_article
 
     folder = tmp_path_factory.mktemp("kb")
-    for article_id, (title, tags, questions, body) in ARTICLES.items():
+    for article_id, (title, tags, questions, body) in (ARTICLES | CLOSE_PAIR).items():
         write_article(folder, article_id, title, tags, questions, body)
     articles, errors = load_kb(folder)
     assert not errors
     built = Retriever.open(tmp_path_factory.mktemp("index"), embedder=embedder, create=True)
-    built.reindex(articles + CLOSE_AND_LONG)
+    built.reindex(articles + [CAM_MOUNTING])
     return built
 
 
