@@ -73,39 +73,3 @@ def test_health_reports_every_dependency_ok(live_app):
         "actions": "ok",
         "knowledge_base": "ok",
     }
-
-
-BILLING, DELIVERY = "Change your billing address", "Change the delivery address of an order"
-
-
-def _asked_which(client, conversation_id: str, auth: dict) -> list[dict]:
-    """Ask what two articles could equally answer; return the buttons of the bot's "Did you mean…"."""
-    *_, offer = _say(client, conversation_id, auth, "change my address")
-    assert offer["text"] == "Did you mean one of these?", offer
-    titles = [button["title"] for button in offer["buttons"]]
-    assert {BILLING, DELIVERY} <= set(titles) and titles[-1] == "Something else"
-    return offer["buttons"]
-
-
-def test_a_typed_number_picks_an_article_the_bot_offered(stack_client):
-    conversation_id, auth = _open(stack_client)
-    buttons = _asked_which(stack_client, conversation_id, auth)
-    number = [button["title"] for button in buttons].index(BILLING) + 1
-    _, answer, *_ = _say(stack_client, conversation_id, auth, str(number))
-    assert "Change billing address" in answer["text"]
-
-
-def test_a_button_picks_an_article_the_bot_offered(stack_client):
-    conversation_id, auth = _open(stack_client)
-    delivery = next(
-        button for button in _asked_which(stack_client, conversation_id, auth) if button["title"] == DELIVERY
-    )
-    _, answer, *_ = _say(stack_client, conversation_id, auth, delivery["title"], payload=delivery["payload"])
-    assert "Change delivery address" in answer["text"]
-
-
-def test_something_else_after_did_you_mean_is_the_not_found_reply(stack_client):
-    conversation_id, auth = _open(stack_client)
-    other = _asked_which(stack_client, conversation_id, auth)[-1]
-    _, reply, *_ = _say(stack_client, conversation_id, auth, other["title"], payload=other["payload"])
-    assert reply["text"].startswith("I couldn't find an answer to that in our help centre")

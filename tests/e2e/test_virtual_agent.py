@@ -135,3 +135,29 @@ def test_with_nobody_online_the_bot_opens_a_case_instead(chat):
 def test_odd_messages_get_a_sensible_reply_never_a_crash(chat, text):
     replies = chat.say(text)
     assert replies and all(m["sender"] == "bot" for m in replies)
+
+
+BILLING, DELIVERY = "Change your billing address", "Change the delivery address of an order"
+
+
+def _asked_which(chat: Chat) -> list[dict]:
+    """Ask what two articles could equally answer; return the bot's "Did you mean…" replies."""
+    replies = chat.say("change my address")
+    assert replies[-1]["text"] == "Did you mean one of these?", replies
+    titles = [button["title"] for button in replies[-1]["buttons"]]
+    assert {BILLING, DELIVERY} <= set(titles) and titles[-1] == "Something else"
+    return replies
+
+
+def test_a_typed_number_picks_an_article_the_bot_offered(chat):
+    titles = [button["title"] for button in _asked_which(chat)[-1]["buttons"]]
+    assert "Change billing address" in _text(chat.say(str(titles.index(BILLING) + 1)))
+
+
+def test_a_button_picks_an_article_the_bot_offered(chat):
+    assert "Change delivery address" in _text(chat.press(_asked_which(chat), DELIVERY))
+
+
+def test_something_else_after_did_you_mean_is_the_not_found_reply(chat):
+    replies = chat.press(_asked_which(chat), "Something else")
+    assert "I couldn't find an answer to that in our help centre" in _text(replies) and chat.state == "bot"
