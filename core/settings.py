@@ -29,6 +29,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
+    env: Literal["development", "production"] = Field(default="development", validation_alias="SWARMDESK_ENV")
     database_url: str = f"sqlite:///{VAR_DIR / 'swarmdesk.db'}"
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "swarmdesk"
@@ -95,6 +96,11 @@ class Settings(BaseSettings):
                 " string shared with the receiver (it signs every request), or unset SWARM_WEBHOOK_URL"
             )
         return secret
+
+    @property
+    def production(self) -> bool:
+        """Whether this stack runs in production mode (`SWARMDESK_ENV=production`): no API docs, no internals shown."""
+        return self.env == "production"
 
 
 @lru_cache
