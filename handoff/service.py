@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handoff.models import Conversation, Message, MessageRead, utcnow
+from handoff.models import Conversation, Handoff, Message, MessageRead, utcnow
 
 
 def token_hash(token: str) -> str:
@@ -61,6 +61,12 @@ def offered_payloads(*, session: Session, conversation_id: str) -> set[str]:
     )
     buttons = session.scalar(query) or []
     return {button["payload"] for button in buttons}
+
+
+def handoff_packets(session: Session, conversation_id: str) -> list[dict]:
+    """The packets of the conversation's handoffs, oldest first."""
+    query = select(Handoff.packet).where(Handoff.conversation_id == conversation_id).order_by(Handoff.id)
+    return list(session.scalars(query))
 
 
 def set_state(*, session: Session, conversation: Conversation, state: str) -> None:

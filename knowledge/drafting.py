@@ -1,23 +1,13 @@
 """Turning a resolved case into a draft article, or into a proposed update when the KB already covers it."""
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core import pii
 from knowledge.service import Content
 
 NEAR_DUPLICATE = 0.75  # confidence from which the best existing article is updated instead of duplicated
-SCRUBS = (
-    (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
-    (re.compile(r"\bCS-\d{4,}\b", re.IGNORECASE), "[case number]"),
-    (
-        re.compile(r"\b(?:order|bestelling|commande)\s*(?:number|no\.?|#)?\s*[:#]?\s*[A-Z0-9-]{4,}\b", re.IGNORECASE),
-        "order [order number]",
-    ),
-    (re.compile(r"\b(?:LM|ORD)-?\d{4,}\b", re.IGNORECASE), "[order number]"),
-    (re.compile(r"(?<!\w)\+?\d[\d ()./-]{7,}\d\b"), "[phone]"),
-    (re.compile(r"\b(my name is|i am|i'm|this is)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?", re.IGNORECASE), r"\1 [name]"),
-)
+MAX_QUESTIONS = 8
 
 
 @dataclass(frozen=True)
@@ -27,10 +17,11 @@ class Resolved:
     number: str
     subject: str
     resolution: str
-    tags: list[str]
-    customer_texts: list[str]  # the customer's own messages, oldest first
+    tags: list[str]  # the case's, then those of the articles the bot tried for its problem
+    problem: list[str]  # the questions the bot could not settle (from the handoff), then what the agent marked
     names: list[str]  # people's names to scrub (the customer, the agents)
     ticked: list[str]  # swarm messages the owner marked for the article
+    vocabulary: frozenset[str] = frozenset()  # the company's own words (never scrubbed as names)
 
 
 @dataclass(frozen=True)
@@ -41,31 +32,29 @@ class DraftPlan:
     target: str | None
 
 
-def scrub(text: str, names: list[str]) -> str:
-    """Remove emails, phone, order and case numbers and the given names from a customer's words."""
-    for pattern, replacement in SCRUBS:
-        text = pattern.sub(replacement, text)
-    for name in sorted({n.strip() for n in names if n.strip()}, key=len, reverse=True):
-        text = re.sub(rf"\b{re.escape(name)}\b", "[name]", text, flags=re.IGNORECASE)
-        for part in (p for p in name.split() if len(p) > 2):  # a lone first or last name as written: "Bill", not "bill"
-            text = re.sub(rf"\b{re.escape(part)}\b", "[name]", text)
-    return text.strip()
-
-
 def questions_from(resolved: Resolved) -> list[str]:
-    """The customer's questions in their own (scrubbed) words: messages that read like a question or a problem."""
-    found = []
-    for text in resolved.customer_texts:
-        clean = scrub(text, resolved.names)
-        if 12 <= len(clean) <= 300 and not clean.startswith("/") and clean.lower() not in {q.lower() for q in found}:
+    """The problem statement in the customer's (scrubbed) words, once each; the case subject when there is none."""
+    found: list[str] = []
+    for text in resolved.problem:
+        clean = pii.scrub(text, resolved.names, resolved.vocabulary)
+        if pii.says_something(clean) and clean.lower() not in {q.lower() for q in found}:
             found.append(clean)
-    return found[:8] or [resolved.subject]
+    return found[:MAX_QUESTIONS] or [resolved.subject]
+
+
+def body_of(resolved: Resolved) -> str:
+    """The resolution, then each ticked swarm answer it does not already say (the body says each thing once)."""
+    parts: list[str] = []
+    for part in (p.strip() for p in [resolved.resolution, *resolved.ticked]):
+        if part and not any(part in earlier or earlier in part for earlier in parts):
+            parts.append(part)
+    return "\n\n".join(parts)
 
 
 def plan(resolved: Resolved, search: Callable[[str], dict], existing: Callable[[str], Content | None]) -> DraftPlan:
     """Draft from the case; when the KB's best match is close, propose updating that article instead."""
     questions = questions_from(resolved)
-    body = "\n\n".join(p for p in [resolved.resolution.strip(), *[t.strip() for t in resolved.ticked]] if p)
+    body = body_of(resolved)
     found = search(" ".join([resolved.subject, *questions[:2]]))
     best = (found.get("hits") or [None])[0]
     if best and found.get("answerable") and found.get("confidence", 0) >= NEAR_DUPLICATE:
@@ -77,4 +66,4 @@ def plan(resolved: Resolved, search: Callable[[str], dict], existing: Callable[[
                 current.title, current.body + addition, list(dict.fromkeys([*current.tags, *resolved.tags])), merged
             )
             return DraftPlan(content, best["article_id"])
-    return DraftPlan(Content(resolved.subject, body, list(resolved.tags), questions), None)
+    return DraftPlan(Content(resolved.subject, body, list(dict.fromkeys(resolved.tags)), questions), None)

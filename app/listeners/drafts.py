@@ -13,27 +13,31 @@ from knowledge.drafting import Resolved, plan
 from knowledge.live_index import KnowledgeBase
 from knowledge.models import KbArticle
 from knowledge.service import Content, KnowledgeService
+from knowledge.vocabulary import company_words
 
 log = logging.getLogger(__name__)
 AUTHOR = "Swarmdesk (from a resolved case)"
 
 
 def resolved_case(session: Session, number: str) -> Resolved:
-    """What the case, its chats and its swarms say: the customer's words, the resolution, the ticked answers."""
+    """What the case, its handoffs and its swarms say: the open problem, the resolution, the ticked answers."""
     cases = CaseService(session)
     case = cases.get(number)
-    texts, names, buttons = [], [case.customer_name or ""], set()
+    names, problem, tags = [case.customer_name or ""], [], list(case.tags or [])
     for conversation_id in cases.conversations(case):
-        for message in conversations.messages_after(session=session, conversation_id=conversation_id):
-            if message.sender == "customer" and message.text not in buttons:  # a pressed button is not a question
-                texts.append(message.text)
-            elif message.sender == "agent":
-                names.append(message.sender_name)
-            buttons |= {button["title"] for button in message.buttons or []}
+        names += [
+            m.sender_name
+            for m in conversations.messages_after(session=session, conversation_id=conversation_id)
+            if m.sender == "agent"
+        ]
+        for packet in conversations.handoff_packets(session, conversation_id):
+            problem += packet.get("problem") or []
+            tags += [tag for hit in packet.get("kb_articles_tried") or [] for tag in hit.get("tags") or []]
     swarms = SwarmService(session)
     ticked = [m.text for s in swarms.of_case(number) for m in swarms.messages(s) if m.proposed]
     names += [m.name for s in swarms.of_case(number) for m in swarms.history(s)]
-    return Resolved(number, case.subject, case.resolution or "", list(case.tags or []), texts, names, ticked)
+    resolution = case.resolution or ""
+    return Resolved(number, case.subject, resolution, tags, problem, names, ticked, company_words(session))
 
 
 def draft_from_case(kb: KnowledgeBase, number: str) -> str | None:

@@ -10,6 +10,8 @@ from app.refusals import desk_refusals
 from handoff.desk import flows as desk
 from handoff.desk.queueing import queue_for_person
 from handoff.models import Conversation
+from handoff.packets import describe
+from knowledge.vocabulary import company_words
 
 router = APIRouter(tags=["handoff"])
 Reason = Literal["customer_request", "low_confidence", "not_helpful", "kb_unanswerable", "bot_unavailable", "no_agent"]
@@ -31,7 +33,8 @@ def bot_handoff(body: HandoffRequest, bot: ServiceDep, session: SessionDep, sett
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation {body.conversation_id}")
     if conversation.state == "closed":
         raise HTTPException(status.HTTP_409_CONFLICT, "the conversation has ended")
-    return queue_for_person(session, settings, conversation, body.reason, body.packet)
+    packet = describe(body.packet, company_words(session))
+    return queue_for_person(session, settings, conversation, body.reason, packet)
 
 
 @router.post("/api/conversations/{conversation_id}/hand-back")

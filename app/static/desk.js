@@ -145,7 +145,11 @@
 
   function showOffer(frame) {
     offer = { conversation_id: frame.conversation_id, deadline: Date.now() + frame.expires_in * 1000 };
-    const what = [frame.reason && frame.reason.replace(/_/g, " "), frame.skill && "skill: " + frame.skill];
+    const what = [
+      frame.reason && frame.reason.replace(/_/g, " "),
+      frame.skill && "skill: " + frame.skill,
+      frame.summary,
+    ];
     $("offer-what").textContent = what.filter(Boolean).join(" · ");
     $("offer").hidden = false;
     beep();

@@ -20,6 +20,8 @@ BROKEN_TEXT = (
     "or email support@lumora.example."
 )
 
+QUESTION_INTENTS = {"ask_question", "report_problem", "rephrase", "nlu_fallback"}
+
 
 def _recent_intents(tracker: Tracker, count: int = 3) -> list[dict[str, Any]]:
     """The customer's last messages with the intents the NLU ranked for them."""
@@ -37,17 +39,28 @@ def _recent_intents(tracker: Tracker, count: int = 3) -> list[dict[str, Any]]:
     return list(reversed(recent))
 
 
+def problem(tracker: Tracker, count: int = 3) -> list[str]:
+    """The questions the bot could not settle: the customer's questions and problem reports, less any the customer
+    confirmed an answer to; never greetings, thanks, a request for a person or a pressed button."""
+    open_questions: list[str] = []
+    for event in (e for e in tracker.events if e.get("event") == "user"):
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent == "helpful" and open_questions:  # typed or the "Yes" button
+            open_questions.pop()
+        elif intent in QUESTION_INTENTS and not (event.get("text") or "").startswith("/"):
+            open_questions.append(event["text"])
+    return open_questions[-count:]
+
+
 def packet(tracker: Tracker, reason: str) -> dict[str, Any]:
-    """What the agent sees: why, the intents and confidences, the KB articles tried, a summary and the case."""
-    messages = _recent_intents(tracker)
-    tried = tracker.get_slot("kb_hits") or []
+    """What the agent sees: why, the open problem, the intents and confidences, the KB articles tried, the case
+    (the platform scrubs it and writes the summary)."""
     return {
         "reason": reason,
-        "recent_messages": messages,
-        "kb_articles_tried": tried,
-        "summary": " / ".join(m["text"] for m in messages if m["text"])[:500],
+        "problem": problem(tracker),
+        "recent_messages": _recent_intents(tracker),
+        "kb_articles_tried": tracker.get_slot("kb_hits") or [],
         "case_number": tracker.get_slot("case_number"),
-        "skill": next((hit.get("skill") for hit in tried if hit.get("skill")), None),
     }
 
 

@@ -175,10 +175,11 @@ class ActionKbHelpful(PlatformAction):
         return "action_kb_helpful"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        """Say so, count it for the article, and reset the miss counter."""
+        """Say so, count it for the article, reset the miss counter, and forget the article: it settled that question,
+        so a later handoff is not about it (nor takes its skill)."""
         dispatcher.utter_message(response="utter_glad")
         await _record(self.platform, tracker, "helpful")
-        return [SlotSet("kb_misses", 0)]
+        return [SlotSet("kb_misses", 0), SlotSet("kb_hits", None)]
 
 
 class ActionKbNotHelpful(PlatformAction):

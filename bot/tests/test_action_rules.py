@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.cases import CASE_FAILED_TEXT, ActionCheckCase, ActionSubmitCase
 from bot.actions.cases import NOT_FOUND_TEXT as NO_CASE_TEXT
-from bot.actions.handoff import BROKEN_TEXT, NO_AGENT_TEXT, QUEUED_TEXT, ActionHandoff
+from bot.actions.handoff import BROKEN_TEXT, NO_AGENT_TEXT, QUEUED_TEXT, ActionHandoff, packet
 from bot.actions.knowledge import (
     CLARIFY_TEXT,
     GIVE_UP_TEXT,
@@ -106,7 +106,29 @@ def test_no_offers_the_next_article_once_then_a_person(platform):
 
 def test_yes_is_counted_for_the_article_shown_and_resets_the_misses(platform):
     _, events = _run(ActionKbHelpful(platform), _tracker("Yes", {"kb_hits": HITS, "kb_position": 1}))
-    assert ("feedback", ("invoices", "helpful")) in platform.calls and events == [SlotSet("kb_misses", 0)]
+    assert ("feedback", ("invoices", "helpful")) in platform.calls
+    assert events == [SlotSet("kb_misses", 0), SlotSet("kb_hits", None)]  # a later handoff is not about it
+
+
+def test_the_handoff_packet_names_only_the_questions_left_open():
+    said = [
+        ("Hi there", "greet"),
+        ("how do I download an invoice", "ask_question"),
+        ("/helpful", "helpful"),
+        ("my camera shows E402 every night", "report_problem"),
+        ("/choose_article", "choose_article"),
+        ("still broken after the reset", "rephrase"),
+        ("can I talk to a real person please", "request_human"),
+    ]
+    events = [
+        {"event": "user", "text": text, "parse_data": {"text": text, "intent": {"name": intent, "confidence": 0.9}}}
+        for text, intent in said
+    ]
+    tracker = Tracker("c-1", {}, events[-1]["parse_data"], events, False, None, {}, "action_listen")
+    assert packet(tracker, "customer_request")["problem"] == [
+        "my camera shows E402 every night",
+        "still broken after the reset",
+    ]
 
 
 def test_with_nobody_free_a_handoff_opens_the_case_form(platform):

@@ -78,6 +78,7 @@ def offer_next(conversation_id: str, settings: Settings, pool: list[Candidate] |
             "conversation_id": conversation_id,
             "skill": rule["skill"],
             "reason": record.get("reason", ""),
+            "summary": record.get("summary", ""),
             "expires_in": settings.offer_timeout_seconds,
         },
     )

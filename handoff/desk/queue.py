@@ -36,7 +36,9 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def enqueue(conversation_id: str, *, skill: str | None, priority: str = "normal", reason: str = "") -> int:
+def enqueue(
+    conversation_id: str, *, skill: str | None, priority: str = "normal", reason: str = "", summary: str = ""
+) -> int:
     """Put a conversation in the queue (once); returns its place, 1 being next."""
     client = get_redis()
     now = _now_ms()
@@ -46,7 +48,7 @@ def enqueue(conversation_id: str, *, skill: str | None, priority: str = "normal"
     pipe.zadd(key("queue"), {conversation_id: score}, nx=True)
     pipe.hsetnx(record, "score", score)
     pipe.hsetnx(record, "since", now)
-    pipe.hset(record, mapping={"skill": skill or "", "priority": priority, "reason": reason})
+    pipe.hset(record, mapping={"skill": skill or "", "priority": priority, "reason": reason, "summary": summary})
     pipe.execute()
     return position(conversation_id) or 0
 

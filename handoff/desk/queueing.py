@@ -42,7 +42,7 @@ def queue_for_person(
         skill=skill,
         packet=packet | {"reason": reason},
     )
-    position = agent_queue.enqueue(conversation.id, skill=skill, reason=reason)
+    position = agent_queue.enqueue(conversation.id, skill=skill, reason=reason, summary=packet.get("summary") or "")
     customer_seen(conversation.id, settings.customer_away_seconds)
     routing.offer_next(conversation.id, settings)
     publish_desk({"type": "queue"})

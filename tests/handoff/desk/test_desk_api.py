@@ -147,3 +147,24 @@ def test_the_rate_limit_holds_with_a_person_and_a_wrong_token_uses_none_of_it(ha
     assert codes == [200, 200, 200, 429]
     transcript = client.get(f"/api/desk/conversations/{conversation}/messages", headers=ana).json()["messages"]
     assert [m["text"] for m in transcript if m["sender"] == "customer"] == ["line 0", "line 1", "line 2"]
+
+
+def test_the_queue_card_says_the_open_problem_and_what_the_bot_tried_without_personal_data(client):
+    ana_id, ana = _staff("Ana Agent", ["agent"])
+    mark_online(ana_id, name="agent", skills=[])
+    try:
+        conversation = client.post("/api/conversations").json()["conversation_id"]
+        packet = {
+            "problem": ["my cam shows E402 every night, mail me at rita@example.com"],
+            "recent_messages": [{"text": "I'm Rita Jansen, call +31 6 1234 5678", "intents": []}],
+            "kb_articles_tried": [{"article_id": "cam-stream", "title": "Camera stream errors", "tags": []}],
+        }
+        body = {"conversation_id": conversation, "reason": "not_helpful", "packet": packet}
+        assert client.post("/api/bot/handoff", json=body, headers=BOT).json()["status"] == "queued"
+        waiting = client.get("/api/desk/queue", headers=ana).json()["waiting"]
+        shown = next(r for r in waiting if r["conversation_id"] == conversation)["packet"]
+    finally:
+        mark_offline(ana_id)
+    asked = "Asked: “my cam shows E402 every night, mail me at [email]”"
+    assert shown["summary"] == f"{asked} — Tried: Camera stream errors"
+    assert shown["recent_messages"][0]["text"] == "I'm [name], call [phone]"
