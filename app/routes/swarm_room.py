@@ -10,12 +10,14 @@ from app.deps import CaseServiceDep, RoomDep, SessionDep, SettingsDep
 from app.refusals import staff_actor
 from app.swarm_access import owner_only
 from cases import PUBLIC_UPDATE
+from core import pii
 from core.realtime import publish_room
 from handoff import flows, service
 from handoff.models import Conversation, Handoff
 from handoff.swarm.flows import announce, mark_staff_seen, to_timeline
 from handoff.swarm.models import GuestLink, Swarm, SwarmMessage
 from handoff.swarm.service import NotAllowed, SwarmClosed, SwarmService
+from knowledge.vocabulary import company_words
 from people.auth import Principal
 
 router = APIRouter(prefix="/api/swarms/{swarm_id}", tags=["swarms"])
@@ -73,6 +75,9 @@ def room(swarm_id: int, room: RoomDep, session: SessionDep, cases: CaseServiceDe
     if swarm.conversation_id:
         messages = service.messages_after(session=session, conversation_id=swarm.conversation_id)
         transcript = [service.to_read(m).model_dump(mode="json") for m in messages]
+        if who.guest_id is not None:  # someone from outside the company: the chat without personal data
+            words, names = company_words(session), [case.customer_name or ""]
+            transcript = [m | {"text": pii.scrub(m["text"], names, words)} for m in transcript]
         handoff = session.query(Handoff).filter_by(conversation_id=swarm.conversation_id).order_by(Handoff.id.desc())
         packet = handoff.first().packet if handoff.first() else None
     is_owner = who.person_id == swarm.owner_id

@@ -204,6 +204,22 @@ def test_the_owner_sends_the_proposed_answer_and_the_customer_sees_it_as_the_own
     assert counts["Eli Expert"]["swarms_joined"] == 1 and counts["Eli Expert"]["answers_accepted"] == 1
 
 
+def test_a_guest_sees_the_chat_without_personal_data_and_staff_see_it_all(world):
+    client, conversation, customer = world["client"], world["conversation"], world["customer"]
+    said = "I'm Rita, mail rita@example.com: charged twice for order LM-55812"
+    assert client.post(f"/api/conversations/{conversation}/messages", json={"text": said}, headers=customer).is_success
+    swarm = start(world)
+    invite_and_join(world, swarm, "eli")
+    expert_sees = client.get(f"/api/swarms/{swarm}", headers=world["eli"][1]).json()["transcript"]
+    guest = client.post(f"/api/swarms/{swarm}/guests", json={"name": "Parcel Partner"}, headers=world["ana"][1])
+    client.cookies.clear()
+    client.get(f"/swarm-guest/{guest.json()['url'].rsplit('/', 1)[1]}", follow_redirects=False)
+    guest_sees = client.get(f"/api/swarms/{swarm}").json()["transcript"]
+    client.cookies.clear()
+    assert said in [m["text"] for m in expert_sees]
+    assert "I'm [name], mail [email]: charged twice for order [order number]" in [m["text"] for m in guest_sees]
+
+
 def test_dead_guest_links_are_410_and_a_closed_room_is_read_only(world):
     swarm = start(world)
     client, ana = world["client"], world["ana"][1]
