@@ -8,6 +8,7 @@ vocabulary: "Lumora Cam", "Alexa"), a word like "My", or read as a verb ("Bill m
 people in the chat are always removed. Matching is case-sensitive ("I'm not happy" names nobody).
 """
 
+import logging
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -89,6 +90,7 @@ def _recognizer(entity: str, regexes: list[str]) -> PatternRecognizer:
 @lru_cache
 def _analyzer() -> AnalyzerEngine:
     """Presidio with spaCy's small English model and the recognisers this scrubber uses (loaded once a process)."""
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)  # it warns of every language it skips
     nlp = NlpEngineProvider(
         nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": SPACY_MODEL}]}
     ).create_engine()
@@ -112,12 +114,13 @@ def find(text: str, names: Iterable[str] = (), vocabulary: frozenset[str] = froz
     whole = [rf"(?i:\b{re.escape(name)}\b)" for name in known]  # "rita jansen" too
     parts = [rf"\b{re.escape(part)}\b" for part in {p for n in known for p in n.split() if len(p) > 2}]  # as written
     ad_hoc = [_recognizer("KNOWN_NAME", whole + parts)] if known else []
+    entities = [entity for entity in LABELS if known or entity != "KNOWN_NAME"]
     analyzer = _analyzer()
     parsed = analyzer.nlp_engine.process_text(text, "en")
     found = analyzer.analyze(
         text,
         language="en",
-        entities=list(LABELS),
+        entities=entities,
         score_threshold=MIN_SCORE,
         ad_hoc_recognizers=ad_hoc,
         nlp_artifacts=parsed,
@@ -127,11 +130,14 @@ def find(text: str, names: Iterable[str] = (), vocabulary: frozenset[str] = froz
 
 def _ordinary_words(doc: Doc, found: RecognizerResult, vocabulary: frozenset[str]) -> bool:
     """Whether a find of a name is ordinary words after all: each word in the company's vocabulary (as written or
-    in lower case), a word like "My" or "The", or read as a verb by the parser ("Bill me yearly")."""
+    in lower case), a word like "My" or "The", or read as a verb by the parser ("Bill me yearly"); or it holds a
+    name the company itself uses ("Lumora Chime": a product of theirs, not a person)."""
     span = doc.char_span(found.start, found.end, alignment_mode="expand")
     if found.entity_type == "INTRODUCED_NAME":
         return all(token.lower_ in STOP_WORDS for token in span)
-    return found.entity_type in FROM_THE_MODEL and all(
+    if found.entity_type not in FROM_THE_MODEL:
+        return False
+    return any(t.text[0].isupper() and t.text in vocabulary for t in span) or all(
         t.text in vocabulary or t.lower_ in vocabulary or t.lower_ in STOP_WORDS or t.pos_ in {"VERB", "AUX"}
         for t in span
     )

@@ -69,6 +69,12 @@ def handoff_packets(session: Session, conversation_id: str) -> list[dict]:
     return list(session.scalars(query))
 
 
+def recent_customer_texts(session: Session, limit: int = 200) -> list[str]:
+    """The customers' latest messages (newest first), across conversations."""
+    query = select(Message.text).where(Message.sender == "customer").order_by(Message.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
 def set_state(*, session: Session, conversation: Conversation, state: str) -> None:
     """Change the conversation's state (closing stamps `closed_at`)."""
     conversation.state = state

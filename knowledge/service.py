@@ -60,6 +60,19 @@ def to_retrieval(article: KbArticle) -> Article:
     )
 
 
+def as_published(article: KbArticle, content: Content | None = None) -> Article:
+    """What the index will hold once `article` (with `content` saved onto it, if given) is published: a proposed
+    update replaces the article it updates."""
+    content = content or Content(article.title, article.body, list(article.tags), list(article.questions))
+    return Article(
+        id=article.update_of or article.id,
+        title=content.title,
+        body=content.body,
+        tags=tuple(content.tags),
+        questions=tuple(content.questions),
+    )
+
+
 class KnowledgeService:
     """Articles over one session; callers commit."""
 
@@ -141,6 +154,11 @@ class KnowledgeService:
         article = self.save(article_id, content, expected_version=expected_version, author=author)
         self.session.get(KbVersion, self._latest(article).id).note = f"reverted to version {to_version}"
         return article
+
+    def note(self, article: KbArticle, note: str) -> None:
+        """Add a note to the article's latest version (why it changed)."""
+        latest = self._latest(article)
+        latest.note = f"{latest.note}; {note}"[:200]
 
     def history(self, article_id: str) -> list[dict]:
         """Every version, newest first, with its diff against the one before."""

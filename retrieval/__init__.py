@@ -11,6 +11,8 @@ Public API (everything else is internal):
     result = retriever.reindex(articles, errors)      # BuildResult: version, embedded, removed, errors, ...
     retriever.search("my hub shows E-204", top_k=5)   # -> dict, below; QueryError (a ValueError) → 422
     retriever.upsert(article) / retriever.remove(article_id)   # -> new version, searchable at once
+    with retriever.trial(article) as what_if:          # a scratch copy with the article upserted (live untouched)
+        what_if.search("…")
     retriever.articles() / retriever.get_article(article_id)   # for /help
     retriever.reload()                                # load the version CURRENT names; True if it changed
 

@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from retrieval.articles import Article, ArticleError
@@ -16,6 +17,7 @@ from retrieval.confidence import ANSWER_AT, decide
 from retrieval.embedder import BACKEND_ENV, Embedder, default_model_dir, model_key
 from retrieval.snapshot import Snapshot
 from retrieval.store import IndexNotFound, IndexStore
+from retrieval.trial import trial
 from retrieval.tuning import tune as tune_model
 from retrieval.tuning import worth_tuning
 
@@ -142,6 +144,11 @@ class Retriever:
             "offered": hits[:offered],
             "hits": hits[:top_k],
         } | result
+
+    def trial(self, article: Article) -> AbstractContextManager[Retriever]:
+        """A scratch copy of this index with `article` added or replaced, to search what publishing it would change;
+        the live index is untouched and the copy is deleted on leaving. IndexBusy if a writer got in the way."""
+        return trial(self, self._snapshot, article)
 
     def articles(self) -> list[Article]:
         """Every article of the live version."""

@@ -18,10 +18,14 @@ from app.deps import (
     optional_principal,
 )
 from app.pages import MARKDOWN, staff_page
+from handoff.service import recent_customer_texts
 from knowledge.files import export
+from knowledge.impact import TakesOver, asked_by_customers, impact, takeover_note
 from knowledge.models import KbArticle, utcnow
-from knowledge.service import Content, Invalid, KnowledgeService, NotFound, StaleVersion
+from knowledge.service import Content, Invalid, KnowledgeService, NotFound, StaleVersion, as_published
+from knowledge.vocabulary import company_words
 from people.auth import Principal
+from retrieval import IndexBusy
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/kb/articles", tags=["knowledge base"])
@@ -38,6 +42,7 @@ class ArticleEdit(BaseModel):
     body: Annotated[str, Field(max_length=50_000)]
     tags: Annotated[list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]], Field(max_length=20)] = []
     questions: Annotated[list[Line], Field(max_length=50)] = []
+    take_over: bool = False  # saving a published article may take other articles' questions (the impact says which)
 
 
 class ArticleNew(BaseModel):
@@ -54,6 +59,7 @@ class Move(BaseModel):
 
     status: Literal["draft", "in_review", "published", "archived"]
     version: Annotated[int, Field(ge=1)]
+    take_over: bool = False  # publishing may take other articles' questions (the impact says which)
 
 
 class Feedback(BaseModel):
@@ -66,8 +72,10 @@ def refusal(error: Exception) -> HTTPException:
     """Map a refused change to its answer."""
     if isinstance(error, NotFound):
         return HTTPException(status.HTTP_404_NOT_FOUND, str(error))
-    if isinstance(error, StaleVersion):
+    if isinstance(error, StaleVersion | TakesOver):
         return HTTPException(status.HTTP_409_CONFLICT, str(error))
+    if isinstance(error, IndexBusy):
+        return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error), headers={"Retry-After": "5"})
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
 
 
@@ -141,13 +149,41 @@ def read(article_id: str, editor: EditorDep, session: SessionDep) -> dict:
     return summary(article) | content | {"history": service.history(article_id), "cases": service.cases(article_id)}
 
 
+def _asked(session) -> list[str]:
+    """The recent customer questions a publish could change the answer of, scrubbed."""
+    return asked_by_customers(recent_customer_texts(session), company_words(session))
+
+
+def _takeover_note(kb, session, article: KbArticle, confirmed: bool, content: Content | None = None) -> str:
+    """The history note for publishing; TakesOver if it takes other articles' questions unconfirmed."""
+    return takeover_note(kb.retriever, as_published(article, content), _asked(session), confirmed=confirmed)
+
+
+@router.post("/{article_id}/impact")
+def impact_of_publishing(article_id: str, editor: EditorDep, session: SessionDep, kb: KnowledgeBaseDep) -> dict:
+    """Which recent customer questions and other articles' own questions publishing the saved article would take."""
+    try:
+        article = KnowledgeService(session).get(article_id)
+        return impact(kb.retriever, as_published(article), _asked(session)).to_dict()
+    except (NotFound, IndexBusy) as error:
+        raise refusal(error) from error
+
+
 @router.put("/{article_id}")
 def save(article_id: str, body: ArticleEdit, editor: EditorDep, session: SessionDep, kb: KnowledgeBaseDep) -> dict:
-    """Save a new version; two editors saving the same version → the second gets 409 and nothing is overwritten."""
+    """Save a new version; two editors saving the same version → the second gets 409 and nothing is overwritten;
+    a published article's save that takes other articles' questions needs `take_over`."""
     content = Content(body.title, body.body, body.tags, body.questions)
-    return _new_version(
-        kb, session, lambda s: s.save(article_id, content, expected_version=body.version, author=editor.display_name)
-    )
+
+    def change(service: KnowledgeService) -> KbArticle:
+        current = service.get(article_id)
+        note = _takeover_note(kb, session, current, body.take_over, content) if current.status == "published" else ""
+        article = service.save(article_id, content, expected_version=body.version, author=editor.display_name)
+        if note:
+            service.note(article, note)
+        return article
+
+    return _new_version(kb, session, change)
 
 
 @router.post("/{article_id}/status")
@@ -157,12 +193,16 @@ def move(
     """Submit for review, publish or archive; publishing updates the live index at once (and the markdown export)."""
     service = KnowledgeService(session)
     try:
+        current = service.get(article_id)
+        note = _takeover_note(kb, session, current, body.take_over) if body.status == "published" else ""
         article = service.move(article_id, body.status, author=editor.display_name, expected_version=body.version)
         article = (
             _merge_proposal(service, article, editor) if article.update_of and body.status == "published" else article
         )
+        if note:
+            service.note(article, note)
         session.commit()
-    except (NotFound, StaleVersion, Invalid) as error:
+    except (NotFound, StaleVersion, Invalid, TakesOver, IndexBusy) as error:
         session.rollback()
         raise refusal(error) from error
     reindex_one(kb, session, article)
@@ -200,7 +240,7 @@ def _new_version(kb, session, change) -> dict:
     try:
         article = change(KnowledgeService(session))
         session.commit()
-    except (NotFound, StaleVersion, Invalid) as error:
+    except (NotFound, StaleVersion, Invalid, TakesOver, IndexBusy) as error:
         session.rollback()
         raise refusal(error) from error
     if article.status == "published":

@@ -122,14 +122,15 @@ def test_a_failed_index_update_leaves_the_article_published_shows_why_and_a_retr
 
 
 def resolve_case(kb, subject: str, said: list[str], resolution: str) -> str:
-    """A chat handed to an agent, a case opened on it, the customer's words, then the case resolved."""
+    """A chat handed to an agent (the customer's words are the problem the bot could not settle), a case opened on
+    it, the customer's words in the chat, then the case resolved."""
     from handoff.desk.presence import mark_online
 
     agent = staff_auth("Ana Agent", ["agent"])
     opened = kb.post("/api/conversations").json()
     conversation, customer = opened["conversation_id"], {"Authorization": f"Bearer {opened['token']}"}
     mark_online(999_000 + uuid.uuid4().int % 1000, name="Ana Agent", skills=[])
-    body = {"conversation_id": conversation, "reason": "kb_unanswerable", "packet": {}}
+    body = {"conversation_id": conversation, "reason": "kb_unanswerable", "packet": {"problem": said}}
     assert (
         kb.post("/api/bot/handoff", json=body, headers={"Authorization": "Bearer test-bot-token"}).json()["status"]
         == "queued"
@@ -191,3 +192,46 @@ def test_the_bots_answers_are_counted_for_the_article(kb, editor):
     kb.post("/api/kb/search", json={"query": "my hub says E-204"})  # a customer's own search is not the bot's answer
     assert flush_served_counts(get_settings()) >= 1
     assert kb.get("/api/kb/articles/hub-e204", headers=editor).json()["served"] == before + 2
+
+
+def test_the_impact_preview_shows_a_question_publishing_would_take_and_publishing_it_needs_a_confirmation(kb, editor):
+    asked = "a customer of ours asked: how long does a refund take"
+    made = kb.post("/api/conversations").json()
+    said = {"text": asked}
+    kb.post(
+        f"/api/conversations/{made['conversation_id']}/messages",
+        json=said,
+        headers={"Authorization": f"Bearer {made['token']}"},
+    )
+    greedy = new_article(kb, editor, "Refund timing", "how long does a refund take", "Refunds take 5 days.")
+    shown = kb.post(f"/api/kb/articles/{greedy['id']}/impact", headers=editor).json()
+    taken = {change["question"]: change for change in shown["taken"]}
+    assert taken["how long does a refund take"]["source_title"] == "Refunds"
+    assert taken["how long does a refund take"]["today"] == "answered by Refunds"
+    assert shown["checked"] >= len(ARTICLES["refunds"][2])
+    customers = [change for change in shown["changes"] if change["source"] == "customer"]
+    assert [change["question"] for change in customers] == [asked] and not customers[0]["takes_over"]
+    refused = move(kb, editor, greedy["id"], "published", greedy["version"])
+    assert refused.status_code == 409 and "Refunds" in refused.json()["detail"]
+    assert kb.get(f"/api/kb/articles/{greedy['id']}", headers=editor).json()["status"] == "draft"  # nothing changed
+    confirmed = kb.post(
+        f"/api/kb/articles/{greedy['id']}/status",
+        json={"status": "published", "version": greedy["version"], "take_over": True},
+        headers=editor,
+    )
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "published"
+    history = kb.get(f"/api/kb/articles/{greedy['id']}", headers=editor).json()["history"]
+    assert "confirmed taking: “how long does a refund take” (Refunds)" in history[0]["note"]
+
+
+def test_an_article_that_takes_nothing_publishes_without_asking(kb, editor):
+    quiet = new_article(kb, editor, "Garden lights", "do you sell garden lights", "We sell no garden lights.")
+    assert kb.post(f"/api/kb/articles/{quiet['id']}/impact", headers=editor).json()["taken"] == []
+    assert move(kb, editor, quiet["id"], "published", quiet["version"]).status_code == 200
+
+
+def test_only_editors_see_the_impact(kb, editor):
+    draft = new_article(kb, editor, "Anything", "anything at all", "Body.")
+    agent = staff_auth("Ana Agent", ["agent"])
+    assert kb.post(f"/api/kb/articles/{draft['id']}/impact", headers=agent).status_code == 403
+    assert kb.post("/api/kb/articles/no-such-article/impact", headers=editor).status_code == 404
