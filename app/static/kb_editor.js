@@ -57,6 +57,8 @@
     $("title").value = article.title;
     $("tags").value = article.tags.join(", ");
     $("questions").value = (article.questions || []).join("\n");
+    $("questions").rows = Math.max(4, (article.questions || []).length + 1); // every question in view
+    $("impact").hidden = true;
     $("body").value = article.body || "";
     $("index-error").textContent = article.index_error || "";
     $("index-error").hidden = $("retry-index").hidden = !article.index_error;
@@ -102,13 +104,55 @@
     if (await attempt(() => api("PUT", "/api/kb/articles/" + encodeURIComponent(current.id), edited()))) openArticle(current.id);
   });
 
+  async function moveTo(status, takeOver) {
+    const url = `/api/kb/articles/${encodeURIComponent(current.id)}/status`;
+    const body = { status, version: current.version, take_over: takeOver };
+    const moved = await attempt(() => api("POST", url, body));
+    if (moved) openArticle(moved.id);
+  }
+
   document.querySelectorAll("#editor [data-status]").forEach((button) => {
     button.addEventListener("click", async () => {
-      const url = `/api/kb/articles/${encodeURIComponent(current.id)}/status`;
-      const moved = await attempt(() => api("POST", url, { status: button.dataset.status, version: current.version }));
-      if (moved) openArticle(moved.id);
+      if (button.dataset.status !== "published") return moveTo(button.dataset.status, false);
+      const impact = await checkImpact();
+      if (impact && !impact.taken.length) moveTo("published", false);
     });
   });
+
+  $("impact-confirm").addEventListener("click", () => moveTo("published", true));
+
+  /* ---- publish impact: which questions would get this article instead of what they get today ---- */
+
+  async function checkImpact() {
+    $("impact").hidden = false;
+    $("impact-confirm").hidden = $("impact-warning").hidden = true;
+    $("impact-changes").replaceChildren();
+    $("impact-status").textContent = "Checking which questions would get this article…";
+    const impact = await attempt(() => api("POST", `/api/kb/articles/${encodeURIComponent(current.id)}/impact`));
+    if (!impact) {
+      $("impact-status").textContent = "";
+      return null;
+    }
+    $("impact-status").textContent = impact.changes.length
+      ? `Of ${impact.checked} questions checked, ${impact.changes.length} would get this article:`
+      : `None of the ${impact.checked} questions checked would get this article instead of today's answer.`;
+    $("impact-changes").replaceChildren(...impact.changes.map(changeItem));
+    if (impact.taken.length) {
+      const owners = [...new Set(impact.taken.map((c) => c.source_title))].join(", ");
+      $("impact-warning").textContent = `Publishing takes ${impact.taken.length} question(s) that ${owners} answer(s) today. Publish only if this article should answer them.`;
+      $("impact-warning").hidden = $("impact-confirm").hidden = false;
+    }
+    return impact;
+  }
+
+  function changeItem(change) {
+    const item = el("li", change.takes_over ? "row taken" : "row");
+    const whose = change.source === "customer" ? "a customer asked" : `a question of “${change.source_title}”`;
+    item.append(el("strong", "", `“${change.question}”`), el("span", "muted", ` ${whose}`));
+    const would = change.after === "answer" ? "would be answered by this article" : "would be offered this article among others";
+    item.append(el("div", "", `Today: ${change.today} → ${would}`));
+    return item;
+  }
 
   $("retry-index").addEventListener("click", async () => {
     if (await attempt(() => api("POST", `/api/kb/articles/${encodeURIComponent(current.id)}/reindex`))) openArticle(current.id);

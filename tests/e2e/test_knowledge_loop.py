@@ -86,3 +86,29 @@ def test_a_resolution_becomes_an_article_the_bot_answers_with(live_app, browser,
     assert newcomer.state == "bot"
     asking = Chat(live_app)
     assert draft["id"] not in str(asking.say("can I talk to a person"))  # the new article took no handoff request
+
+
+def test_the_editor_sees_what_publishing_takes_and_must_confirm_it(live_app, browser, e2e_database_url):
+    _, editor_email, editor = staff(e2e_database_url, "Ines Impact", ["editor"])
+    http = httpx.Client(base_url=live_app, timeout=60)
+    greedy = {"title": "Refund timing", "body": "Refunds take 5 days.", "questions": ["how long does a refund take"]}
+    article = http.post("/api/kb/articles", json=greedy, headers=editor).json()
+    context = browser.new_context(base_url=live_app)
+    page = context.new_page()
+    try:
+        sign_in(page, editor_email, "/kb")
+        page.locator("#articles li", has_text="Refund timing").get_by_role("button").click()
+        page.get_by_role("button", name="Publish", exact=True).click()
+        taken = page.locator("#impact-changes li", has_text="how long does a refund take")
+        expect(taken).to_contain_text("a question of “Refunds”")
+        expect(taken).to_contain_text("Today: answered by Refunds")
+        expect(page.locator("#impact-warning")).to_contain_text("Refunds")
+        expect(page.locator("#meta")).to_contain_text("draft")  # nothing was published without the confirmation
+        page.get_by_role("button", name="Publish anyway").click()
+        expect(page.locator("#meta")).to_contain_text("published")
+        expect(page.locator("#history li").first).to_contain_text("confirmed taking")
+    finally:
+        context.close()
+        current = http.get(f"/api/kb/articles/{article['id']}", headers=editor).json()
+        body = {"status": "archived", "version": current["version"]}
+        http.post(f"/api/kb/articles/{article['id']}/status", json=body, headers=editor)  # the other tests' KB again
