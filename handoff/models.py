@@ -57,6 +57,19 @@ class Message(Base):
     client_ref: Mapped[str | None] = mapped_column(String(40))  # the sender's own id for it: a retry is stored once
 
 
+class ProblemMark(Base):
+    """A customer message the agent marked as part of the problem (it becomes a question of the draft article)."""
+
+    __tablename__ = "problem_marks"
+    __table_args__ = (UniqueConstraint("conversation_id", "seq", name="uq_problem_marks_conversation_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int]
+    marked_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Handoff(Base):
     """A request for a person: why, the skill it needs, and the packet the agent sees."""
 

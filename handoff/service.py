@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handoff.models import Conversation, Handoff, Message, MessageRead, utcnow
+from handoff.models import Conversation, Handoff, Message, MessageRead, ProblemMark, utcnow
 
 
 def token_hash(token: str) -> str:
@@ -66,6 +66,48 @@ def offered_payloads(*, session: Session, conversation_id: str) -> set[str]:
 def handoff_packets(session: Session, conversation_id: str) -> list[dict]:
     """The packets of the conversation's handoffs, oldest first."""
     query = select(Handoff.packet).where(Handoff.conversation_id == conversation_id).order_by(Handoff.id)
+    return list(session.scalars(query))
+
+
+class NotTheCustomers(ValueError):
+    """Only a message of the customer's can be marked as the problem."""
+
+
+def mark_problem(session: Session, conversation_id: str, seq: int, *, by: str, marked: bool) -> list[int]:
+    """Mark (or unmark) the customer's message `seq` as part of the problem; the marked seqs. LookupError for an
+    unknown message, NotTheCustomers for someone else's."""
+    message = session.scalar(select(Message).where(Message.conversation_id == conversation_id, Message.seq == seq))
+    if message is None:
+        raise LookupError(f"no message {seq} in this conversation")
+    if message.sender != "customer":
+        raise NotTheCustomers(
+            f"seq: message {seq} is the {message.sender}'s; only the customer's words state the problem"
+        )
+    mark = session.scalar(
+        select(ProblemMark).where(ProblemMark.conversation_id == conversation_id, ProblemMark.seq == seq)
+    )
+    if marked and mark is None:
+        session.add(ProblemMark(conversation_id=conversation_id, seq=seq, marked_by=by))
+    elif not marked and mark is not None:
+        session.delete(mark)
+    session.commit()
+    return problem_seqs(session, conversation_id)
+
+
+def problem_seqs(session: Session, conversation_id: str) -> list[int]:
+    """The seqs of the customer messages marked as the problem, in order."""
+    query = select(ProblemMark.seq).where(ProblemMark.conversation_id == conversation_id).order_by(ProblemMark.seq)
+    return list(session.scalars(query))
+
+
+def marked_problem(session: Session, conversation_id: str) -> list[str]:
+    """The texts of the customer messages marked as the problem, in the chat's order."""
+    query = (
+        select(Message.text)
+        .join(ProblemMark, (ProblemMark.conversation_id == Message.conversation_id) & (ProblemMark.seq == Message.seq))
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.seq)
+    )
     return list(session.scalars(query))
 
 

@@ -33,6 +33,7 @@ def resolved_case(session: Session, number: str) -> Resolved:
         for packet in conversations.handoff_packets(session, conversation_id):
             problem += packet.get("problem") or []
             tags += [tag for hit in packet.get("kb_articles_tried") or [] for tag in hit.get("tags") or []]
+        problem += conversations.marked_problem(session, conversation_id)
     swarms = SwarmService(session)
     ticked = [m.text for s in swarms.of_case(number) for m in swarms.messages(s) if m.proposed]
     names += [m.name for s in swarms.of_case(number) for m in swarms.history(s)]

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, StringConstraints
 from sqlalchemy import select
 
@@ -53,6 +53,40 @@ async def send(
 def typing(conversation_id: str, conversation: HeldConversation, agent: AgentDep, session: SessionDep) -> None:
     """Show the customer that the agent is typing."""
     publish_conversation(conversation_id, {"type": "typing", "sender": "agent", "name": agent.display_name})
+
+
+@router.get("/problem")
+def problem(conversation_id: str, conversation: DeskConversation, agent: AgentDep, session: SessionDep) -> dict:
+    """The customer messages marked as the problem (they become the draft article's questions): {"seqs"}."""
+    return {"seqs": service.problem_seqs(session, conversation_id)}
+
+
+@router.put("/problem/{seq}")
+def mark_problem(
+    conversation_id: str, seq: Annotated[int, Path(ge=1, le=2**31 - 1)], conversation: HeldConversation,
+    agent: AgentDep, session: SessionDep,
+) -> dict:  # fmt: skip
+    """Mark a customer message as part of the problem (the agent holding the chat): {"seqs"}."""
+    return _marking(session, conversation_id, seq, agent.display_name, marked=True)
+
+
+@router.delete("/problem/{seq}")
+def unmark_problem(
+    conversation_id: str, seq: Annotated[int, Path(ge=1, le=2**31 - 1)], conversation: HeldConversation,
+    agent: AgentDep, session: SessionDep,
+) -> dict:  # fmt: skip
+    """Take the mark off a customer message: {"seqs"}."""
+    return _marking(session, conversation_id, seq, agent.display_name, marked=False)
+
+
+def _marking(session, conversation_id: str, seq: int, by: str, *, marked: bool) -> dict:
+    """Set or clear a problem mark; 404 for an unknown message, 422 for one that is not the customer's."""
+    try:
+        return {"seqs": service.mark_problem(session, conversation_id, seq, by=by, marked=marked)}
+    except service.NotTheCustomers as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+    except LookupError as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
 
 
 @router.get("/notes")

@@ -243,6 +243,7 @@
     sendFrame({ type: "watch", conversation_id: id });
     fetchMissed();
     window.DeskContext.open(id);
+    window.DeskProblem.open(id);
     loadAgents();
     refreshLists();
   }
@@ -263,6 +264,7 @@
     const item = el("li", "msg msg-" + message.sender);
     item.dataset.seq = String(message.seq);
     item.append(el("span", "who", message.sender_name), el("p", "", message.text));
+    window.DeskProblem.decorate(item, message);
     const later = [...$("transcript").children].find((node) => Number(node.dataset.seq) > message.seq);
     $("transcript").insertBefore(item, later || null);
     if (message.sender === "customer") $("typing").hidden = true;

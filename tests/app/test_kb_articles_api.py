@@ -121,9 +121,10 @@ def test_a_failed_index_update_leaves_the_article_published_shows_why_and_a_retr
     assert retried.json()["index_error"] is None and top_hit(kb, question) == draft["id"]
 
 
-def resolve_case(kb, subject: str, said: list[str], resolution: str) -> str:
+def resolve_case(kb, subject: str, said: list[str], resolution: str, told: list[str] = ()) -> str:
     """A chat handed to an agent (the customer's words are the problem the bot could not settle), a case opened on
-    it, the customer's words in the chat, then the case resolved."""
+    it, the customer's words in the chat, what they then told the agent (which the agent marks as the problem),
+    then the case resolved."""
     from handoff.desk.presence import mark_online
 
     agent = staff_auth("Ana Agent", ["agent"])
@@ -145,6 +146,9 @@ def resolve_case(kb, subject: str, said: list[str], resolution: str) -> str:
     number = kb.post(f"/api/desk/conversations/{conversation}/case", json=case, headers=agent).json()["number"]
     for text in said:
         kb.post(f"/api/conversations/{conversation}/messages", json={"text": text}, headers=customer)
+    for text in told:
+        sent = kb.post(f"/api/conversations/{conversation}/messages", json={"text": text}, headers=customer).json()
+        kb.put(f"/api/desk/conversations/{conversation}/problem/{sent['messages'][0]['seq']}", headers=agent)
     version = kb.get(f"/api/cases/{number}", headers=agent).json()["version"]
     change = {"version": version, "status": "resolved", "resolution": resolution}
     assert kb.patch(f"/api/cases/{number}", json=change, headers=agent).status_code == 200
@@ -161,6 +165,13 @@ def test_a_resolved_case_becomes_a_scrubbed_draft(kb, editor):
         f"Hi, I'm [name]. My Lumora Chime {word} plays the wrong tune, order [order number]"
     ]
     assert article["body"] == "Pick the tune again under Settings → Chime." and article["tags"] == ["billing"]
+
+
+def test_what_the_agent_marked_in_the_chat_joins_the_problem(kb, editor):
+    word = uuid.uuid4().hex[:6]
+    told = [f"the Lumora Chime {word} rings at midnight"]
+    number = resolve_case(kb, f"Chime {word} rings at night", ["hello"], "Turn off night chimes.", told=told)
+    assert drafted(kb, editor, number)["questions"] == told  # "hello" says nothing
 
 
 def test_a_resolved_case_the_kb_already_covers_proposes_an_update_which_publishing_merges(kb, editor):

@@ -29,6 +29,9 @@ def test_customer_asks_for_a_human_the_agent_accepts_and_they_talk_while_the_bot
 
     say(widget, "My plug won't pair")
     expect(desk.locator("#transcript .msg-customer").last).to_contain_text("My plug won't pair", timeout=10_000)
+    problem = desk.locator("#transcript .msg-customer").last.get_by_role("button", name="Part of the problem")
+    problem.click()
+    expect(problem).to_have_attribute("aria-pressed", "true")  # marked: it will be a question of the draft
     desk.fill("#reply", "Let's fix that together.")
     desk.press("#reply", "Enter")
     expect(widget.locator(".sd-msg.sd-agent").last).to_contain_text("Let's fix that together.")

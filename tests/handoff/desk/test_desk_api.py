@@ -168,3 +168,19 @@ def test_the_queue_card_says_the_open_problem_and_what_the_bot_tried_without_per
     asked = "Asked: “my cam shows E402 every night, mail me at [email]”"
     assert shown["summary"] == f"{asked} — Tried: Camera stream errors"
     assert shown["recent_messages"][0]["text"] == "I'm [name], call [phone]"
+
+
+def test_the_agent_holding_the_chat_marks_the_customers_words_that_state_the_problem(handed_off):
+    client, conversation, customer, ana, ben = handed_off
+    client.post(f"/api/desk/conversations/{conversation}/accept", headers=ana)
+    said = {"text": "the plug clicks off every night at 2am"}
+    seq = client.post(f"/api/conversations/{conversation}/messages", json=said, headers=customer).json()["messages"][0]
+    url = f"/api/desk/conversations/{conversation}/problem"
+    assert client.put(f"{url}/{seq['seq']}", headers=ana).json() == {"seqs": [seq["seq"]]}
+    assert client.get(url, headers=ana).json() == {"seqs": [seq["seq"]]}
+    assert client.put(f"{url}/{seq['seq']}", headers=ben).status_code == 403  # not the one holding the chat
+    joined = seq["seq"] - 1  # "Ana Agent joined the chat." is the system's
+    refused = client.put(f"{url}/{joined}", headers=ana)
+    assert refused.status_code == 422 and "only the customer's words" in refused.json()["detail"]
+    assert client.put(f"{url}/9999", headers=ana).status_code == 404
+    assert client.delete(f"{url}/{seq['seq']}", headers=ana).json() == {"seqs": []}
