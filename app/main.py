@@ -11,7 +11,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import listeners
+from app import listeners, refusals
 from app.routes import (
     cases,
     conversations,
@@ -37,6 +37,7 @@ from core.redis_client import make_async_redis
 from core.settings import get_settings
 from handoff.rasa_client import RasaClient
 from knowledge.live_index import KnowledgeBase
+from retrieval import IndexBusy
 
 
 @asynccontextmanager
@@ -99,6 +100,7 @@ def create_app() -> FastAPI:
     )
     for router in (*routers, people.pages, people.api):
         app.include_router(router)
+    app.add_exception_handler(IndexBusy, refusals.index_busy)
     return app
 
 

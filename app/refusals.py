@@ -3,7 +3,8 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from fastapi import HTTPException, status
+from fastapi import HTTPException, Request, status
+from fastapi.responses import JSONResponse
 
 from cases import Actor, CaseNotFound, TooLarge, TransitionError, VersionConflict
 from handoff.desk import flows as desk
@@ -20,6 +21,18 @@ def refusal(error: Exception) -> HTTPException:
     if isinstance(error, TooLarge):
         return HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(error))
     return HTTPException(status.HTTP_409_CONFLICT, str(error))
+
+
+INDEX_BUSY_RETRY_SECONDS = 5
+
+
+def index_busy(request: Request, error: Exception) -> JSONResponse:
+    """503 with Retry-After while another worker builds the KB index (a first start on an empty index)."""
+    return JSONResponse(
+        {"detail": "the knowledge base is being built by another worker; try again in a few seconds"},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(INDEX_BUSY_RETRY_SECONDS)},
+    )
 
 
 def staff_actor(principal: Principal) -> Actor:

@@ -38,7 +38,10 @@ DEVICES = [
 
 def _answers(http: httpx.Client, query: str, article_id: str) -> bool:
     """True if the search answers `query` with the article."""
-    found = http.post("/api/kb/search", json={"query": query}).json()
+    response = http.post("/api/kb/search", json={"query": query})
+    if response.status_code == 503:  # the other worker is still building the index: ask again
+        return False
+    found = response.json()
     return bool(found["answerable"] and found["hits"] and found["hits"][0]["article_id"] == article_id)
 
 

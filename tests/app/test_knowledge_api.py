@@ -114,3 +114,14 @@ def test_help_centre_lists_searches_and_renders_articles_without_raw_html(kb_cli
     assert "<script>" not in article.text and "&lt;script&gt;" in article.text
     assert 'href="javascript:' not in article.text and "bad link" in article.text
     assert kb_client.get("/help/no-such-article").status_code == 404
+
+
+def test_while_another_worker_builds_the_index_a_search_gets_503_with_retry_after_then_its_answer(kb_client, tmp_path):
+    from retrieval.store import IndexStore
+
+    with IndexStore(tmp_path / "index").writing():  # another worker is building the empty index
+        busy = kb_client.post("/api/kb/search", json={"query": "I forgot my password"})
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
+    assert "being built" in busy.json()["detail"]
+    found = kb_client.post("/api/kb/search", json={"query": "I forgot my password"})
+    assert found.status_code == 200 and found.json()["hits"][0]["article_id"] == "reset-password"
