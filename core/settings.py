@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     skills_file: Path = ROOT / "kb" / "skills.yml"  # KB tag → desk skill (handoff.skills)
     kb_dir: Path = ROOT / "kb"
     index_dir: Path = VAR_DIR / "index"
-    kb_searches_per_minute: int = 120
+    kb_searches_per_minute: int = 120  # per address (a customer's own searches)
+    kb_searches_per_conversation_per_minute: int = 20  # the bot's searches, per conversation it speaks for
     kb_preload: bool = True
     kb_export_on_publish: bool = False
     draft_from_resolved: bool = True
@@ -79,6 +80,7 @@ class Settings(BaseSettings):
     max_message_chars: int = 4000
     messages_per_minute: int = 30
     conversations_per_hour_per_ip: int = 60
+    trusted_proxies: list[str] = []  # addresses/CIDRs whose X-Forwarded-For names the client; none: the peer
     swarm_webhook_url: str = ""
     swarm_webhook_secret: str = Field(default="", validate_default=True)
     slack_webhook_url: str = ""
