@@ -37,12 +37,28 @@ async def enforce_async(client: aioredis.Redis, *, bucket: str, limit: int, wind
     _refuse_over(count, ttl, limit=limit, window_seconds=window_seconds, what=what)
 
 
-async def refund(client: aioredis.Redis, bucket: str) -> None:
-    """Give back one hit counted in `bucket` for an action that did not happen; a Redis failure is only logged."""
+def refund(bucket: str) -> None:
+    """Give back one hit counted in `bucket` for an action that must not use it up; a Redis failure is only logged."""
+    try:
+        get_redis().decr(key("ratelimit", bucket))
+    except redis.RedisError as error:
+        log.warning("could not refund a hit in %s: %s", bucket, error)
+
+
+async def refund_async(client: aioredis.Redis, bucket: str) -> None:
+    """`refund` on the app's asyncio Redis client."""
     try:
         await client.decr(key("ratelimit", bucket))
     except redis.RedisError as error:
         log.warning("could not refund a hit in %s: %s", bucket, error)
+
+
+def reset(bucket: str) -> None:
+    """Empty `bucket` (a sign-in that succeeded, an admin clearing a lockout); a Redis failure is only logged."""
+    try:
+        get_redis().delete(key("ratelimit", bucket))
+    except redis.RedisError as error:
+        log.warning("could not reset %s: %s", bucket, error)
 
 
 def _count(pipe: redis.client.Pipeline | aioredis.client.Pipeline, bucket: str, window_seconds: int) -> None:

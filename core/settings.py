@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     bot_service_token: str = Field(default_factory=lambda: _persistent_secret("bot_service_token"))
     cookie_secure: bool = True
     session_max_age_seconds: int = 12 * 3600
+    login_attempts_per_account: int = 5  # sign-in attempts per account and window; a success starts it again
+    login_attempts_per_address: int = 30  # sign-in attempts per address and window
+    login_window_seconds: int = Field(default=900, gt=0, le=900)  # the longest a lockout lasts: 15 minutes at most
     request_threads: int = 32
     relay_threads: int = 4  # connections (PostgreSQL) or threads (SQLite) for chat lines to or from a person
     max_message_chars: int = 4000

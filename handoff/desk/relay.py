@@ -42,10 +42,10 @@ async def from_customer(
     try:
         stored = await _store(client, conversation_id, WITH_A_PERSON, fields, ref, token_hash)
     except Exception:
-        await ratelimit.refund(_redis(client), bucket)
+        await ratelimit.refund_async(_redis(client), bucket)
         raise
     if stored is None or not stored.new:  # the bot's turn counts it itself; a resent ref was counted before
-        await ratelimit.refund(_redis(client), bucket)
+        await ratelimit.refund_async(_redis(client), bucket)
     if stored is None:
         return None
     return MessagesRead(messages=[service.to_read(stored.message)], state=stored.state)
