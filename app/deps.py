@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request, status
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from app.listeners.casework import case_service
 from app.refusals import desk_refusals
@@ -29,6 +30,12 @@ async def _settings() -> Settings:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+def client_address(connection: HTTPConnection) -> str:
+    """The caller's address, which every per-address limit counts: the socket peer, or the client a trusted proxy
+    (setting `trusted_proxies`) forwarded for, as the app's proxy-headers middleware set it."""
+    return connection.client.host if connection.client else "unknown"
 
 
 def optional_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal | None:

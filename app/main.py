@@ -10,6 +10,7 @@ import anyio
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import listeners, refusals
 from app.routes import (
@@ -78,6 +79,7 @@ def create_app() -> FastAPI:
     """Assemble the Swarmdesk app."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = FastAPI(title="Swarmdesk", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=get_settings().trusted_proxies)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     routers = (
         site.router,

@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     skills_file: Path = ROOT / "kb" / "skills.yml"  # KB tag → desk skill (handoff.skills)
     kb_dir: Path = ROOT / "kb"
     index_dir: Path = VAR_DIR / "index"
-    kb_searches_per_minute: int = 120
+    kb_searches_per_minute: int = 120  # per address (a customer's own searches)
+    kb_searches_per_conversation_per_minute: int = 20  # the bot's searches, per conversation it speaks for
     kb_preload: bool = True
     kb_export_on_publish: bool = False
     draft_from_resolved: bool = True
@@ -74,11 +75,15 @@ class Settings(BaseSettings):
     bot_service_token: str = Field(default_factory=lambda: _persistent_secret("bot_service_token"))
     cookie_secure: bool = True
     session_max_age_seconds: int = 12 * 3600
+    login_attempts_per_account: int = 5  # sign-in attempts per account and window; a success starts it again
+    login_attempts_per_address: int = 30  # sign-in attempts per address and window
+    login_window_seconds: int = Field(default=900, gt=0, le=900)  # the longest a lockout lasts: 15 minutes at most
     request_threads: int = 32
     relay_threads: int = 4  # connections (PostgreSQL) or threads (SQLite) for chat lines to or from a person
     max_message_chars: int = 4000
     messages_per_minute: int = 30
     conversations_per_hour_per_ip: int = 60
+    trusted_proxies: list[str] = []  # addresses/CIDRs whose X-Forwarded-For names the client; none: the peer
     swarm_webhook_url: str = ""
     swarm_webhook_secret: str = Field(default="", validate_default=True)
     slack_webhook_url: str = ""

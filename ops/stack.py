@@ -128,8 +128,9 @@ def actions_process(*, port: int, api_url: str, service_token: str) -> Process:
 
 
 def app_process(*, host: str, port: int, env: dict[str, str], access_log: bool = True) -> Process:
-    """The FastAPI app under uvicorn (WebSocket frames uncompressed: chat frames are too small to gain from it)."""
-    argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", host, "--port", str(port)]
+    """The FastAPI app under uvicorn (WebSocket frames uncompressed: chat frames are too small to gain from it;
+    forwarded addresses are the app's to trust, from `trusted_proxies` only, so uvicorn's own reading is off)."""
+    argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", host, "--port", str(port), "--no-proxy-headers"]
     argv += ["--ws-per-message-deflate", "false"] + ([] if access_log else ["--no-access-log"])
     return Process("app", argv, http_ok(f"http://127.0.0.1:{port}/livez"), env)
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel
 
-from app.deps import AgentDep, Caller, CaseServiceDep, SessionDep, SettingsDep
+from app.deps import AgentDep, Caller, CaseServiceDep, SessionDep, SettingsDep, client_address
 from app.refusals import REFUSED, refusal, staff_actor
 from cases import Actor, CaseFilter, CaseNotFound, CaseUpdate
 from cases.models import Case
@@ -73,7 +73,7 @@ def _client_address(request: Request, caller: Principal | None, customer_ip: str
     """The customer's address: the bot passes it on (Rasa metadata); everyone else is who connected."""
     if caller is not None and "service" in caller.roles and customer_ip:
         return customer_ip
-    return request.client.host if request.client else "unknown"
+    return client_address(request)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -11,7 +11,15 @@ from fastapi.websockets import WebSocketDisconnect
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.deps import CustomerConversation, SessionDep, SettingsDep, bearer, check_text, checked_conversation
+from app.deps import (
+    CustomerConversation,
+    SessionDep,
+    SettingsDep,
+    bearer,
+    check_text,
+    checked_conversation,
+    client_address,
+)
 from core import ratelimit
 from core.db import get_session_factory, release
 from core.live_hub import serve
@@ -31,9 +39,8 @@ router = APIRouter(prefix="/api/conversations", tags=["customer"])
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_conversation(request: Request, session: SessionDep, settings: SettingsDep) -> ConversationCreated:
     """Open a conversation with the virtual agent; keep the returned token to send messages."""
-    client = request.client.host if request.client else "unknown"
     ratelimit.enforce(
-        bucket=f"conversations:{client}",
+        bucket=f"conversations:{client_address(request)}",
         limit=settings.conversations_per_hour_per_ip,
         window_seconds=3600,
         what="new conversations from this address",
@@ -99,7 +106,7 @@ def _turn(
         text=body.text,
         payload=body.payload,
         request_person=person_for_customer(session, settings),
-        customer_ip=request.client.host if request.client else None,
+        customer_ip=client_address(request),
     )
     return MessagesRead(messages=[service.to_read(m) for m in new], state=conversation.state)
 

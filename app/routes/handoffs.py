@@ -39,7 +39,7 @@ def bot_handoff(body: HandoffRequest, bot: ServiceDep, session: SessionDep, sett
 
 @router.post("/api/conversations/{conversation_id}/hand-back")
 def hand_back(conversation_id: str, request: Request, agent: AgentDep, session: SessionDep) -> dict:
-    """Give a handed-off conversation back to the bot, which starts from a clean state."""
+    """Give the conversation this agent holds back to the bot, which starts from a clean state (403 for another's)."""
     with desk_refusals():
-        conversation = desk.hand_back(session, request.app.state.rasa, conversation_id)
+        conversation = desk.hand_back(session, request.app.state.rasa, agent, conversation_id)
     return {"state": conversation.state}

@@ -1,23 +1,29 @@
-"""The knowledge-base API: search (public, rate-limited) and re-index jobs (editors)."""
+"""The knowledge-base API: search (public, rate-limited) and re-index jobs (editors).
+
+A search is limited per address, except the bot's (its service token): all of them come from the action server,
+so each is limited per conversation it speaks for."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
-from app.deps import Caller, EditorDep, KnowledgeBaseDep, SettingsDep
+from app.deps import Caller, EditorDep, KnowledgeBaseDep, SettingsDep, client_address
 from core import ratelimit
+from core.settings import Settings
 from knowledge.live_index import count_served
+from people.auth import Principal
 from retrieval import QueryError, ReindexRunning
 
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
 
 
 class SearchRequest(BaseModel):
-    """A KB search: the question and how many articles to return."""
+    """A KB search: the question, how many articles to return, and (the bot's) the conversation it searches for."""
 
     query: Annotated[str, Field(max_length=20_000)]
     top_k: Annotated[int, Field(ge=1, le=50)] = 5
+    conversation_id: Annotated[str | None, Field(max_length=64)] = None
 
 
 @router.post("/search")
@@ -35,10 +41,7 @@ def search(
 
     When the bot asks and gets an answer, the article's "served" count goes up (counted in Redis, off the
     answer's path; the scheduler adds the counts to the articles)."""
-    client = request.client.host if request.client else "unknown"
-    ratelimit.enforce(
-        bucket=f"kb-search:{client}", limit=settings.kb_searches_per_minute, window_seconds=60, what="searches"
-    )
+    _limit(request, caller, body, settings)
     retriever = kb.retriever
     try:
         result = retriever.search(body.query, top_k=body.top_k) | {"threshold": retriever.threshold}
@@ -47,6 +50,21 @@ def search(
     if caller is not None and "service" in caller.roles and result["answerable"] and result["hits"]:
         count_served(result["hits"][0]["article_id"])
     return result
+
+
+def _limit(request: Request, caller: Principal | None, body: SearchRequest, settings: Settings) -> None:
+    """Count the search: the bot's per conversation (which it must name), anyone else's per address."""
+    if caller is None or "service" not in caller.roles:
+        bucket, limit, what = f"kb-search:{client_address(request)}", settings.kb_searches_per_minute, "searches"
+    elif body.conversation_id:
+        bucket, limit = (
+            f"kb-search-conversation:{body.conversation_id}",
+            settings.kb_searches_per_conversation_per_minute,
+        )
+        what = "searches in this conversation"
+    else:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "conversation_id: the bot names the conversation")
+    ratelimit.enforce(bucket=bucket, limit=limit, window_seconds=60, what=what)
 
 
 @router.post("/reindex", status_code=status.HTTP_202_ACCEPTED)

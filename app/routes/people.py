@@ -8,9 +8,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.deps import AdminDep, Caller, CurrentStaff, SessionDep, SettingsDep
+from app.deps import AdminDep, Caller, CurrentStaff, SessionDep, SettingsDep, client_address
 from app.pages import staff_page, templates
-from people import service
+from people import login_throttle, service
 from people.auth import Principal, end_session, start_session
 from people.models import ROLES, TokenCreate, User, UserCreate, UserRead, UserUpdate
 
@@ -44,13 +44,20 @@ def login(
     csrf_token: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/account",
 ) -> Response:
-    """Check the password and start a session; a failed attempt shows the form again with a reason."""
+    """Check the password and start a session; a failed or throttled attempt shows the form again with a reason."""
     if not secrets.compare_digest(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the sign-in form expired; reload the page and try again")
+    context, address = {"next": _safe_next(next), "csrf": csrf_token, "email": email}, client_address(request)
+    try:
+        login_throttle.attempt(email=email, address=address, settings=settings)
+    except HTTPException as refused:
+        context["error"] = f"Too many sign-in attempts; try again in {refused.headers['Retry-After']} seconds."
+        return templates.TemplateResponse(request, "login.html", context, refused.status_code, refused.headers)
     user = service.authenticate(session=session, email=email, password=password)
     if user is None:
-        context = {"next": _safe_next(next), "csrf": csrf_token, "error": "Wrong email or password.", "email": email}
+        context["error"] = "Wrong email or password."
         return templates.TemplateResponse(request, "login.html", context, status_code=status.HTTP_401_UNAUTHORIZED)
+    login_throttle.succeeded(email=email, address=address)
     response = RedirectResponse(_safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
     start_session(response, user_id=user.id, settings=settings)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
@@ -139,6 +146,13 @@ def update_user(user_id: int, data: UserUpdate, admin: AdminDep, session: Sessio
     user = _get_user(session, user_id)
     _refuse_self_lockout(admin, user, data)
     return _read(service.update_user(session=session, user=user, data=data))
+
+
+@api.delete("/users/{user_id}/login-throttle")
+def clear_login_throttle(user_id: int, admin: AdminDep, session: SessionDep) -> dict:
+    """Lift an account's sign-in lockout (its failed attempts are forgotten)."""
+    login_throttle.clear(_get_user(session, user_id).email)
+    return {"cleared": True}
 
 
 @api.post("/users/{user_id}/tokens", status_code=status.HTTP_201_CREATED)

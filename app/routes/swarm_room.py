@@ -8,12 +8,12 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from app.deps import CaseServiceDep, RoomDep, SessionDep, SettingsDep
 from app.refusals import staff_actor
-from app.swarm_access import owner_only
+from app.swarm_access import answerable_chat, owner_only
 from cases import PUBLIC_UPDATE
 from core import pii
 from core.realtime import publish_room
 from handoff import flows, service
-from handoff.models import Conversation, Handoff
+from handoff.models import Handoff
 from handoff.swarm.flows import announce, mark_staff_seen, to_timeline
 from handoff.swarm.models import GuestLink, Swarm, SwarmMessage
 from handoff.swarm.service import NotAllowed, SwarmClosed, SwarmService
@@ -172,18 +172,19 @@ def send_to_customer(
     swarm_id: int, message_id: int, body: RoomPost, room: RoomDep, session: SessionDep, settings: SettingsDep,
     cases: CaseServiceDep,
 ) -> dict:  # fmt: skip
-    """The owner sends an answer from the room (edited or not) as their own reply: in the chat, else by case update."""
+    """The owner sends an answer from the room (edited or not) as their own reply: in the chat they hold, else by case
+    update once the chat has ended (409, nothing sent, while the chat is open and not theirs)."""
     swarm, who, _ = room
     owner_only(swarm, who)
     swarms = SwarmService(session)
     message = _message_or_404(swarms, swarm, message_id)
+    conversation = answerable_chat(session, swarm)
     try:
         swarms.mark_sent(swarm, message)
     except SwarmClosed as error:
         raise _closed(error) from error
-    conversation = session.get(Conversation, swarm.conversation_id) if swarm.conversation_id else None
     owner = Principal(who.person_id, who.name, frozenset())
-    if conversation is not None and conversation.state != "closed":
+    if conversation is not None:
         flows.agent_says(
             session=session,
             conversation=conversation,

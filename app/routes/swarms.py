@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.deps import AgentDep, CaseServiceDep, ExpertDep, RoomDep, SessionDep, SettingsDep
 from app.refusals import staff_actor
-from app.swarm_access import owner_only, swarm_or_404
+from app.swarm_access import linkable_conversation, owner_only, swarm_or_404
 from cases import CaseNotFound, CaseUpdate
 from handoff.models import Handoff
 from handoff.swarm.finder import may_swarm, rank
@@ -67,7 +67,7 @@ def start(body: SwarmStart, agent: AgentDep, session: SessionDep, settings: Sett
         case = cases.get(body.case_number)
     except CaseNotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"case_number: no case {body.case_number}") from error
-    conversation_id = body.conversation_id or next(iter(cases.conversations(case)), None)
+    conversation_id = linkable_conversation(cases, case, body.conversation_id, agent)
     skills = (
         body.skills if body.skills is not None else suggested_skills(settings, case, _packet(session, conversation_id))
     )

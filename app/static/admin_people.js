@@ -99,6 +99,21 @@
     say(form, "Saved.", false);
   }
 
+  /** Lift the sign-in lockout of the account in the form's row. */
+  async function clearLockout(form) {
+    const row = form.closest("tr");
+    await send("DELETE", `/api/admin/users/${row.dataset.userId}/login-throttle`);
+    say(form, "Sign-in lockout cleared.", false);
+  }
+
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button.unlock");
+    if (!button) return;
+    const form = button.closest("form");
+    say(form, "", false);
+    await clearLockout(form).catch((error) => say(form, error.message, true));
+  });
+
   /** Create an account from the add form and append its row. */
   async function addPerson(form) {
     const data = new FormData(form);

@@ -109,7 +109,7 @@ class ActionAnswerFromKb(PlatformAction):
         if picked is not None:
             return await show_choice(self.platform, dispatcher, tracker, picked)
         try:
-            result = await self.platform.search(query)
+            result = await self.platform.search(tracker, query)
         except PlatformError:
             return _forget_choices(tracker) + await hand_off(self.platform, dispatcher, tracker, "bot_unavailable")
         decision, articles = _decision(result)

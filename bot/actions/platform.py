@@ -76,9 +76,10 @@ class Platform:
             log.warning("platform call %s %s failed: %s", method, path, error)
             raise PlatformError(f"{method} {path} failed: {error}") from error
 
-    async def search(self, query: str, top_k: int = 3) -> dict[str, Any]:
-        """The KB search result for the customer's words."""
-        return await self._call("POST", "/api/kb/search", {"query": query, "top_k": top_k})
+    async def search(self, tracker: Tracker, query: str, top_k: int = 3) -> dict[str, Any]:
+        """The KB search result for the customer's words (limited per conversation: the app is told which)."""
+        body = {"query": query, "top_k": top_k, "conversation_id": tracker.sender_id}
+        return await self._call("POST", "/api/kb/search", body)
 
     async def feedback(self, article_id: str, event: str) -> None:
         """Tell the platform a customer found an article helpful or not (figures on the KB editor page)."""

@@ -24,7 +24,7 @@ class MemoryPlatform:
         if self.down:
             raise PlatformError(f"{name}: the platform is down")
 
-    async def search(self, query: str, top_k: int = 3) -> dict[str, Any]:
+    async def search(self, tracker: Tracker, query: str, top_k: int = 3) -> dict[str, Any]:
         """The scripted result for `query`, else an unanswerable one."""
         self._called("search", query)
         empty = {"query": query, "answerable": False, "confidence": 0.0, "hits": [], "threshold": 0.5}

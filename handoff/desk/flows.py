@@ -131,11 +131,10 @@ def close(session: Session, agent: Principal, conversation_id: str) -> Conversat
     return conversation
 
 
-def hand_back(session: Session, rasa: RasaClient, conversation_id: str) -> Conversation:
-    """Give a handed-off conversation back to the bot, from a clean state (BotUnavailable if Rasa can't reset)."""
-    conversation = conversation_of(session, conversation_id)
-    if conversation.state not in {"queued", "agent"}:
-        raise NotAvailable(f"the conversation is {conversation.state}, not with a person")
+def hand_back(session: Session, rasa: RasaClient, agent: Principal, conversation_id: str) -> Conversation:
+    """Give the conversation this agent holds back to the bot, from a clean state (BotUnavailable if Rasa can't
+    reset)."""
+    conversation = held_by(agent, session, conversation_id)
     flows.hand_back(session=session, publish=publish_conversation, rasa=rasa, conversation=conversation)
     agent_queue.withdraw(conversation.id)
     agent_queue.release(conversation.id)

@@ -3,15 +3,15 @@
 Every chat line in agent mode comes through here, both ways (sent over the live socket, or posted), so it costs as
 few round trips as the database allows: `handoff.messages.store_live` stores it (one statement on PostgreSQL, run
 from the event loop) only if the sender may send now, and its listeners push it live and add a customer's line to
-the linked cases; one more Redis call counts it against the rate limit. A customer's message that is not for a
-person (the bot's turn, a closed chat) stores nothing here: the caller takes the bot's path."""
+the linked cases; one Redis call before it counts it against the rate limit (given back if nothing was stored).
+A customer's message that is not for a person (the bot's turn, a closed chat) stores nothing here: the caller
+takes the bot's path."""
 
 import logging
 from collections.abc import Awaitable
 from typing import Any
 
 import anyio.to_thread
-import redis
 from fastapi import HTTPException, status
 from pydantic import ValidationError
 from starlette.requests import HTTPConnection
@@ -37,13 +37,17 @@ async def from_customer(
     `token_hash` is checked in the same statement when the caller has not checked the customer's token yet."""
     bucket, limit = f"messages:{conversation_id}", get_settings().messages_per_minute
     what = "messages in this conversation"
-    await ratelimit.check(_redis(client), bucket=bucket, limit=limit, window_seconds=WINDOW_SECONDS, what=what)
+    await ratelimit.enforce_async(_redis(client), bucket=bucket, limit=limit, window_seconds=WINDOW_SECONDS, what=what)
     fields = {"sender": "customer", "sender_name": "You", "text": text}
-    stored = await _store(client, conversation_id, WITH_A_PERSON, fields, ref, token_hash)
+    try:
+        stored = await _store(client, conversation_id, WITH_A_PERSON, fields, ref, token_hash)
+    except Exception:
+        await ratelimit.refund_async(_redis(client), bucket)
+        raise
+    if stored is None or not stored.new:  # the bot's turn counts it itself; a resent ref was counted before
+        await ratelimit.refund_async(_redis(client), bucket)
     if stored is None:
         return None
-    if stored.new:
-        await _count(client, bucket)
     return MessagesRead(messages=[service.to_read(stored.message)], state=stored.state)
 
 
@@ -84,16 +88,6 @@ def _exists(conversation_id: str) -> bool:
 def _redis(client: HTTPConnection):
     """The app's asyncio Redis client."""
     return client.app.state.async_redis
-
-
-async def _count(client: HTTPConnection, bucket: str) -> None:
-    """Count a stored message against the rate limit; a Redis failure is logged, never raised."""
-    pipe = _redis(client).pipeline(transaction=False)
-    ratelimit.count_hit(pipe, bucket, WINDOW_SECONDS)
-    try:
-        await pipe.execute()
-    except redis.RedisError as error:
-        log.warning("could not count message in %s: %s", bucket, error)
 
 
 async def answer_say(ref: Any, store: Awaitable[MessageRead | None]) -> dict:

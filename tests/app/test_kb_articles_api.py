@@ -199,7 +199,9 @@ def test_the_bots_answers_are_counted_for_the_article(kb, editor):
     bot = {"Authorization": "Bearer test-bot-token"}
     before = kb.get("/api/kb/articles/hub-e204", headers=editor).json()["served"]
     for _ in range(2):
-        assert kb.post("/api/kb/search", json={"query": "my hub says E-204"}, headers=bot).json()["answerable"]
+        assert kb.post(
+            "/api/kb/search", json={"query": "my hub says E-204", "conversation_id": "c-1"}, headers=bot
+        ).json()["answerable"]
     kb.post("/api/kb/search", json={"query": "my hub says E-204"})  # a customer's own search is not the bot's answer
     assert flush_served_counts(get_settings()) >= 1
     assert kb.get("/api/kb/articles/hub-e204", headers=editor).json()["served"] == before + 2

@@ -125,3 +125,23 @@ def test_while_another_worker_builds_the_index_a_search_gets_503_with_retry_afte
     assert "being built" in busy.json()["detail"]
     found = kb_client.post("/api/kb/search", json={"query": "I forgot my password"})
     assert found.status_code == 200 and found.json()["hits"][0]["article_id"] == "reset-password"
+
+
+def test_the_bots_searches_are_limited_per_conversation_not_per_address(own_queue, kb_client, monkeypatch):
+    from core.settings import get_settings
+
+    monkeypatch.setenv("KB_SEARCHES_PER_MINUTE", "10")
+    monkeypatch.setenv("KB_SEARCHES_PER_CONVERSATION_PER_MINUTE", "3")
+    get_settings.cache_clear()
+    bot = {"Authorization": "Bearer test-bot-token"}
+    body = {"query": "my hub says E-204", "top_k": 1}
+    codes = [
+        kb_client.post("/api/kb/search", json=body | {"conversation_id": f"c-{i}"}, headers=bot).status_code
+        for i in range(50)
+    ]
+    assert codes == [200] * 50
+    one = [kb_client.post("/api/kb/search", json=body | {"conversation_id": "c-0"}, headers=bot) for _ in range(3)]
+    assert [r.status_code for r in one] == [200, 200, 429]
+    assert "searches in this conversation" in one[-1].json()["detail"] and int(one[-1].headers["Retry-After"]) > 0
+    unnamed = kb_client.post("/api/kb/search", json=body, headers=bot)
+    assert unnamed.status_code == 422 and "conversation_id" in unnamed.json()["detail"]

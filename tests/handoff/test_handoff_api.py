@@ -76,14 +76,24 @@ def test_with_the_bot_down_the_customer_can_still_reach_a_person(client, online_
     assert taken["state"] == "queued" and "you are number" in taken["messages"][-1]["text"]
 
 
-def test_hand_back_needs_an_agent_and_a_reachable_bot(client, online_agent):
-    conversation_id, _ = _open(client)
-    _handoff(client, conversation_id)
+def _agent() -> dict:
+    """The bearer header of a new agent."""
     email = f"agent-{uuid.uuid4().hex[:6]}@lumora.example"
     admin.create_user(email, "Ana Agent", ["agent"], "agent-password-1")
-    agent = {"Authorization": f"Bearer {admin.create_token(email, 't')}"}
-    assert client.post(f"/api/conversations/{conversation_id}/hand-back", headers=BOT).status_code == 403
-    down = client.post(f"/api/conversations/{conversation_id}/hand-back", headers=agent)
+    return {"Authorization": f"Bearer {admin.create_token(email, 't')}"}
+
+
+def test_hand_back_needs_the_agent_holding_the_chat_and_a_reachable_bot(client, online_agent):
+    conversation_id, _ = _open(client)
+    _handoff(client, conversation_id)
+    holder, other = _agent(), _agent()
+    url = f"/api/conversations/{conversation_id}/hand-back"
+    assert client.post(url, headers=holder).status_code == 403  # waiting: nobody holds it yet
+    assert client.post(f"/api/desk/conversations/{conversation_id}/accept", headers=holder).status_code == 200
+    assert client.post(url, headers=BOT).status_code == 403
+    not_theirs = client.post(url, headers=other)
+    assert not_theirs.status_code == 403 and "not the agent on this conversation" in not_theirs.json()["detail"]
+    down = client.post(url, headers=holder)
     assert down.status_code == 503 and "cannot take it back" in down.json()["detail"]
 
 

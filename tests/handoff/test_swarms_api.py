@@ -241,3 +241,33 @@ def test_dead_guest_links_are_410_and_a_closed_room_is_read_only(world):
     assert case["status"] == "resolved" and "swarm_closed" in [e["kind"] for e in case["timeline"]]
     history = client.get(f"/api/swarms/{swarm}/messages", headers=ana).json()
     assert history["status"] == "closed" and re.search("Swarm closed: Hold explained", history["messages"][-1]["text"])
+
+
+def test_a_swarm_may_name_only_a_chat_of_the_cases_customer_that_the_agent_holds(world):
+    client, ana, ben = world["client"], world["ana"][1], world["ben"][1]
+    named = {"case_number": world["case"], "conversation_id": world["conversation"]}
+    not_held = client.post("/api/swarms", json=named, headers=ben)
+    assert not_held.status_code == 403 and "not the agent on this chat" in not_held.json()["detail"]
+    stranger = client.post("/api/conversations").json()["conversation_id"]
+    foreign = client.post("/api/swarms", json=named | {"conversation_id": stranger}, headers=ana)
+    assert foreign.status_code == 403 and "not a chat of this case's customer" in foreign.json()["detail"]
+    assert client.get("/api/swarms/mine", headers=ben).json()["rooms"] == []  # nothing was started
+
+
+def test_the_owner_cannot_send_into_a_chat_another_agent_now_holds(world):
+    from handoff.desk.presence import mark_online
+
+    swarm = start(world)
+    invite_and_join(world, swarm, "eli")
+    client, eli, ana = world["client"], world["eli"][1], world["ana"][1]
+    ben_id, ben = world["ben"]
+    mark_online(ben_id, name="Ben Agent", skills=[])
+    url = f"/api/desk/conversations/{world['conversation']}"
+    assert client.post(f"{url}/transfer", json={"agent_id": ben_id}, headers=ana).status_code == 200
+    assert client.post(f"{url}/accept", headers=ben).status_code == 200
+    posted = client.post(f"/api/swarms/{swarm}/messages", json={"text": "it is a hold"}, headers=eli).json()
+    refused = client.post(f"/api/swarms/{swarm}/messages/{posted['id']}/send", json={"text": "A hold."}, headers=ana)
+    assert refused.status_code == 409 and "not with you" in refused.json()["detail"]
+    seen = client.get(f"/api/conversations/{world['conversation']}/messages", headers=world["customer"]).json()
+    assert all(m["text"] != "A hold." for m in seen["messages"])
+    assert "swarm_answer_sent" not in timeline(world)

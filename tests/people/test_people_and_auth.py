@@ -135,3 +135,60 @@ def test_demo_people_are_seeded_once_with_their_logins_kept(client, tmp_path):
     for email, _, _ in admin.DEMO_PEOPLE:
         assert (email in text) == (email not in already)
     assert oct(logins.stat().st_mode & 0o777) == "0o600"
+
+
+def _sign_in_from(client, address: str, email: str, password: str):
+    """The sign-in form posted from `address` (behind the trusted proxy)."""
+    forwarded = {"X-Forwarded-For": address}
+    form = client.get("/login", headers=forwarded)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    data = {"email": email, "password": password, "csrf_token": csrf, "next": "/account"}
+    return client.post("/login", data=data, headers=forwarded, follow_redirects=False)
+
+
+def test_sign_in_is_throttled_per_account_until_an_admin_clears_it(own_queue, monkeypatch):
+    from tests.conftest import app_client, staff_auth
+
+    tag = uuid.uuid4().hex[:6]
+    locked, other = f"lee-{tag}@lumora.example", f"mo-{tag}@lumora.example"
+    for email in (locked, other):
+        admin.create_user(email, "Lee Locked", ["agent"], "agent-password-1")
+    root = staff_auth("Rita Root", ["admin"])
+    settings = {"trusted_proxies": '["testclient"]', "login_attempts_per_account": 3, "login_attempts_per_address": 8}
+    with app_client(monkeypatch, **settings) as client:
+        wrong = [_sign_in_from(client, "198.51.100.7", locked, "wrong-password").status_code for _ in range(3)]
+        refused = _sign_in_from(client, "198.51.100.7", locked, "agent-password-1")
+        elsewhere = _sign_in_from(client, "203.0.113.5", other, "agent-password-1")
+        users = client.get("/api/admin/users", headers=root).json()
+        locked_id = next(user["id"] for user in users if user["email"] == locked)
+        cleared = client.delete(f"/api/admin/users/{locked_id}/login-throttle", headers=root)
+        after = _sign_in_from(client, "198.51.100.7", locked, "agent-password-1")
+    assert wrong == [401, 401, 401]
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 900
+    assert "Too many sign-in attempts" in refused.text
+    assert elsewhere.status_code == 303
+    assert cleared.status_code == 200 and after.status_code == 303
+
+
+def test_one_address_gets_a_limited_number_of_sign_in_attempts(own_queue, monkeypatch):
+    from tests.conftest import app_client
+
+    email = f"pat-{uuid.uuid4().hex[:6]}@lumora.example"
+    admin.create_user(email, "Pat Agent", ["agent"], "agent-password-1")
+    settings = {"trusted_proxies": '["testclient"]', "login_attempts_per_address": 4}
+    with app_client(monkeypatch, **settings) as client:
+        guesses = [_sign_in_from(client, "198.51.100.9", f"x{i}-{email}", "guess").status_code for i in range(4)]
+        refused = _sign_in_from(client, "198.51.100.9", email, "agent-password-1")
+        elsewhere = _sign_in_from(client, "198.51.100.10", email, "agent-password-1")
+    assert guesses == [401] * 4 and refused.status_code == 429 and "Retry-After" in refused.headers
+    assert elsewhere.status_code == 303
+
+
+def test_successful_sign_ins_do_not_use_up_the_addresss_attempts(own_queue, monkeypatch):
+    from tests.conftest import app_client
+
+    email = f"oli-{uuid.uuid4().hex[:6]}@lumora.example"
+    admin.create_user(email, "Oli Office", ["agent"], "agent-password-1")
+    with app_client(monkeypatch, login_attempts_per_address=2) as client:
+        codes = [_sign_in(client, email, "agent-password-1").status_code for _ in range(4)]
+    assert codes == [303] * 4

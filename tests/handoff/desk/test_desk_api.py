@@ -1,6 +1,7 @@
 """The desk API: a handed-off chat is accepted by exactly one agent, who then talks with the customer."""
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -184,3 +185,22 @@ def test_the_agent_holding_the_chat_marks_the_customers_words_that_state_the_pro
     assert refused.status_code == 422 and "only the customer's words" in refused.json()["detail"]
     assert client.put(f"{url}/9999", headers=ana).status_code == 404
     assert client.delete(f"{url}/{seq['seq']}", headers=ana).json() == {"seqs": []}
+
+
+def test_a_burst_of_100_messages_gets_exactly_the_limit_through(handed_off, monkeypatch):
+    client, conversation, customer, ana, _ = handed_off
+    client.post(f"/api/desk/conversations/{conversation}/accept", headers=ana)
+    monkeypatch.setenv("MESSAGES_PER_MINUTE", "30")
+    from core.settings import get_settings
+
+    get_settings.cache_clear()
+    url = f"/api/conversations/{conversation}/messages"
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        answers = list(pool.map(lambda i: client.post(url, json={"text": f"burst {i}"}, headers=customer), range(100)))
+    accepted = [a for a in answers if a.status_code == 200]
+    refused = [a for a in answers if a.status_code == 429]
+    assert (len(accepted), len(refused)) == (30, 70)
+    assert all(0 < int(a.headers["Retry-After"]) <= 60 for a in refused)
+    assert all("messages in this conversation" in a.json()["detail"] for a in refused)
+    transcript = client.get(f"/api/desk/conversations/{conversation}/messages", headers=ana).json()["messages"]
+    assert len([m for m in transcript if m["sender"] == "customer"]) == 30
