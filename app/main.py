@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import listeners, refusals
+from app.input_guard import BodyLimit
 from app.routes import (
     cases,
     conversations,
@@ -103,6 +104,7 @@ def create_app() -> FastAPI:
     for router in (*routers, people.pages, people.api):
         app.include_router(router)
     app.add_exception_handler(IndexBusy, refusals.index_busy)
+    app.add_middleware(BodyLimit, max_bytes=get_settings().max_body_bytes)
     return app
 
 

@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     request_threads: int = 32
     relay_threads: int = 4  # connections (PostgreSQL) or threads (SQLite) for chat lines to or from a person
     max_message_chars: int = 4000
+    max_body_bytes: int = 2 * 1024 * 1024  # the largest legitimate body, an article of 50,000 characters, is ≤ 200 kB
+    max_socket_frame_bytes: int = 64 * 1024  # a chat frame carries one message of at most max_message_chars
     messages_per_minute: int = 30
     conversations_per_hour_per_ip: int = 60
     trusted_proxies: list[str] = []  # addresses/CIDRs whose X-Forwarded-For names the client; none: the peer

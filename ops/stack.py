@@ -16,6 +16,8 @@ from urllib.parse import urlparse
 import httpx
 import redis
 
+from core.settings import get_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin"
 COLOURS = ("\033[36m", "\033[35m", "\033[33m", "\033[32m", "\033[34m")
@@ -131,7 +133,8 @@ def app_process(*, host: str, port: int, env: dict[str, str], access_log: bool =
     """The FastAPI app under uvicorn (WebSocket frames uncompressed: chat frames are too small to gain from it;
     forwarded addresses are the app's to trust, from `trusted_proxies` only, so uvicorn's own reading is off)."""
     argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", host, "--port", str(port), "--no-proxy-headers"]
-    argv += ["--ws-per-message-deflate", "false"] + ([] if access_log else ["--no-access-log"])
+    argv += ["--ws-per-message-deflate", "false", "--ws-max-size", str(get_settings().max_socket_frame_bytes)]
+    argv += [] if access_log else ["--no-access-log"]
     return Process("app", argv, http_ok(f"http://127.0.0.1:{port}/livez"), env)
 
 
