@@ -79,7 +79,9 @@ def _freeze_what_startup_made() -> None:
 def create_app() -> FastAPI:
     """Assemble the Swarmdesk app."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    app = FastAPI(title="Swarmdesk", version="0.1.0", lifespan=lifespan)
+    settings = get_settings()
+    docs = {} if not settings.production else {"docs_url": None, "redoc_url": None, "openapi_url": None}
+    app = FastAPI(title="Swarmdesk", version="0.1.0", lifespan=lifespan, **docs)
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=get_settings().trusted_proxies)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     routers = (
@@ -104,7 +106,7 @@ def create_app() -> FastAPI:
     for router in (*routers, people.pages, people.api):
         app.include_router(router)
     app.add_exception_handler(IndexBusy, refusals.index_busy)
-    app.add_middleware(BodyLimit, max_bytes=get_settings().max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 
 

@@ -11,13 +11,13 @@ from core.redis_client import get_redis
 router = APIRouter(tags=["ops"])
 
 
-def _check(probe) -> str:
-    """Run one probe; "ok" or the reason it failed."""
+def _check(probe, production: bool) -> str:
+    """Run one probe; "ok" or the reason it failed (just "down" in production: no internals for the public)."""
     try:
         probe()
         return "ok"
     except Exception as error:
-        return f"down: {type(error).__name__}: {error}"[:200]
+        return "down" if production else f"down: {type(error).__name__}: {error}"[:200]
 
 
 @router.get("/livez")
@@ -29,11 +29,14 @@ def livez() -> dict:
 @router.get("/healthz")
 def healthz(session: SessionDep, settings: SettingsDep, kb: KnowledgeBaseDep) -> JSONResponse:
     """Report each dependency; 200 when all are ok, 503 otherwise."""
+    quiet = settings.production
     report = {
-        "database": _check(lambda: session.execute(text("SELECT 1"))),
-        "redis": _check(lambda: get_redis().ping()),
-        "rasa": _check(lambda: httpx.get(settings.rasa_url, timeout=2).raise_for_status()),
-        "actions": _check(lambda: httpx.get(settings.action_server_url + "/health", timeout=2).raise_for_status()),
+        "database": _check(lambda: session.execute(text("SELECT 1")), quiet),
+        "redis": _check(lambda: get_redis().ping(), quiet),
+        "rasa": _check(lambda: httpx.get(settings.rasa_url, timeout=2).raise_for_status(), quiet),
+        "actions": _check(
+            lambda: httpx.get(settings.action_server_url + "/health", timeout=2).raise_for_status(), quiet
+        ),
         "knowledge_base": kb.status(),
     }
     healthy = all(value == "ok" for value in report.values())
