@@ -38,7 +38,6 @@ class Settings(BaseSettings):
     rasa_timeout_seconds: float = 30.0
     public_url: str = "http://127.0.0.1:8000"
     company_name: str = "Lumora"  # the demo company: the bot's name and the customer-facing texts use it
-    support_email: str = "support@lumora.example"
     skills_file: Path = ROOT / "kb" / "skills.yml"  # KB tag → desk skill (handoff.skills)
     kb_dir: Path = ROOT / "kb"
     index_dir: Path = VAR_DIR / "index"

@@ -21,6 +21,7 @@ PERSON_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
 HANDED_BACK_TEXT = "You're back with the {company} virtual assistant. How can I help?"  # COMPANY_NAME
 Publish = Callable[[str, dict], None]
 RequestPerson = Callable[[Conversation, str], str]  # (conversation, reason) -> what to tell the customer
+LeaveEmail = Callable[[Conversation, str], str | None]  # (conversation, text) -> what to say if it opened a case
 
 
 def _store(session: Session, conversation_id: str, **fields) -> Message:
@@ -37,11 +38,13 @@ def customer_turn(
     text: str,
     payload: str | None,
     request_person: RequestPerson,
+    leave_email: LeaveEmail,
     customer_ip: str | None = None,
 ) -> list[Message]:
     """Store the customer's message; in bot state, ask Rasa and store its replies (or a system notice).
 
-    When the bot is down the customer is offered a person; taking that offer goes straight to `request_person`.
+    When the bot is down the customer is offered a person; taking that offer goes straight to `request_person`,
+    and an email address typed after it was told nobody is online goes to `leave_email` (which opens a case).
     """
     new = [_store(session, conversation.id, sender="customer", sender_name="You", text=text)]
     if conversation.state != "bot":
@@ -53,6 +56,8 @@ def customer_turn(
         log.warning("bot unavailable for conversation %s: %s", conversation.id, error)
         if payload == PERSON_BUTTON["payload"]:
             notice, buttons = request_person(conversation, "bot_unavailable"), None
+        elif opened := leave_email(conversation, text):
+            notice, buttons = opened, None
         else:
             notice, buttons = BOT_DOWN_TEXT, [PERSON_BUTTON]
         new.append(_system(session, conversation.id, notice, buttons=buttons))

@@ -29,7 +29,7 @@ from handoff import flows, service
 from handoff.desk import flows as desk
 from handoff.desk import relay
 from handoff.desk.presence import customer_seen
-from handoff.desk.queueing import person_for_customer
+from handoff.desk.queueing import case_for_customer, person_for_customer
 from handoff.models import Conversation, ConversationCreated, MessageCreate, MessageRead, MessagesRead
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ def _turn(
         text=body.text,
         payload=body.payload,
         request_person=person_for_customer(session, settings),
+        leave_email=case_for_customer(session),
         customer_ip=client_address(request),
     )
     return MessagesRead(messages=[service.to_read(m) for m in new], state=conversation.state)

@@ -3,13 +3,16 @@ conversations of an agent who went offline go back to their place, customers who
 
 import logging
 
+from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from cases import SYSTEM, Actor, CaseService
+from cases.schemas import CaseCreate
 from core.db import get_session_factory
 from core.realtime import publish_conversation, publish_desk
+from core.redis_client import get_redis, key
 from core.settings import Settings
-from handoff import flows
+from handoff import flows, service
 from handoff.desk import offers as routing
 from handoff.desk import queue as agent_queue
 from handoff.desk.presence import customer_away, customer_seen, online_agents, why_no_agent
@@ -17,6 +20,8 @@ from handoff.models import Conversation, utcnow
 from handoff.skills import skill_for, skills_by_tag
 
 log = logging.getLogger(__name__)
+EMAIL = TypeAdapter(EmailStr)
+EMAIL_WANTED_SECONDS = 3600
 
 NO_AGENT_TEXT = {
     "outside_business_hours": "Our team is offline now (outside business hours).",
@@ -61,9 +66,33 @@ def person_for_customer(session: Session, settings: Settings):
         answer = queue_for_person(session, settings, conversation, reason, packet)
         if answer["status"] == "queued":
             return f"Connecting you with a person — you are number {answer['position']} in the queue."
-        return f"{answer['text']} Please try again later, or email {settings.support_email}."
+        get_redis().set(key("email-wanted", conversation.id), "1", ex=EMAIL_WANTED_SECONDS)
+        return f"{answer['text']} Type your email address and I'll open a case with your messages; we'll email you."
 
     return request_person
+
+
+def case_for_customer(session: Session):
+    """The chat flow's `leave_email`: after "nobody is online", an email address opens a case holding the customer's
+    messages so far; returns what to tell them (None for any other text, which stays a plain message)."""
+
+    def leave_email(conversation: Conversation, text: str) -> str | None:
+        if not get_redis().exists(key("email-wanted", conversation.id)):
+            return None
+        try:
+            email = EMAIL.validate_python(text.strip())
+        except ValidationError:
+            return None
+        said = service.messages_after(session=session, conversation_id=conversation.id)
+        lines = [m.text for m in said if m.sender == "customer" and m.text.strip() != text.strip()]
+        data = CaseCreate(customer_email=email, subject="Chat while nobody was online", description="\n\n".join(lines))
+        cases = CaseService(session)
+        case = cases.create(data, Actor("bot", "Virtual agent"), conversation_id=conversation.id)
+        cases.commit()
+        get_redis().delete(key("email-wanted", conversation.id))
+        return f"I've opened case {case.number} with your messages; we'll email you at {email} when someone replies."
+
+    return leave_email
 
 
 def requeue_lost_agents(settings: Settings) -> int:

@@ -1,5 +1,6 @@
 """Handoff requests from the bot, availability, the silent bot while queued, and hand-back (Rasa unreachable here)."""
 
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -108,3 +109,20 @@ def test_hand_back_needs_the_agent_holding_the_chat_and_a_reachable_bot(client, 
 def test_business_hours(moment, open_):
     assert within_business_hours("mon-fri 08:00-18:00", moment, "Europe/Amsterdam") is open_
     assert within_business_hours("", moment, "Europe/Amsterdam") is True
+
+
+def test_with_the_bot_down_and_nobody_online_an_email_address_opens_a_case_with_the_saved_message(client):
+    conversation_id, auth = _open(client)
+    url = f"/api/conversations/{conversation_id}/messages"
+    client.post(url, json={"text": "My hub reboots every hour"}, headers=auth)
+    body = {"text": PERSON_BUTTON["title"], "payload": PERSON_BUTTON["payload"]}
+    asked = client.post(url, json=body, headers=auth).json()["messages"][-1]["text"]
+    assert "Nobody from our team is online" in asked and "email address" in asked
+    opened = client.post(url, json={"text": "rita@example.com"}, headers=auth).json()["messages"][-1]["text"]
+    number = re.search(r"CS-\d+", opened).group(0)
+    assert "we'll email you at rita@example.com" in opened
+    email = f"agent-{uuid.uuid4().hex[:6]}@lumora.example"
+    admin.create_user(email, "Ana Agent", ["agent"], "agent-password-1")
+    agent = {"Authorization": f"Bearer {admin.create_token(email, 't')}"}
+    case = client.get(f"/api/cases/{number}", headers=agent).json()
+    assert case["customer_email"] == "rita@example.com" and "My hub reboots every hour" in case["description"]
