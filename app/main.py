@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import listeners, refusals
+from app.headers import SecurityHeaders
 from app.input_guard import BodyLimit
 from app.routes import (
     cases,
@@ -107,6 +108,7 @@ def create_app() -> FastAPI:
         app.include_router(router)
     app.add_exception_handler(IndexBusy, refusals.index_busy)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app
 
 
