@@ -20,6 +20,9 @@ from core.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin"
+# A turn's lock lives this long: a Rasa killed mid-turn holds its conversation for at most this (Rasa's default is
+# 60 s); a turn's slowest step, the bot's platform call, times out in 10 s.
+TICKET_LOCK_SECONDS = 10
 COLOURS = ("\033[36m", "\033[35m", "\033[33m", "\033[32m", "\033[34m")
 
 
@@ -97,6 +100,7 @@ def rasa_env(redis_url: str, *, prefix: str, action_port: int) -> dict[str, str]
         "RASA_REDIS_DB": (parsed.path or "/0").lstrip("/") or "0",
         "RASA_REDIS_PREFIX": "".join(ch for ch in prefix if ch.isalnum()),
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "TICKET_LOCK_LIFETIME": str(TICKET_LOCK_SECONDS),
     }
 
 
