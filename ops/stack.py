@@ -23,7 +23,6 @@ RASA_BIN = ROOT / ".venv-rasa" / "bin"
 # A turn's lock lives this long: a Rasa killed mid-turn holds its conversation for at most this (Rasa's default is
 # 60 s); a turn's slowest step, the bot's platform call, times out in 10 s.
 TICKET_LOCK_SECONDS = 10
-COLOURS = ("\033[36m", "\033[35m", "\033[33m", "\033[32m", "\033[34m")
 
 
 @dataclass
@@ -162,12 +161,11 @@ def redis_process(*, port: int, data_dir: Path) -> Process:
 
 
 class Stack:
-    """A group of processes started together, logged with a prefix each, and stopped together."""
+    """A group of processes started together, logged with a prefix each, and stopped together (the tests' stacks)."""
 
-    def __init__(self, *, log: TextIO = sys.stdout, colour: bool = False) -> None:
+    def __init__(self, *, log: TextIO = sys.stdout) -> None:
         self.processes: list[Process] = []
         self._log = log
-        self._colour = colour
         self._lock = threading.Lock()
 
     def start(self, process: Process) -> None:
@@ -183,9 +181,7 @@ class Stack:
             start_new_session=True,
         )
         self.processes.append(process)
-        colour = COLOURS[(len(self.processes) - 1) % len(COLOURS)] if self._colour else ""
-        reset = "\033[0m" if self._colour else ""
-        prefix = f"{colour}{process.name:>8} |{reset} "
+        prefix = f"{process.name:>8} | "
         threading.Thread(target=self._pump, args=(process.popen.stdout, prefix), daemon=True).start()
 
     def _pump(self, stream: TextIO, prefix: str) -> None:
@@ -205,10 +201,6 @@ class Stack:
                 raise RuntimeError(f"{process.name} exited with code {process.popen.returncode}; see its log above")
             time.sleep(0.5)
         raise RuntimeError(f"{process.name} was not ready after {timeout:.0f} s")
-
-    def failed(self) -> Process | None:
-        """The first process that has exited, if any."""
-        return next((p for p in self.processes if p.popen and p.popen.poll() is not None), None)
 
     def stop(self) -> None:
         """Stop every process (SIGTERM, then SIGKILL after 10 s), newest first."""
