@@ -9,7 +9,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from core.db import get_session_factory
-from core.settings import VAR_DIR
+from core.settings import VAR_DIR, get_settings
+from ops import backup
 from people import service
 from people.models import UserCreate
 
@@ -66,6 +67,21 @@ def seed_demo(logins_file: Path = DEMO_LOGINS) -> str:
     return text
 
 
+def _backup_command(args: argparse.Namespace) -> int:
+    """Run backup or restore; print what it did, or why it refused."""
+    try:
+        if args.command == "backup":
+            manifest = backup.backup(get_settings(), args.to)
+            print(f"Backed up {manifest['counts']} (schema {manifest['revision']}) into {args.to}")
+        else:
+            facts = backup.restore(get_settings(), args.source, force=args.force)
+            print(f"Restored {facts['counts']} (schema {facts['revision']}) from {args.source}")
+        return 0
+    except backup.Refused as error:
+        print(f"Refused: {error}", file=sys.stderr)
+        return 2
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and run one admin command."""
     parser = argparse.ArgumentParser(prog="python -m ops.admin", description=__doc__)
@@ -79,7 +95,14 @@ def main(argv: list[str] | None = None) -> None:
     token.add_argument("--email", required=True)
     token.add_argument("--name", required=True, help="what the token is for")
     commands.add_parser("seed-demo", help="create the demo people once and print their logins")
+    saving = commands.add_parser("backup", help="back up the database, the index and the secrets")
+    saving.add_argument("--to", required=True, type=Path, help="a new or empty folder")
+    restoring = commands.add_parser("restore", help="restore a backup into an empty database")
+    restoring.add_argument("--from", dest="source", required=True, type=Path, help="the backup's folder")
+    restoring.add_argument("--force", action="store_true", help="replace a non-empty database, or another revision")
     args = parser.parse_args(argv)
+    if args.command in ("backup", "restore"):
+        sys.exit(_backup_command(args))
     if args.command == "create-user":
         password = args.password or getpass.getpass("Password: ")
         print(create_user(args.email, args.name, args.roles.split(","), password))
