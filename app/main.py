@@ -2,7 +2,6 @@
 
 import asyncio
 import gc
-import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from app.routes import (
     swarms,
 )
 from app.scheduler import ROUNDS, run_forever
+from core import logs
 from core.live_hub import Hub
 from core.postgres_line import PostgresLine
 from core.redis_client import make_async_redis
@@ -79,8 +79,8 @@ def _freeze_what_startup_made() -> None:
 
 def create_app() -> FastAPI:
     """Assemble the Swarmdesk app."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = get_settings()
+    logs.configure(settings.log_format)
     docs = {} if not settings.production else {"docs_url": None, "redoc_url": None, "openapi_url": None}
     app = FastAPI(title="Swarmdesk", version="0.1.0", lifespan=lifespan, **docs)
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=get_settings().trusted_proxies)
@@ -109,6 +109,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(IndexBusy, refusals.index_busy)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(logs.RequestContext)
     return app
 
 
