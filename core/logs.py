@@ -1,5 +1,6 @@
 """Logs as JSON lines (python-json-logger), each carrying the conversation and case a request is about; never a
-message's text or a token (log lines name ids, and the request path is the only request detail recorded)."""
+message's text or a token (log lines name ids; a `token=` in a logged URL, as the widget's socket URL has, is
+blanked)."""
 
 import logging
 import re
@@ -14,8 +15,21 @@ conversation_id: ContextVar[str | None] = ContextVar("conversation_id", default=
 case_number: ContextVar[str | None] = ContextVar("case_number", default=None)
 CONVERSATION_IN_PATH = re.compile(r"/conversations/([0-9a-f-]{36})")
 CASE_IN_PATH = re.compile(r"/cases/(CS-\d+)")
+TOKEN_IN_URL = re.compile(r"([?&]token=)[^&\s\"']+")
 FIELDS = "{asctime}{levelname}{name}{message}"
 SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+class HideTokens(logging.Filter):
+    """Blank any `token=` query value in a logged URL (the server logs each request's path with its query)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's arguments and message in place."""
+        if isinstance(record.args, tuple):
+            record.args = tuple(TOKEN_IN_URL.sub(r"\1[hidden]", a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = TOKEN_IN_URL.sub(r"\1[hidden]", record.msg)
+        return True
 
 
 class RequestIds(logging.Filter):
@@ -36,6 +50,7 @@ def configure(fmt: str = "json", stream: TextIO = sys.stderr) -> logging.Handler
     else:
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RequestIds())
+    handler.addFilter(HideTokens())
     handler.swarmdesk = True  # replaced by the next configure(); other handlers (a test's capture) stay
     root = logging.getLogger()
     root.handlers = [h for h in root.handlers if not getattr(h, "swarmdesk", False)] + [handler]

@@ -34,3 +34,15 @@ def test_outside_a_request_the_ids_are_empty():
         logging.getLogger().removeHandler(handler)
     line = json.loads(stream.getvalue())
     assert line["message"] == "no request here" and line["conversation_id"] is None and line["case_number"] is None
+
+
+def test_a_token_in_a_logged_socket_url_is_hidden():
+    stream = io.StringIO()
+    handler = logs.configure("json", stream)
+    try:
+        url = "/ws/conversations/0f2c/x?token=zu8SOtJGaAEY5Bgy2ibz&after=3"
+        logging.getLogger("uvicorn.error").info('%s - "WebSocket %s" [accepted]', "127.0.0.1:5000", url)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    logged = json.loads(stream.getvalue())["message"]
+    assert "zu8SOtJGaAEY5Bgy2ibz" not in logged and "?token=[hidden]&after=3" in logged
