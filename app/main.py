@@ -7,13 +7,13 @@ from pathlib import Path
 
 import anyio
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import listeners, refusals
 from app.headers import SecurityHeaders
-from app.input_guard import BodyLimit
+from app.input_guard import BodyLimit, sane_input
 from app.routes import (
     cases,
     conversations,
@@ -82,7 +82,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     logs.configure(settings.log_format)
     docs = {} if not settings.production else {"docs_url": None, "redoc_url": None, "openapi_url": None}
-    app = FastAPI(title="Swarmdesk", version="0.1.0", lifespan=lifespan, **docs)
+    app = FastAPI(title="Swarmdesk", version="0.1.0", lifespan=lifespan, dependencies=[Depends(sane_input)], **docs)
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=get_settings().trusted_proxies)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     routers = (
