@@ -136,9 +136,9 @@ RoomDep = Annotated[tuple[Swarm, Who, SwarmMember], Depends(room_access)]
 
 
 def desk_conversation(conversation_id: str, agent: AgentDep, session: SessionDep) -> Conversation:
-    """A conversation any agent may look at on the desk (404 if unknown)."""
+    """A conversation this agent may read on the desk (404 if unknown, 403 if only the bot ever had it)."""
     with desk_refusals():
-        return desk.conversation_of(session, conversation_id)
+        return desk.readable_by(agent, session, conversation_id)
 
 
 def held_conversation(conversation_id: str, agent: AgentDep, session: SessionDep) -> Conversation:

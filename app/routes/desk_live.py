@@ -15,9 +15,10 @@ from core.live_hub import same_origin, serve
 from core.realtime import agent_channel, conversation_channel, desk_channel
 from core.settings import get_settings
 from handoff import service
+from handoff.desk import flows as desk
 from handoff.desk import relay
 from handoff.desk.presence import mark_offline, mark_online
-from handoff.models import AgentMessage, Conversation, MessageRead
+from handoff.models import AgentMessage, MessageRead
 from people.auth import SESSION_COOKIE, Principal, staff_from_cookie
 from people.models import User
 
@@ -57,10 +58,14 @@ def _heartbeat(agent: Principal) -> bool:
         return True
 
 
-def _conversation_exists(conversation_id: str) -> bool:
-    """True if there is such a conversation."""
+def _may_watch(agent: Principal, conversation_id: str) -> str | None:
+    """None if the agent may watch the conversation, else why not (the same rule as reading it)."""
     with get_session_factory()() as session:
-        return session.get(Conversation, conversation_id) is not None
+        try:
+            desk.readable_by(agent, session, conversation_id)
+        except (desk.NotFound, desk.NotAllowed) as error:
+            return str(error)
+    return None
 
 
 @router.websocket("/ws/desk")
@@ -110,7 +115,7 @@ async def _listen(websocket: WebSocket, hub, queue: asyncio.Queue, channels: set
                 await websocket.send_json(await relay.answer_say(message.get("ref"), _say(websocket, agent, message)))
             elif kind in {"watch", "unwatch"}:
                 conversation_id = str(message.get("conversation_id", ""))[:36]
-                await _watch(websocket, hub, queue, channels, kind, conversation_id)
+                await _watch(websocket, hub, queue, channels, kind, conversation_id, agent)
     except (WebSocketDisconnect, ValueError):
         return
 
@@ -124,15 +129,17 @@ async def _say(websocket: WebSocket, agent: Principal, frame: dict) -> MessageRe
     return service.to_read(message)
 
 
-async def _watch(websocket: WebSocket, hub, queue, channels: set[str], kind: str, conversation_id: str) -> None:
+async def _watch(
+    websocket: WebSocket, hub, queue, channels: set[str], kind: str, conversation_id: str, agent: Principal
+) -> None:
     """Start or stop relaying a chat's frames; `watching` tells the desk to fetch what it missed."""
     channel = conversation_channel(conversation_id)
     if kind == "unwatch":
         channels.discard(channel)
         await hub.unsubscribe(channel, queue)
         return
-    if not await asyncio.to_thread(_conversation_exists, conversation_id):
-        await websocket.send_json({"type": "error", "detail": f"no conversation {conversation_id}"})
+    if refused := await asyncio.to_thread(_may_watch, agent, conversation_id):
+        await websocket.send_json({"type": "error", "detail": refused})
         return
     channels.add(channel)
     await hub.subscribe(channel, queue)

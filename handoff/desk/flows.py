@@ -4,6 +4,7 @@ Each changes the database and the Redis queue together, here and nowhere else; t
 (they map `NotFound` to 404, `NotAllowed` to 403, `NotAvailable` to 409, `InvalidTarget` to 422 and
 `BotUnavailable` to 503)."""
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.realtime import publish_agent, publish_conversation, publish_desk
@@ -12,7 +13,7 @@ from handoff import flows
 from handoff.desk import offers
 from handoff.desk import queue as agent_queue
 from handoff.desk.presence import online_agents
-from handoff.models import Conversation
+from handoff.models import Conversation, Handoff
 from handoff.rasa_client import RasaClient
 from people.auth import Principal
 from people.models import User
@@ -40,6 +41,16 @@ def conversation_of(session: Session, conversation_id: str) -> Conversation:
     if conversation is None:
         raise NotFound(f"no conversation {conversation_id}")
     return conversation
+
+
+def readable_by(agent: Principal, session: Session, conversation_id: str) -> Conversation:
+    """The conversation if this agent may read and watch it: every chat that was handed to a person (queued, held
+    now or earlier, by anyone: colleagues take over, transfer and swarm on them); a chat only the bot ever had is
+    for admins only. NotFound / NotAllowed otherwise."""
+    conversation = conversation_of(session, conversation_id)
+    if "admin" in agent.roles or session.scalar(select(Handoff.id).where(Handoff.conversation_id == conversation_id)):
+        return conversation
+    raise NotAllowed("this chat never came to a person: only admins may read it")
 
 
 def held_by(agent: Principal, session: Session, conversation_id: str) -> Conversation:

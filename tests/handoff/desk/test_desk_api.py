@@ -204,3 +204,19 @@ def test_a_burst_of_100_messages_gets_exactly_the_limit_through(handed_off, monk
     assert all("messages in this conversation" in a.json()["detail"] for a in refused)
     transcript = client.get(f"/api/desk/conversations/{conversation}/messages", headers=ana).json()["messages"]
     assert len([m for m in transcript if m["sender"] == "customer"]) == 30
+
+
+def test_a_chat_only_the_bot_had_is_for_admins_and_a_handed_off_one_for_every_agent(client):
+    (ana_id, ana), (_, admin) = _staff("Ana Agent", ["agent"]), _staff("Ada Admin", ["admin"])
+    conversation = client.post("/api/conversations").json()["conversation_id"]
+    url = f"/api/desk/conversations/{conversation}/messages"
+    refused = client.get(url, headers=ana)
+    assert refused.status_code == 403 and "never came to a person" in refused.json()["detail"]
+    assert client.get(url, headers=admin).status_code == 200
+    body = {"conversation_id": conversation, "reason": "customer_request", "packet": {}}
+    mark_online(ana_id, name="agent", skills=[])
+    try:
+        assert client.post("/api/bot/handoff", json=body, headers=BOT).json()["status"] == "queued"
+    finally:
+        mark_offline(ana_id)
+    assert client.get(url, headers=ana).status_code == 200  # queued for a person: any agent may read it
