@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     request_threads: int = 32
     relay_threads: int = 4  # connections (PostgreSQL) or threads (SQLite) for chat lines to or from a person
     max_message_chars: int = 4000
+    ops_token: str = ""  # in production, /readyz shows its details only to `Authorization: Bearer <ops_token>`
     log_format: Literal["json", "text"] = "json"  # JSON lines with the conversation and case ids, or plain text
     max_body_bytes: int = 2 * 1024 * 1024  # the largest legitimate body, an article of 50,000 characters, is ≤ 200 kB
     max_socket_frame_bytes: int = 64 * 1024  # a chat frame carries one message of at most max_message_chars

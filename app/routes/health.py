@@ -1,12 +1,16 @@
-"""`/healthz`: Redis, database, Rasa, the action server and the KB index, each reported separately."""
+"""`/livez` (the process), `/readyz` and `/healthz` (database, Redis, Rasa, the action server and the KB index, each
+reported separately)."""
+
+import hmac
 
 import httpx
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.deps import KnowledgeBaseDep, SessionDep, SettingsDep
 from core.redis_client import get_redis
+from core.settings import Settings
 
 router = APIRouter(tags=["ops"])
 
@@ -26,10 +30,30 @@ def livez() -> dict:
     return {"status": "ok"}
 
 
+@router.get("/readyz")
+def readyz(request: Request, session: SessionDep, settings: SettingsDep, kb: KnowledgeBaseDep) -> JSONResponse:
+    """Ready to serve: the database, Redis, Rasa and the index each "ok" (200) or not (503). In production the
+    details need the ops token (`Authorization: Bearer <OPS_TOKEN>`); without it only the status is given."""
+    report = _report(session, settings, kb, quiet=False)
+    shown = report if not settings.production or _ops_token_given(request, settings) else {"status": report["status"]}
+    return JSONResponse(shown, status_code=200 if report["status"] == "ok" else 503)
+
+
+def _ops_token_given(request: Request, settings: Settings) -> bool:
+    """Whether the request carries the configured ops token."""
+    given = request.headers.get("authorization", "").removeprefix("Bearer ")
+    return bool(settings.ops_token) and hmac.compare_digest(given, settings.ops_token)
+
+
 @router.get("/healthz")
 def healthz(session: SessionDep, settings: SettingsDep, kb: KnowledgeBaseDep) -> JSONResponse:
     """Report each dependency; 200 when all are ok, 503 otherwise."""
-    quiet = settings.production
+    report = _report(session, settings, kb, quiet=settings.production)
+    return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+
+
+def _report(session, settings: Settings, kb, *, quiet: bool) -> dict:
+    """Each dependency "ok" or why not, and the overall status."""
     report = {
         "database": _check(lambda: session.execute(text("SELECT 1")), quiet),
         "redis": _check(lambda: get_redis().ping(), quiet),
@@ -40,4 +64,4 @@ def healthz(session: SessionDep, settings: SettingsDep, kb: KnowledgeBaseDep) ->
         "knowledge_base": kb.status(),
     }
     healthy = all(value == "ok" for value in report.values())
-    return JSONResponse({"status": "ok" if healthy else "degraded", **report}, status_code=200 if healthy else 503)
+    return {"status": "ok" if healthy else "degraded", **report}
