@@ -33,7 +33,7 @@ from app.routes import (
     swarms,
 )
 from app.scheduler import ROUNDS, run_forever
-from core import logs
+from core import logs, metrics
 from core.live_hub import Hub
 from core.postgres_line import PostgresLine
 from core.redis_client import make_async_redis
@@ -110,6 +110,7 @@ def create_app() -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(logs.RequestContext)
+    app.add_middleware(metrics.CountErrors)
     return app
 
 

@@ -8,6 +8,7 @@ import redis
 import redis.asyncio as aioredis
 from fastapi import HTTPException, status
 
+from core.metrics import REFUSALS
 from core.redis_client import get_redis, key
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ def _refuse_over(count: int, ttl: int, *, limit: int, window_seconds: int, what:
     if count <= limit:
         return
     retry_after = ttl if ttl > 0 else window_seconds
+    REFUSALS.labels(what).inc()
     raise HTTPException(
         status.HTTP_429_TOO_MANY_REQUESTS,
         f"too many {what}: at most {limit} per {window_seconds} s, please wait a moment",

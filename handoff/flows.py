@@ -6,6 +6,7 @@ from collections.abc import Callable
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core import metrics
 from core.settings import get_settings
 from handoff import messages, service
 from handoff.models import Conversation, Handoff, Message
@@ -51,7 +52,8 @@ def customer_turn(
         return new
     message = payload if payload is not None else as_rasa_text(text)
     try:
-        replies = rasa.send(sender=conversation.id, text=message, metadata={"customer_ip": customer_ip})
+        with metrics.timed(metrics.BOT_TURNS):
+            replies = rasa.send(sender=conversation.id, text=message, metadata={"customer_ip": customer_ip})
     except BotUnavailable as error:
         log.warning("bot unavailable for conversation %s: %s", conversation.id, error)
         if payload == PERSON_BUTTON["payload"]:

@@ -1,6 +1,7 @@
 """`make run`: Redis (if none answers), Rasa, the action server and the app under supervisord; Ctrl-C stops them all."""
 
 import os
+import shutil
 import signal
 import sys
 import time
@@ -37,7 +38,11 @@ def main() -> int:
         port=ACTIONS_PORT, api_url=f"http://127.0.0.1:{APP_PORT}", service_token=settings.bot_service_token
     )
     rasa = stack.rasa_process(model=stack.current_model(), port=RASA_PORT, env=env)
-    app = stack.app_process(host=os.environ.get("APP_HOST", "127.0.0.1"), port=APP_PORT, env={})
+    metrics_dir = VAR_DIR / "metrics"  # each worker's figures, added up by /metrics (fresh each start)
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    app_env = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    app = stack.app_process(host=os.environ.get("APP_HOST", "127.0.0.1"), port=APP_PORT, env=app_env)
     processes = [*first, actions, rasa, app]
     supervisor = Supervisor(processes, VAR_DIR / "supervisor", later=frozenset({"actions", "rasa", "app"}))
     try:

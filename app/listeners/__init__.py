@@ -4,6 +4,7 @@
 | --- | --- |
 | `message.stored` (handoff.messages) | `casework.record_chat_message`: a customer's line on the conversation's cases |
 | `message.stored` | `chat.push`: the live push to the conversation's subscribers |
+| `message.stored` | `metrics.count_message`: messages by sender on `/metrics` |
 | `case.created`, `case.public_update`, `case.resolved` (cases) | `casework`: customer emails, notices in open chats |
 | `case.resolved` | `drafts.draft_on_resolve`: a draft article from the resolution |
 """
@@ -12,7 +13,7 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from app.listeners import casework, chat, drafts
+from app.listeners import casework, chat, drafts, metrics
 from core.events import bus
 from handoff.messages import STORED
 
@@ -31,3 +32,4 @@ def wire(app: FastAPI) -> None:
         live=partial(casework.record_chat_message_live, settings, case_bus),
     )
     bus.subscribe(STORED, "live push", chat.push, live=chat.live_push(app.state.async_redis))
+    bus.subscribe(STORED, "metrics", metrics.count_message, live=metrics.count_message_live)

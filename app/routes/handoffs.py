@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from app.deps import AgentDep, ServiceDep, SessionDep, SettingsDep
 from app.refusals import desk_refusals
+from core import metrics
 from handoff.desk import flows as desk
 from handoff.desk.queueing import queue_for_person
 from handoff.models import Conversation
@@ -34,7 +35,9 @@ def bot_handoff(body: HandoffRequest, bot: ServiceDep, session: SessionDep, sett
     if conversation.state == "closed":
         raise HTTPException(status.HTTP_409_CONFLICT, "the conversation has ended")
     packet = describe(body.packet, company_words(session))
-    return queue_for_person(session, settings, conversation, body.reason, packet)
+    answer = queue_for_person(session, settings, conversation, body.reason, packet)
+    metrics.HANDOFFS.labels(body.reason, answer["status"]).inc()
+    return answer
 
 
 @router.post("/api/conversations/{conversation_id}/hand-back")

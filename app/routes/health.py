@@ -4,11 +4,12 @@ reported separately)."""
 import hmac
 
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.deps import KnowledgeBaseDep, SessionDep, SettingsDep
+from core import metrics
 from core.redis_client import get_redis
 from core.settings import Settings
 
@@ -43,6 +44,15 @@ def _ops_token_given(request: Request, settings: Settings) -> bool:
     """Whether the request carries the configured ops token."""
     given = request.headers.get("authorization", "").removeprefix("Bearer ")
     return bool(settings.ops_token) and hmac.compare_digest(given, settings.ops_token)
+
+
+@router.get("/metrics")
+def prometheus_metrics(request: Request, settings: SettingsDep) -> Response:
+    """The metrics in Prometheus text format; in production only with the ops token (404 otherwise)."""
+    if settings.production and not _ops_token_given(request, settings):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Not Found")
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)
 
 
 @router.get("/healthz")

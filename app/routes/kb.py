@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
 from app.deps import Caller, EditorDep, KnowledgeBaseDep, SettingsDep, client_address
-from core import ratelimit
+from core import metrics, ratelimit
 from core.settings import Settings
 from knowledge.live_index import count_served
 from people.auth import Principal
@@ -44,7 +44,8 @@ def search(
     _limit(request, caller, body, settings)
     retriever = kb.retriever
     try:
-        result = retriever.search(body.query, top_k=body.top_k) | {"threshold": retriever.threshold}
+        with metrics.timed(metrics.SEARCHES):
+            result = retriever.search(body.query, top_k=body.top_k) | {"threshold": retriever.threshold}
     except QueryError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"query: {error}") from error
     if caller is not None and "service" in caller.roles and result["answerable"] and result["hits"]:
