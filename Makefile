@@ -9,8 +9,9 @@ export RASA_TELEMETRY_ENABLED := false
 # Each environment is rebuilt only when its requirements file's content changes (the stamp carries the hash).
 APP_STAMP := .venv/.built-$(shell sha256sum requirements.txt | cut -c1-16)
 RASA_STAMP := .venv-rasa/.built-$(shell sha256sum requirements-rasa.txt | cut -c1-16)
+AXE_STAMP := tests/e2e/axe/node_modules/.built-$(shell sha256sum tests/e2e/axe/package-lock.json | cut -c1-16)
 
-.PHONY: setup model redis run test lint bench eval admin clean
+.PHONY: setup model redis run test lint bench fuzz eval admin clean
 
 setup: $(APP_STAMP) $(RASA_STAMP)
 
@@ -36,10 +37,14 @@ model: $(APP_STAMP) $(RASA_STAMP)
 redis:
 	scripts/ensure_redis.sh
 
+$(AXE_STAMP):
+	scripts/ensure_axe.sh
+	touch $@
+
 run: setup model redis
 	.venv/bin/python -m ops.run
 
-test: setup model redis
+test: setup model redis $(AXE_STAMP)
 	scripts/ensure_chromium.sh
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports --no-cache
@@ -57,6 +62,9 @@ bench: setup model redis
 	.venv/bin/python -m ops.bench
 	.venv/bin/python -m ops.bench_relay
 	.venv/bin/python -m ops.bench_kb
+
+fuzz: setup model redis
+	.venv/bin/python -m ops.fuzz --seconds 1800 --examples 300
 
 eval: setup model
 	.venv/bin/python -m retrieval.eval.clinc

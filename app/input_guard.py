@@ -3,11 +3,14 @@
 and values the database or JSON cannot hold get 422 naming the field (`sane_input`, an app-wide dependency)."""
 
 import json
+import re
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core.inputs import INT32
 
 
 class BodyLimit:
@@ -55,9 +58,6 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-INT32 = 2**31 - 1  # the database's integer columns
-
-
 def _problem(value, where: tuple) -> dict | None:
     """What is wrong with one value the client sent (a NUL, a lone surrogate, a number out of range), or None."""
     if isinstance(value, str):
@@ -67,8 +67,9 @@ def _problem(value, where: tuple) -> dict | None:
             value.encode("utf-8")
         except UnicodeEncodeError:
             return {"loc": where, "msg": "must be valid Unicode (a lone surrogate was sent)", "type": "value_error"}
-        if value.isdigit() and len(value) < 400 and int(value) > INT32:
-            return {"loc": where, "msg": f"must be at most {INT32}", "type": "less_than_equal"}
+        in_url = where[0] in ("path", "query")  # where every value is a string; a body's text may be any digits
+        if in_url and len(value) < 400 and re.fullmatch(r"-?\d+", value) and abs(int(value)) > INT32:
+            return {"loc": where, "msg": f"must be between {-INT32} and {INT32}", "type": "less_than_equal"}
     elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT32:
         return {"loc": where, "msg": f"must be between {-INT32} and {INT32}", "type": "less_than_equal"}
     return None

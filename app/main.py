@@ -9,11 +9,13 @@ import anyio
 import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from app import listeners, refusals
+from app import gauges, listeners, refusals
 from app.headers import SecurityHeaders
 from app.input_guard import BodyLimit, sane_input
+from app.openapi import with_shared_rules
 from app.routes import (
     cases,
     conversations,
@@ -31,8 +33,10 @@ from app.routes import (
     swarm_pages,
     swarm_room,
     swarms,
+    widget,
 )
 from app.scheduler import ROUNDS, run_forever
+from app.widget_origins import WidgetOrigins
 from core import logs, metrics
 from core.live_hub import Hub
 from core.postgres_line import PostgresLine
@@ -58,6 +62,7 @@ async def lifespan(app: FastAPI):
     if settings.kb_preload:
         app.state.knowledge_base.warm_up()
     listeners.wire(app)
+    gauges.register()
     timers = [asyncio.create_task(run_forever(settings, round_)) for round_ in ROUNDS]
     _freeze_what_startup_made()
     yield
@@ -91,6 +96,7 @@ def create_app() -> FastAPI:
         health.router,
         conversations.router,
         conversations.ws_router,
+        widget.router,
         kb_articles.router,
         kb_articles.pages,
         kb.router,
@@ -107,7 +113,10 @@ def create_app() -> FastAPI:
     for router in (*routers, people.pages, people.api):
         app.include_router(router)
     app.add_exception_handler(IndexBusy, refusals.index_busy)
+    app.add_exception_handler(StarletteHTTPException, refusals.http_error)
+    app.openapi = lambda: with_shared_rules(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(WidgetOrigins, allowed=settings.widget_origins)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(logs.RequestContext)
     app.add_middleware(metrics.CountErrors)

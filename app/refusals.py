@@ -1,11 +1,15 @@
 """How routes answer a refused domain operation (a case change, a desk action), and name staff on timelines."""
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from fastapi import HTTPException, Request, status
+from fastapi import HTTPException, Request, Response, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.openapi import allowed_methods
 from cases import Actor, CaseNotFound, TooLarge, TransitionError, VersionConflict
 from handoff.desk import flows as desk
 from handoff.rasa_client import BotUnavailable
@@ -59,3 +63,19 @@ def desk_refusals() -> Iterator[None]:
         raise HTTPException(DESK_STATUS[type(error)], str(error)) from error
     except BotUnavailable as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the bot cannot take it back now: {error}") from error
+
+
+async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+    """FastAPI's answer to an HTTPException, with two rules of ours: a 422 names the field as validation errors do
+    (`[{"loc", "msg", "type"}]`, from a "field: what is wrong" sentence), and a 405's Allow lists every method of
+    the path, not just those of the first route that matched it."""
+    if error.status_code == status.HTTP_422_UNPROCESSABLE_CONTENT and isinstance(error.detail, str):
+        field, _, message = error.detail.partition(": ")
+        named = bool(message) and re.fullmatch(r"[a-z_]+", field) is not None
+        problem = {"loc": ["body", field] if named else ["body"], "msg": message if named else error.detail}
+        return JSONResponse({"detail": [problem | {"type": "value_error"}]}, status_code=error.status_code)
+    if error.status_code == status.HTTP_405_METHOD_NOT_ALLOWED and (
+        methods := allowed_methods(request.app, request.url.path)
+    ):
+        error.headers = (error.headers or {}) | {"Allow": ", ".join(methods)}
+    return await http_exception_handler(request, error)

@@ -10,9 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cases import emails, events, lifecycle, sla
 from cases.models import Case, CaseConversation, CaseEmail, CaseEvent, case_id, utcnow
-from cases.schemas import CaseCreate, CaseUpdate
-
-MAX_TEXT = 20_000
+from cases.schemas import MAX_TEXT, CaseCreate, CaseUpdate
 
 
 @dataclass(frozen=True)

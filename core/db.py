@@ -1,6 +1,7 @@
 """The database engine and sessions (SQLite file by default, PostgreSQL by `DATABASE_URL`)."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -67,3 +68,8 @@ async def get_session() -> AsyncIterator[Session]:
         yield session
     finally:
         session.close()
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored time with its zone: UTC (SQLite hands back naive times; they were stored in UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -91,10 +91,14 @@ async def next_frame(queue: asyncio.Queue, timeout: float = 1.0) -> tuple[str, s
         return None
 
 
+def is_this_site(origin: str | None, host: str | None) -> bool:
+    """True if an `Origin` header names a page of the site at `host`."""
+    return origin is not None and urlsplit(origin).netloc == host
+
+
 def same_origin(websocket: WebSocket) -> bool:
     """True if the socket was opened by a page of this site (a cookie alone must not be enough)."""
-    origin = websocket.headers.get("origin")
-    return origin is not None and urlsplit(origin).netloc == websocket.headers.get("host")
+    return is_this_site(websocket.headers.get("origin"), websocket.headers.get("host"))
 
 
 async def serve(

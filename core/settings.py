@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     business_hours: str = ""
     presence_ttl_seconds: int = 45
     offer_timeout_seconds: float = 20.0
+    offer_cooldown_seconds: float = 120.0  # an agent who let an offer go is offered that chat again no sooner
     widen_after_seconds: float = 120.0
     customer_away_seconds: float = 300.0
     router_interval_seconds: float = 1.0
@@ -86,6 +87,7 @@ class Settings(BaseSettings):
     max_socket_frame_bytes: int = 64 * 1024  # a chat frame carries one message of at most max_message_chars
     messages_per_minute: int = 30
     conversations_per_hour_per_ip: int = 60
+    widget_origins: list[str] = []  # other sites (e.g. "https://shop.example.com") whose pages may embed the widget
     trusted_proxies: list[str] = []  # addresses/CIDRs whose X-Forwarded-For names the client; none: the peer
     swarm_webhook_url: str = ""
     swarm_webhook_secret: str = Field(default="", validate_default=True)

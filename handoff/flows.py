@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from core import metrics
 from core.settings import get_settings
 from handoff import messages, service
+from handoff.customers import CUSTOMER
 from handoff.models import Conversation, Handoff, Message
 from handoff.rasa_client import BotUnavailable, RasaClient, as_rasa_text
 
@@ -47,7 +48,7 @@ def customer_turn(
     When the bot is down the customer is offered a person; taking that offer goes straight to `request_person`,
     and an email address typed after it was told nobody is online goes to `leave_email` (which opens a case).
     """
-    new = [_store(session, conversation.id, sender="customer", sender_name="You", text=text)]
+    new = [_store(session, conversation.id, sender="customer", sender_name=CUSTOMER, text=text)]
     if conversation.state != "bot":
         return new
     message = payload if payload is not None else as_rasa_text(text)

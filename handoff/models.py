@@ -7,6 +7,9 @@ from pydantic import BaseModel, Field, StringConstraints, field_serializer
 from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from core.db import as_utc
+from core.inputs import RequestBody, SomeText, words
+
 Sender = Literal["customer", "bot", "agent", "system"]
 State = Literal["bot", "queued", "agent", "closed"]
 
@@ -34,6 +37,8 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
+    visitor_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # the widget's visitor id, hashed
+    agent_id: Mapped[int | None]  # the agent who last took the conversation (a returning customer's first offer)
 
 
 class Message(Base):
@@ -126,7 +131,7 @@ class MessageRead(BaseModel):
     @field_serializer("created_at")
     def _utc(self, value: datetime) -> str:
         """Always send UTC with an offset (SQLite hands back naive times)."""
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+        return as_utc(value).isoformat()
 
 
 ClientRef = Annotated[
@@ -138,12 +143,28 @@ ClientRef = Annotated[
 ]
 
 
-class MessageCreate(BaseModel):
+class MessageCreate(RequestBody):
     """A customer's message: free text, or a button's title plus the payload the bot offered."""
 
-    text: str = Field(description="what the customer typed or the button's title")
+    text: SomeText = Field(description="what the customer typed or the button's title")
     payload: str | None = Field(default=None, max_length=500, description="the payload of a button the bot offered")
     ref: ClientRef = None
+
+
+VisitorId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{16,64}$")]
+
+
+class ConversationCreate(RequestBody):
+    """A new conversation; `visitor_id` is the random id the widget keeps in this browser, so a returning visitor's
+    earlier chats are found (the customer can make the browser forget it)."""
+
+    visitor_id: VisitorId | None = None
+
+
+class VisitorForget(RequestBody):
+    """The visitor id a browser is dropping: its conversations are no longer linked to each other."""
+
+    visitor_id: VisitorId
 
 
 class ConversationCreated(BaseModel):
@@ -160,8 +181,8 @@ class MessagesRead(BaseModel):
     state: State
 
 
-class AgentMessage(BaseModel):
+class AgentMessage(RequestBody):
     """What an agent sends the customer, or writes as an internal note."""
 
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    text: words()
     ref: ClientRef = None

@@ -5,21 +5,23 @@ import hmac
 import secrets
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from handoff.models import Conversation, Handoff, Message, MessageRead, ProblemMark, utcnow
 
 
 def token_hash(token: str) -> str:
-    """Return the SHA-256 hex digest under which a customer token is stored."""
+    """Return the SHA-256 hex digest under which a customer token (or a visitor id) is stored."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_conversation(*, session: Session) -> tuple[Conversation, str]:
-    """Open a conversation in bot state; returns it with the customer's plain token."""
+def create_conversation(*, session: Session, visitor_id: str | None = None) -> tuple[Conversation, str]:
+    """Open a conversation in bot state (of a browser's visitor, when the widget says); returns it with the
+    customer's plain token."""
     token = secrets.token_urlsafe(32)
-    conversation = Conversation(id=str(uuid.uuid4()), token_hash=token_hash(token), state="bot")
+    visitor = token_hash(visitor_id) if visitor_id else None
+    conversation = Conversation(id=str(uuid.uuid4()), token_hash=token_hash(token), state="bot", visitor_hash=visitor)
     session.add(conversation)
     session.commit()
     return conversation, token
@@ -128,3 +130,12 @@ def set_state(*, session: Session, conversation: Conversation, state: str) -> No
 def to_read(message: Message) -> MessageRead:
     """Convert a stored message to what clients see."""
     return MessageRead.model_validate(message, from_attributes=True)
+
+
+def forget_visitor(*, session: Session, visitor_id: str) -> int:
+    """Unlink a browser's conversations from its visitor id; returns how many were linked."""
+    found = session.execute(
+        update(Conversation).where(Conversation.visitor_hash == token_hash(visitor_id)).values(visitor_hash=None)
+    )
+    session.commit()
+    return found.rowcount

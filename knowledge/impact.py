@@ -63,7 +63,7 @@ def impact(live: Retriever, article: Article, customer_questions: list[str]) -> 
 def _candidates(live: Retriever, article: Article, customer_questions: list[str]) -> list[tuple[str, str, str]]:
     """The own questions of the articles nearest this one, then the customers' questions, each once."""
     near: dict[str, Article] = {}
-    for probe in (article.title, *article.questions):
+    for probe in filter(str.strip, (article.title, *article.questions)):  # a blank one finds nothing
         for hit in live.search(probe, top_k=NEIGHBOURS)["hits"]:
             found = live.get_article(hit["article_id"])
             if found is not None and found.id != article.id:

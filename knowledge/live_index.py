@@ -9,13 +9,14 @@ import threading
 from redis.exceptions import RedisError
 from sqlalchemy import update
 
+from core import metrics
 from core.db import get_session_factory
 from core.redis_client import get_redis, key
 from core.settings import Settings
 from knowledge.files import import_folder
 from knowledge.models import KbArticle
 from knowledge.service import KnowledgeService, to_retrieval
-from retrieval import Article, IndexWatcher, ReindexJobs, Retriever, announce
+from retrieval import Article, BuildResult, IndexWatcher, ReindexJobs, Retriever, announce
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class KnowledgeBase:
                 retriever = Retriever.open(self.settings.index_dir, create=True)
                 if not retriever.articles():
                     log.info("index %s is empty: building it from the published articles", self.settings.index_dir)
-                    retriever.reindex(*self.source())
+                    _timed(retriever.reindex(*self.source()))
                 self._watcher = IndexWatcher(retriever, redis=get_redis(), prefix=self.prefix).start()
                 self._retriever = retriever
             return self._retriever
@@ -58,7 +59,7 @@ class KnowledgeBase:
         retriever = self.retriever
         with self._lock:
             if self._jobs is None:
-                self._jobs = ReindexJobs(retriever, self.source, redis=get_redis(), prefix=self.prefix)
+                self._jobs = ReindexJobs(retriever, self.source, redis=get_redis(), prefix=self.prefix, on_done=_timed)
             return self._jobs
 
     def source(self) -> tuple[list[Article], list]:
@@ -76,10 +77,11 @@ class KnowledgeBase:
 
     def apply(self, article: KbArticle) -> None:
         """Make the index reflect one article now (published → in it, otherwise out), and tell the other workers."""
-        if article.status == "published":
-            version = self.retriever.upsert(to_retrieval(article))
-        else:
-            version = self.retriever.remove(article.id)
+        with metrics.timed(metrics.REINDEX.labels("article")):
+            if article.status == "published":
+                version = self.retriever.upsert(to_retrieval(article))
+            else:
+                version = self.retriever.remove(article.id)
         announce(get_redis(), version, prefix=self.prefix)
 
     def status(self) -> str:
@@ -101,6 +103,11 @@ class KnowledgeBase:
         """Stop watching for new versions."""
         if self._watcher is not None:
             self._watcher.stop()
+
+
+def _timed(result: BuildResult) -> None:
+    """Record how long a full re-index took."""
+    metrics.REINDEX.labels("all").observe(result.seconds)
 
 
 def index_now(settings: Settings, progress=None) -> None:

@@ -27,7 +27,7 @@ class StaleVersion(Exception):
 
 
 class Invalid(ValueError):
-    """The article cannot take this step (the API answers 422 naming the field)."""
+    """The article as it stands cannot take this step (the API answers 409 naming the field)."""
 
 
 class NotFound(LookupError):
@@ -100,6 +100,11 @@ class KnowledgeService:
     def published(self) -> list[KbArticle]:
         """Every published article (what the index must hold)."""
         return list(self.session.scalars(select(KbArticle).where(KbArticle.status == "published")))
+
+    def most_served(self, limit: int) -> list[KbArticle]:
+        """The published articles the bot answered with most (ties: the title), for the widget's topics."""
+        query = select(KbArticle).where(KbArticle.status == "published")
+        return list(self.session.scalars(query.order_by(KbArticle.served.desc(), KbArticle.title).limit(limit)))
 
     def create(self, content: Content, *, author: str, status: str = "draft", article_id: str | None = None, **extra):
         """A new article (id from the title, made unique) with its first version."""

@@ -1,27 +1,21 @@
 """`python -m ops.bench`: a bot turn through the customer API against Rasa's bare REST turn, same run.
 
-Starts its own stack (Rasa, the action server, the app on free ports; a throwaway SQLite database, the
-demo KB in `kb/`, Redis database 14 under a bench prefix), then measures p50/p99 of:
+Starts its own stack (`ops.own_stack`), then measures p50/p99 of:
 - Rasa's bare REST turn for "hi" (greet → utter_greet, no action);
 - the full KB-answer turn: app → Rasa → action server → KB search → reply, stored and returned, in
   conversations of TURNS questions, one at a time and 20 at once.
 """
 
-import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 
-from core.settings import ROOT
-from ops import migrate, stack
-from ops.bench_support import forget_prefix, machine_speed, percentiles
-from ops.stack import free_port
+from ops.bench_support import machine_speed, percentiles
+from ops.own_stack import own_stack
 
 QUESTIONS = [
     "my hub says E-101",
@@ -87,60 +81,37 @@ def _kb_search(app_url: str, rounds: int) -> list[float]:
 
 def main() -> int:
     """Start the stack, measure, print the table, stop the stack."""
-    folder = Path(tempfile.mkdtemp(prefix="swarmdesk-bench-"))
-    database = f"sqlite:///{folder / 'bench.db'}"
-    migrate.upgrade(database)
-    redis_url, prefix = "redis://127.0.0.1:6379/14", f"swarmdeskbench{os.getpid()}"
-    app_port, rasa_port, actions_port = free_port(), free_port(), free_port()
-    supervisor = stack.Stack(log=open(folder / "stack.log", "w"))  # noqa: SIM115 (closed with the process)
-    env = {
-        "DATABASE_URL": database, "REDIS_URL": redis_url, "REDIS_PREFIX": prefix,
-        "RASA_URL": f"http://127.0.0.1:{rasa_port}", "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}",
-        "BOT_SERVICE_TOKEN": "bench-token", "SECRET_KEY": "bench", "KB_DIR": str(ROOT / "kb"),
-        "INDEX_DIR": str(folder / "index"), "MAIL_OUTBOX_DIR": str(folder / "outbox"),
-        "MESSAGES_PER_MINUTE": "100000", "CONVERSATIONS_PER_HOUR_PER_IP": "100000",
-    }  # fmt: skip
-    processes = [
-        stack.actions_process(port=actions_port, api_url=f"http://127.0.0.1:{app_port}", service_token="bench-token"),
-        stack.rasa_process(
-            model=stack.current_model(),
-            port=rasa_port,
-            env=stack.rasa_env(redis_url, prefix=f"{prefix}rasa", action_port=actions_port),
-        ),
-        stack.app_process(host="127.0.0.1", port=app_port, env=env),
-    ]
+    limits = {"MESSAGES_PER_MINUTE": "100000", "CONVERSATIONS_PER_HOUR_PER_IP": "100000"}
+    print("starting Rasa, the action server and the app (about a minute)…", flush=True)
     try:
-        print("starting Rasa, the action server and the app (about a minute)…", flush=True)
-        for process in processes:
-            supervisor.start(process)
-        for process in processes:
-            supervisor.wait_ready(process, timeout=300)
-        app_url, rasa_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{rasa_port}"
-        _kb_search(app_url, 1)  # warm up: the first search builds the index (longer than an action waits)
-        _kb_turns(app_url, 5)  # and the first turns trace the models
-        bare = _bare_rasa(rasa_url, ROUNDS * 2)
-        rasa_kb = _bare_rasa(rasa_url, ROUNDS, QUESTIONS[0])
-        search = _kb_search(app_url, ROUNDS)
-        single = _kb_turns(app_url, ROUNDS)
-        with ThreadPoolExecutor(20) as pool:
-            concurrent = [t for times in pool.map(lambda _: _kb_turns(app_url, TURNS * 2), range(20)) for t in times]
-        print(f"\n{machine_speed()}\n{'bot turn (2 cores)':<52} latency")
-        print(f"{'Rasa bare REST turn, greeting, no action':<52} {percentiles(bare)}")
-        print(f"{'  Rasa REST turn, KB question (action + KB search)':<52} {percentiles(rasa_kb)}")
-        print(f"{'  the app KB search API alone':<52} {percentiles(search)}")
-        print(f"{'KB-answer turn via the app, 1 conversation':<52} {percentiles(single)}")
-        print(f"{'KB-answer turn via the app, 20 concurrent':<52} {percentiles(concurrent)}")
-        ratio = statistics.median(single) / statistics.median(bare)
-        print(f"\nKB-answer turn / bare Rasa turn at p50: {ratio:.2f}×  (target ≤ 1.5×)")
-        floor = statistics.median(rasa_kb) / statistics.median(bare)
-        print(f"Rasa alone, KB question / bare turn at p50: {floor:.2f}×  (the floor for any app in front)")
-        return 0
+        with own_stack("bench", limits) as running:
+            return _measure(running.app_url, running.rasa_url)
     except RuntimeError as error:
-        print(f"bench failed: {error} (log: {folder / 'stack.log'})", file=sys.stderr)
+        print(f"bench failed: {error}", file=sys.stderr)
         return 1
-    finally:
-        supervisor.stop()
-        forget_prefix(redis_url, prefix)
+
+
+def _measure(app_url: str, rasa_url: str) -> int:
+    """Measure the turns and print the table."""
+    _kb_search(app_url, 1)  # warm up the search path
+    _kb_turns(app_url, 5)  # and the first turns trace the models
+    bare = _bare_rasa(rasa_url, ROUNDS * 2)
+    rasa_kb = _bare_rasa(rasa_url, ROUNDS, QUESTIONS[0])
+    search = _kb_search(app_url, ROUNDS)
+    single = _kb_turns(app_url, ROUNDS)
+    with ThreadPoolExecutor(20) as pool:
+        concurrent = [t for times in pool.map(lambda _: _kb_turns(app_url, TURNS * 2), range(20)) for t in times]
+    print(f"\n{machine_speed()}\n{'bot turn (2 cores)':<52} latency")
+    print(f"{'Rasa bare REST turn, greeting, no action':<52} {percentiles(bare)}")
+    print(f"{'  Rasa REST turn, KB question (action + KB search)':<52} {percentiles(rasa_kb)}")
+    print(f"{'  the app KB search API alone':<52} {percentiles(search)}")
+    print(f"{'KB-answer turn via the app, 1 conversation':<52} {percentiles(single)}")
+    print(f"{'KB-answer turn via the app, 20 concurrent':<52} {percentiles(concurrent)}")
+    ratio = statistics.median(single) / statistics.median(bare)
+    print(f"\nKB-answer turn / bare Rasa turn at p50: {ratio:.2f}×  (target ≤ 1.5×)")
+    floor = statistics.median(rasa_kb) / statistics.median(bare)
+    print(f"Rasa alone, KB question / bare turn at p50: {floor:.2f}×  (the floor for any app in front)")
+    return 0
 
 
 if __name__ == "__main__":

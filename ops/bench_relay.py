@@ -1,8 +1,8 @@
 """`python -m ops.bench_relay`: live chat relay between customers and agents, and handoff-to-offer time.
 
-Starts two app workers (customers on one, agents on the other, so every message crosses Redis pub/sub)
-on PostgreSQL (BENCH_DATABASE_URL, default the local `test` database, in a schema of its own that is
-dropped afterwards) and Redis database 14 under a bench prefix. Then:
+Starts two app workers (customers on one, agents on the other, so every message crosses Redis pub/sub;
+metrics on, in multi-process mode as under `make run`) on PostgreSQL (BENCH_DATABASE_URL, default the local
+`test` database, in a schema of its own that is dropped afterwards) and Redis database 14 under a bench prefix. Then:
 1. AGENTS agents connect their desks; CONVERSATIONS customers are handed off one after another, and the
    time from the handoff request to the offer frame on an agent's desk is measured; the agent accepts.
 2. For SECONDS seconds, in every conversation the customer and the agent each send a message a second
@@ -114,8 +114,9 @@ class Desk:
 
 async def _customer(host: str, tally: Tally, opened: dict, stop: asyncio.Event) -> None:
     """A customer's widget socket: records the agent's messages (and refused sends) until told to stop."""
-    url = f"ws://{host}/ws/conversations/{opened['conversation_id']}?token={opened['token']}"
+    url = f"ws://{host}/ws/conversations/{opened['conversation_id']}"
     async with connect(url, max_queue=None) as socket:
+        await socket.send(json.dumps({"type": "hello", "token": opened["token"]}))
         opened["socket"] = socket
         opened["connected"].set()
         while not stop.is_set():
@@ -227,7 +228,9 @@ def main() -> int:
         "BOT_SERVICE_TOKEN": "bench-token", "KB_PRELOAD": "false", "COOKIE_SECURE": "false",
         "RASA_URL": f"http://127.0.0.1:{free_port()}", "MAIL_OUTBOX_DIR": str(folder / "outbox"),
         "MESSAGES_PER_MINUTE": "100000", "CONVERSATIONS_PER_HOUR_PER_IP": "100000",
+        "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),  # metrics on, as under `make run`
     }  # fmt: skip
+    (folder / "metrics").mkdir()
     os.environ.update(env)
     from ops import admin  # after the environment: its settings are the bench's
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.settings import Settings
 from people import service as people
+from people import sessions
 
 SESSION_COOKIE = "swarmdesk_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -37,9 +38,9 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret_key, salt="swarmdesk-session")
 
 
-def start_session(response: Response, *, user_id: int, settings: Settings) -> None:
-    """Set a signed, HttpOnly, SameSite session cookie carrying the user id and a CSRF token."""
-    value = _serializer(settings).dumps({"uid": user_id, "csrf": secrets.token_urlsafe(24)})
+def start_session(response: Response, *, sid: str, settings: Settings) -> None:
+    """Set a signed, HttpOnly, SameSite session cookie carrying the server-side session's id and a CSRF token."""
+    value = _serializer(settings).dumps({"sid": sid, "csrf": secrets.token_urlsafe(24)})
     response.set_cookie(
         SESSION_COOKIE,
         value,
@@ -50,8 +51,11 @@ def start_session(response: Response, *, user_id: int, settings: Settings) -> No
     )
 
 
-def end_session(response: Response, *, settings: Settings) -> None:
-    """Remove the session cookie."""
+def end_session(response: Response, *, raw: str | None, session: Session, settings: Settings) -> None:
+    """End the session the cookie names (it no longer works, even if a copy of it is replayed) and remove it."""
+    data = _cookie_data(raw, settings)
+    if data:
+        sessions.end_session(session=session, sid=data["sid"])
     response.delete_cookie(SESSION_COOKIE, httponly=True, secure=settings.cookie_secure, samesite="lax")
 
 
@@ -66,17 +70,26 @@ def _from_bearer(token: str, *, session: Session, settings: Settings) -> Princip
 
 
 def staff_from_cookie(raw: str | None, *, session: Session, settings: Settings) -> Principal | None:
-    """Resolve a session cookie's value to an active staff member, or None."""
+    """Resolve a session cookie's value to an active staff member whose session was not ended, or None."""
+    data = _cookie_data(raw, settings)
+    if not data:
+        return None
+    live = sessions.live_session(session=session, sid=data["sid"], max_age_seconds=settings.session_max_age_seconds)
+    user = session.get(people.User, live.user_id) if live is not None else None
+    if user is None or not user.active:
+        return None
+    return Principal(user_id=user.id, display_name=user.display_name, roles=user.role_set, csrf_token=data["csrf"])
+
+
+def _cookie_data(raw: str | None, settings: Settings) -> dict | None:
+    """The signed content of a session cookie ({"sid", "csrf"}), or None if it is missing, forged or expired."""
     if not raw:
         return None
     try:
         data = _serializer(settings).loads(raw, max_age=settings.session_max_age_seconds)
     except BadSignature:
         return None
-    user = session.get(people.User, data.get("uid"))
-    if user is None or not user.active:
-        return None
-    return Principal(user_id=user.id, display_name=user.display_name, roles=user.role_set, csrf_token=data["csrf"])
+    return data if isinstance(data, dict) and isinstance(data.get("sid"), str) else None
 
 
 def _from_cookie(request: Request, *, session: Session, settings: Settings) -> Principal | None:

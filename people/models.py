@@ -1,12 +1,14 @@
-"""Tables and schemas for staff accounts and their API tokens."""
+"""Tables and schemas for staff accounts, their sign-in sessions and their API tokens."""
 
 import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, EmailStr, Field
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from core.inputs import RequestBody
 
 ROLES = ("agent", "expert", "editor", "admin")
 SKILL_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,39}")
@@ -63,6 +65,20 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class StaffSession(Base):
+    """A signed-in browser: the cookie names it by a random id (stored as a SHA-256 hash); logging out or an
+    admin revoking it ends it at once."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 def check_roles(roles: list[str]) -> list[str]:
     """Reject roles Swarmdesk does not know; return the roles sorted, each once."""
     unknown = sorted(set(roles) - set(ROLES))
@@ -83,12 +99,14 @@ def check_skills(skills: list[str]) -> list[str]:
 
 
 DisplayName = Annotated[str, Field(min_length=1, max_length=120)]
-Roles = Annotated[list[str], Field(min_length=1), AfterValidator(check_roles)]
-Skills = Annotated[list[str], AfterValidator(check_skills)]
+ROLE_ITEMS = {"items": {"type": "string", "enum": list(ROLES)}}
+Roles = Annotated[list[str], Field(min_length=1, json_schema_extra=ROLE_ITEMS), AfterValidator(check_roles)]
+SKILL_ITEMS = {"items": {"type": "string", "pattern": f"^{SKILL_PATTERN.pattern}$"}}
+Skills = Annotated[list[str], Field(json_schema_extra=SKILL_ITEMS), AfterValidator(check_skills)]
 Capacity = Annotated[int, Field(ge=0, le=50, description="concurrent conversations")]
 
 
-class UserCreate(BaseModel):
+class UserCreate(RequestBody):
     """Input for creating a staff account."""
 
     email: EmailStr
@@ -99,10 +117,8 @@ class UserCreate(BaseModel):
     capacity: Capacity = 3
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(RequestBody):
     """Input for changing a staff account; fields left out (or null) stay as they are."""
-
-    model_config = ConfigDict(extra="forbid")
 
     display_name: DisplayName | None = None
     roles: Roles | None = None
@@ -123,7 +139,7 @@ class UserRead(BaseModel):
     active: bool
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(RequestBody):
     """Input for issuing an API token."""
 
     name: str = Field(min_length=1, max_length=120)

@@ -57,6 +57,7 @@ Command line: `python -m retrieval reindex --kb DIR --index DIR` and
 """
 
 from retrieval.articles import Article, ArticleError, load_kb, parse_article
+from retrieval.build import BuildResult
 from retrieval.jobs import ReindexJobs, ReindexRunning
 from retrieval.retriever import QueryError, Retriever
 from retrieval.store import IndexBusy, IndexNotFound
@@ -65,6 +66,7 @@ from retrieval.sync import IndexWatcher, announce
 __all__ = [
     "Article",
     "ArticleError",
+    "BuildResult",
     "IndexBusy",
     "IndexNotFound",
     "IndexWatcher",

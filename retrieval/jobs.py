@@ -12,6 +12,7 @@ from collections.abc import Callable
 from redis.exceptions import LockError
 
 from retrieval.articles import Article, ArticleError
+from retrieval.build import BuildResult
 from retrieval.retriever import Retriever
 from retrieval.sync import DEFAULT_PREFIX, announce
 
@@ -36,13 +37,21 @@ class ReindexJobs:
         redis: A redis-py client.
         prefix: Key prefix: `<prefix>:index:job:<id>`, `<prefix>:index:reindex-lock`. Defaults to "swarmdesk".
         lock_timeout: Seconds after which a lock left by a crashed worker expires. Defaults to 3600.
+        on_done: Called with each finished job's BuildResult (the app times re-indexes with it).
     """
 
     def __init__(
-        self, retriever: Retriever, source: Source, *, redis, prefix: str = DEFAULT_PREFIX, lock_timeout: int = 3600
+        self,
+        retriever: Retriever,
+        source: Source,
+        *,
+        redis,
+        prefix: str = DEFAULT_PREFIX,
+        lock_timeout: int = 3600,
+        on_done: Callable[[BuildResult], None] | None = None,
     ) -> None:
         self.retriever, self.source, self.redis, self.prefix = retriever, source, redis, prefix
-        self.lock_timeout = lock_timeout
+        self.lock_timeout, self.on_done = lock_timeout, on_done
         self._threads: dict[str, threading.Thread] = {}
 
     def _key(self, job_id: str) -> str:
@@ -100,6 +109,8 @@ class ReindexJobs:
             result = self.retriever.reindex(articles, errors, progress=progress)
             state.update(state="succeeded", result=result.to_dict())
             announce(self.redis, result.version, prefix=self.prefix)
+            if self.on_done is not None:
+                self.on_done(result)
         except Exception as exc:  # reported through the job's status
             state.update(state="failed", error=str(exc))
         finally:

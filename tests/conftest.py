@@ -2,6 +2,7 @@
 when TEST_DATABASE_URL is set, in a schema of its own), wired into the app's settings."""
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -169,3 +170,11 @@ def client(own_queue, monkeypatch):
     """The real app with the test settings (and Redis keys of its own)."""
     with app_client(monkeypatch) as test_client:
         yield test_client
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """One sample's value from a /metrics exposition (0 when absent)."""
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))  # the exposition sorts labels
+    found = re.search(rf"^{name}\{{{re.escape(wanted)}\}} (\S+)$", text, re.M) if labels else None
+    found = found or re.search(rf"^{name} (\S+)$", text, re.M)
+    return float(found.group(1)) if found else 0.0

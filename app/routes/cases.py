@@ -4,8 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel
+from starlette.convertors import Convertor, register_url_convertor
 
 from app.deps import AgentDep, Caller, CaseServiceDep, SessionDep, SettingsDep, client_address
+from app.openapi import refusals
 from app.refusals import REFUSED, refusal, staff_actor
 from cases import Actor, CaseFilter, CaseNotFound, CaseUpdate
 from cases.models import Case
@@ -25,7 +27,25 @@ from handoff.models import Conversation
 from people.auth import Principal
 from people.models import User
 
-router = APIRouter(prefix="/api/cases", tags=["cases"])
+router = APIRouter(prefix="/api/cases", tags=["cases"], responses=refusals(401, 403, 409, 429))
+
+
+class CaseNumberInPath(Convertor):
+    """`{number:case_number}` matches any path segment but `lookup`, so PATCH /api/cases/lookup is a 405, not a
+    malformed case number (a malformed one still gets 422 naming it)."""
+
+    regex = r"(?!lookup$)[^/]+"
+
+    def convert(self, value: str) -> str:
+        """The number as given."""
+        return value
+
+    def to_string(self, value: str) -> str:
+        """The number as given."""
+        return value
+
+
+register_url_convertor("case_number", CaseNumberInPath())
 Number = Annotated[str, Path(pattern=CASE_NUMBER_PATTERN, description="a case number such as CS-10428")]
 NOT_FOUND = "no case with that number and email"  # the same answer for a wrong email and an unknown number
 
@@ -104,7 +124,7 @@ def create_case(
     return CaseCreated(number=case.number, status=case.status, version=case.version)
 
 
-@router.post("/lookup")
+@router.post("/lookup", responses=refusals(404))
 def lookup_case(
     body: CaseLookup,
     request: Request,
@@ -174,7 +194,7 @@ def list_cases(
     }
 
 
-@router.get("/{number}")
+@router.get("/{number:case_number}")
 def get_case(number: Number, agent: AgentDep, cases: CaseServiceDep) -> dict:
     """One case with its timeline, linked conversations, child cases and emails."""
     try:
@@ -183,7 +203,7 @@ def get_case(number: Number, agent: AgentDep, cases: CaseServiceDep) -> dict:
         raise refusal(error) from error
 
 
-@router.patch("/{number}")
+@router.patch("/{number:case_number}")
 def update_case(
     number: Number, change: CaseUpdate, agent: AgentDep, session: SessionDep, cases: CaseServiceDep
 ) -> dict:
@@ -203,7 +223,7 @@ def update_case(
     return _detail(cases, case)
 
 
-@router.post("/{number}/notes", status_code=status.HTTP_201_CREATED)
+@router.post("/{number:case_number}/notes", status_code=status.HTTP_201_CREATED)
 def add_note(number: Number, note: NoteCreate, agent: AgentDep, session: SessionDep, cases: CaseServiceDep) -> dict:
     """Add an internal note, or a public one that reaches the customer (and a major case's customers)."""
     try:

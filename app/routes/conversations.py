@@ -20,6 +20,7 @@ from app.deps import (
     checked_conversation,
     client_address,
 )
+from app.openapi import refusals
 from core import ratelimit
 from core.db import get_session_factory, release
 from core.live_hub import serve
@@ -30,22 +31,33 @@ from handoff.desk import flows as desk
 from handoff.desk import relay
 from handoff.desk.presence import customer_seen
 from handoff.desk.queueing import case_for_customer, person_for_customer
-from handoff.models import Conversation, ConversationCreated, MessageCreate, MessageRead, MessagesRead
+from handoff.models import (
+    Conversation,
+    ConversationCreate,
+    ConversationCreated,
+    MessageCreate,
+    MessageRead,
+    MessagesRead,
+)
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/conversations", tags=["customer"])
+router = APIRouter(prefix="/api/conversations", tags=["customer"], responses=refusals(401, 409, 429))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_conversation(request: Request, session: SessionDep, settings: SettingsDep) -> ConversationCreated:
-    """Open a conversation with the virtual agent; keep the returned token to send messages."""
+def create_conversation(
+    request: Request, session: SessionDep, settings: SettingsDep, body: ConversationCreate | None = None
+) -> ConversationCreated:
+    """Open a conversation with the virtual agent (of the widget's visitor, if given); keep the returned token to
+    send messages."""
     ratelimit.enforce(
         bucket=f"conversations:{client_address(request)}",
         limit=settings.conversations_per_hour_per_ip,
         window_seconds=3600,
         what="new conversations from this address",
     )
-    conversation, token = service.create_conversation(session=session)
+    visitor_id = body.visitor_id if body else None
+    conversation, token = service.create_conversation(session=session, visitor_id=visitor_id)
     return ConversationCreated(conversation_id=conversation.id, token=token)
 
 
@@ -146,14 +158,19 @@ def _ws_conversation(conversation_id: str, token: str) -> Conversation | None:
         return conversation
 
 
+HELLO_SECONDS = 10  # how long a new socket may take to send its hello frame
+
+
 @ws_router.websocket("/ws/conversations/{conversation_id}")
-async def conversation_socket(websocket: WebSocket, conversation_id: str, token: str = "") -> None:
-    """Push the conversation's live frames; clients then fetch what they missed by `seq`."""
-    conversation = await asyncio.to_thread(_ws_conversation, conversation_id, token)
+async def conversation_socket(websocket: WebSocket, conversation_id: str) -> None:
+    """Push the conversation's live frames; clients then fetch what they missed by `seq`. The first frame the client
+    sends is `{"type": "hello", "token"}`: the customer token never sits in a URL a proxy or server would log."""
+    await websocket.accept()
+    token = await _hello_token(websocket)
+    conversation = await asyncio.to_thread(_ws_conversation, conversation_id, token) if token else None
     if conversation is None:
         await websocket.close(code=4401, reason="unknown conversation or wrong token")
         return
-    await websocket.accept()
     settings = websocket.app.state.settings
     last_seen = 0.0
 
@@ -197,6 +214,16 @@ async def _customer_frames(websocket: WebSocket, conversation_id: str, token: st
                 await asyncio.to_thread(publish_conversation, conversation_id, typing)
     except WebSocketDisconnect:
         return
+
+
+async def _hello_token(websocket: WebSocket) -> str:
+    """The token of the client's hello frame ("" when the first frame is something else or does not come)."""
+    try:
+        frame = _frame(await asyncio.wait_for(websocket.receive_text(), HELLO_SECONDS))
+    except (TimeoutError, WebSocketDisconnect):
+        return ""
+    token = frame.get("token") if frame.get("type") == "hello" else None
+    return token if isinstance(token, str) else ""
 
 
 def _frame(text: str) -> dict:

@@ -3,24 +3,29 @@
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from sqlalchemy import select
 
 from app.deps import AgentDep, SessionDep, SettingsDep
+from app.openapi import refusals
 from app.refusals import desk_refusals
+from core.inputs import RequestBody
+from handoff import customers
 from handoff.desk import flows as desk
 from handoff.desk import queue as agent_queue
 from handoff.desk.presence import online_agents
 from handoff.models import Handoff
 
-router = APIRouter(prefix="/api/desk", tags=["desk"])
+router = APIRouter(prefix="/api/desk", tags=["desk"], responses=refusals(401, 403, 409, 503))
 
 
-class Transfer(BaseModel):
-    """Where a conversation goes: one named agent, or whoever has a skill."""
+class Transfer(RequestBody):
+    """Where a conversation goes: one named agent, or whoever has a skill (exactly one of the two)."""
 
-    agent_id: int | None = None
-    skill: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")] | None = None
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1, "maxProperties": 1})
+
+    agent_id: Annotated[int, Field(default=None)]
+    skill: Annotated[str, Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 
     @model_validator(mode="after")
     def _one_target(self) -> "Transfer":
@@ -30,30 +35,31 @@ class Transfer(BaseModel):
         return self
 
 
-def _packets(session, conversation_ids: list[str]) -> dict[str, dict]:
-    """The latest handoff packet of each conversation."""
-    query = select(Handoff).where(Handoff.conversation_id.in_(conversation_ids)).order_by(Handoff.id)
-    return {h.conversation_id: h.packet for h in session.scalars(query)}
+def _described(session, rows: list[dict]) -> list[dict]:
+    """Each conversation row with its latest handoff packet, who the customer is and what the chat is about."""
+    ids = [row["conversation_id"] for row in rows]
+    query = select(Handoff).where(Handoff.conversation_id.in_(ids)).order_by(Handoff.id)
+    packets = {h.conversation_id: h.packet for h in session.scalars(query)}
+    names = customers.labels(session, ids)
+    return [
+        row | {"packet": packets.get(c, {}), "customer": names[c], "title": customers.title(packets.get(c))}
+        for row, c in zip(rows, ids, strict=True)
+    ]
 
 
 @router.get("/queue")
 def queue(agent: AgentDep, session: SessionDep) -> dict:
     """Conversations waiting for a person, in order, with why they were handed off and the packet."""
     rows = agent_queue.waiting()
-    packets = _packets(session, [r["conversation_id"] for r in rows])
     offer = agent_queue.offer_of(agent.user_id)
-    return {
-        "waiting": [row | {"packet": packets.get(row["conversation_id"], {})} for row in rows],
-        "my_offer": offer,
-    }
+    return {"waiting": _described(session, rows), "my_offer": offer}
 
 
 @router.get("/mine")
 def mine(agent: AgentDep, session: SessionDep) -> dict:
     """The conversations this agent holds, with their packets."""
     held = sorted(agent_queue.holding(agent.user_id))
-    packets = _packets(session, held)
-    return {"conversations": [{"conversation_id": c, "packet": packets.get(c, {})} for c in held]}
+    return {"conversations": _described(session, [{"conversation_id": c} for c in held])}
 
 
 @router.get("/agents")

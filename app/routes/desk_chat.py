@@ -3,26 +3,37 @@
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
-from pydantic import BaseModel, StringConstraints
+from pydantic import StringConstraints
 from sqlalchemy import select
 
 from app.deps import AgentDep, CaseServiceDep, DeskConversation, HeldConversation, SessionDep, SettingsDep, check_text
+from app.openapi import refusals
 from app.refusals import REFUSED, refusal, staff_actor
 from cases import CaseCreate, CaseFilter
-from core.db import release
+from cases.schemas import CASE_NUMBER_PATTERN
+from core.db import as_utc, release
+from core.inputs import RequestBody, words
 from core.realtime import publish_conversation
-from handoff import service
+from handoff import customers, service
 from handoff.desk import relay
 from handoff.models import AgentMessage, ConversationNote, Handoff, MessageRead, MessagesRead
 
-router = APIRouter(prefix="/api/desk/conversations/{conversation_id}", tags=["desk"])
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+router = APIRouter(
+    prefix="/api/desk/conversations/{conversation_id}", tags=["desk"], responses=refusals(401, 403, 409, 429, 503)
+)
+Text = words()
 
 
-class CaseLink(BaseModel):
+class DeskTranscript(MessagesRead):
+    """The transcript as the desk reads it: who the customer is, too."""
+
+    customer: str
+
+
+class CaseLink(RequestBody):
     """An existing case to link the conversation to."""
 
-    number: Annotated[str, StringConstraints(pattern=r"^CS-\d{5,}$")]
+    number: Annotated[str, StringConstraints(pattern=CASE_NUMBER_PATTERN)]
 
 
 @router.get("/messages")
@@ -32,11 +43,14 @@ def transcript(
     agent: AgentDep,
     session: SessionDep,
     after: Annotated[int, Query(ge=0)] = 0,
-) -> MessagesRead:
-    """The whole conversation after `after`, bot turns included (any agent may read a handed-off chat)."""
+) -> DeskTranscript:
+    """The whole conversation after `after`, bot turns included (any agent may read a handed-off chat); the
+    customer's lines under their name (`customer`)."""
     messages = service.messages_after(session=session, conversation_id=conversation_id, after=after)
+    customer = customers.label(session, conversation_id)
     release(session)  # fetched on every reconnect: the connection goes back before the response is serialized
-    return MessagesRead(messages=[service.to_read(m) for m in messages], state=conversation.state)
+    shown = [customers.named(service.to_read(m), customer) for m in messages]
+    return DeskTranscript(messages=shown, state=conversation.state, customer=customer)
 
 
 @router.post("/messages")
@@ -117,25 +131,35 @@ def add_note(
 
 def _note(note: ConversationNote) -> dict:
     """A note as the desk shows it."""
-    return {"id": note.id, "author": note.author_name, "text": note.text, "created_at": note.created_at.isoformat()}
+    return {
+        "id": note.id,
+        "author": note.author_name,
+        "text": note.text,
+        "created_at": as_utc(note.created_at).isoformat(),
+    }
 
 
 @router.get("/context")
 def context(
     conversation_id: str, conversation: DeskConversation, agent: AgentDep, session: SessionDep, cases: CaseServiceDep
 ) -> dict:
-    """What the agent needs beside the chat: the handoff packet, linked cases, the customer's earlier history."""
+    """What the agent needs beside the chat: the handoff packet, linked cases, who the customer is, their earlier
+    history."""
     handoff = session.scalars(
         select(Handoff).where(Handoff.conversation_id == conversation_id).order_by(Handoff.id.desc())
     ).first()
     linked = cases.cases_of_conversation(conversation_id)
     email = linked[0].customer_email if linked else None
     earlier = cases.find(CaseFilter(customer_email=email, per_page=20))[0] if email else []
-    others = sorted({c for case in earlier for c in cases.conversations(case)} - {conversation_id})
+    others = {c for case in earlier for c in cases.conversations(case)} | set(
+        customers.earlier_chats(session, conversation_id)
+    )
+    others = sorted(others - {conversation_id})
     return {
         "state": conversation.state,
         "handoff": {"reason": handoff.reason, "skill": handoff.skill, "packet": handoff.packet} if handoff else None,
         "cases": [_case(case) for case in linked],
+        "customer": customers.label(session, conversation_id),
         "customer_email": email,
         "earlier_cases": [_case(case) for case in earlier if case not in linked],
         "earlier_conversations": others,

@@ -3,30 +3,32 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Request, status
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from app.deps import AgentDep, ServiceDep, SessionDep, SettingsDep
+from app.openapi import refusals
 from app.refusals import desk_refusals
 from core import metrics
+from core.inputs import Json, RequestBody
 from handoff.desk import flows as desk
 from handoff.desk.queueing import queue_for_person
 from handoff.models import Conversation
 from handoff.packets import describe
 from knowledge.vocabulary import company_words
 
-router = APIRouter(tags=["handoff"])
+router = APIRouter(tags=["handoff"], responses=refusals(401, 403, 409, 503))
 Reason = Literal["customer_request", "low_confidence", "not_helpful", "kb_unanswerable", "bot_unavailable", "no_agent"]
 
 
-class HandoffRequest(BaseModel):
+class HandoffRequest(RequestBody):
     """The bot's request for a person, with the packet the agent will see."""
 
     conversation_id: Annotated[str, Field(max_length=36)]
     reason: Reason
-    packet: dict = {}
+    packet: dict[str, Json] = {}
 
 
-@router.post("/api/bot/handoff")
+@router.post("/api/bot/handoff", responses=refusals(404))
 def bot_handoff(body: HandoffRequest, bot: ServiceDep, session: SessionDep, settings: SettingsDep):
     """Queue a conversation for a person; with nobody available, say why (the bot then opens a case)."""
     conversation = session.get(Conversation, body.conversation_id)

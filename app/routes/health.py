@@ -2,18 +2,35 @@
 reported separately)."""
 
 import hmac
+from typing import Literal
 
 import httpx
 from fastapi import APIRouter, HTTPException, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from app.deps import KnowledgeBaseDep, SessionDep, SettingsDep
+from app.openapi import refusals
 from core import metrics
 from core.redis_client import get_redis
 from core.settings import Settings
 
 router = APIRouter(tags=["ops"])
+
+
+class Health(BaseModel):
+    """The overall status, and each dependency "ok" or why not (only the status in production, without the token)."""
+
+    status: Literal["ok", "degraded"]
+    database: str | None = None
+    redis: str | None = None
+    rasa: str | None = None
+    actions: str | None = None
+    knowledge_base: str | None = None
+
+
+HEALTH = {200: {"model": Health}, 503: {"model": Health, "description": "A dependency is down: the report says which"}}
 
 
 def _check(probe, production: bool) -> str:
@@ -31,7 +48,7 @@ def livez() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses=HEALTH)
 def readyz(request: Request, session: SessionDep, settings: SettingsDep, kb: KnowledgeBaseDep) -> JSONResponse:
     """Ready to serve: the database, Redis, Rasa and the index each "ok" (200) or not (503). In production the
     details need the ops token (`Authorization: Bearer <OPS_TOKEN>`); without it only the status is given."""
@@ -46,7 +63,7 @@ def _ops_token_given(request: Request, settings: Settings) -> bool:
     return bool(settings.ops_token) and hmac.compare_digest(given, settings.ops_token)
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse, responses=refusals(404))
 def prometheus_metrics(request: Request, settings: SettingsDep) -> Response:
     """The metrics in Prometheus text format; in production only with the ops token (404 otherwise)."""
     if settings.production and not _ops_token_given(request, settings):
@@ -55,7 +72,7 @@ def prometheus_metrics(request: Request, settings: SettingsDep) -> Response:
     return Response(body, media_type=content_type)
 
 
-@router.get("/healthz")
+@router.get("/healthz", responses=HEALTH)
 def healthz(session: SessionDep, settings: SettingsDep, kb: KnowledgeBaseDep) -> JSONResponse:
     """Report each dependency; 200 when all are ok, 503 otherwise."""
     report = _report(session, settings, kb, quiet=settings.production)

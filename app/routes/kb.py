@@ -6,22 +6,24 @@ so each is limited per conversation it speaks for."""
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request, status
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from app.deps import Caller, EditorDep, KnowledgeBaseDep, SettingsDep, client_address
+from app.openapi import refusals
 from core import metrics, ratelimit
+from core.inputs import RequestBody, SomeText
 from core.settings import Settings
 from knowledge.live_index import count_served
 from people.auth import Principal
 from retrieval import QueryError, ReindexRunning
 
-router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
+router = APIRouter(prefix="/api/kb", tags=["knowledge base"], responses=refusals(401, 403, 409, 429, 503))
 
 
-class SearchRequest(BaseModel):
+class SearchRequest(RequestBody):
     """A KB search: the question, how many articles to return, and (the bot's) the conversation it searches for."""
 
-    query: Annotated[str, Field(max_length=20_000)]
+    query: Annotated[SomeText, Field(max_length=20_000)]
     top_k: Annotated[int, Field(ge=1, le=50)] = 5
     conversation_id: Annotated[str | None, Field(max_length=64)] = None
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from app.deps import (
     EditorDep,
@@ -17,7 +17,10 @@ from app.deps import (
     WriterDep,
     optional_principal,
 )
+from app.openapi import refusals
 from app.pages import MARKDOWN, staff_page
+from core.db import as_utc
+from core.inputs import RequestBody, words
 from handoff.service import recent_customer_texts
 from knowledge.files import export
 from knowledge.impact import TakesOver, asked_by_customers, impact, takeover_note
@@ -28,33 +31,33 @@ from people.auth import Principal
 from retrieval import IndexBusy
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/kb/articles", tags=["knowledge base"])
+router = APIRouter(prefix="/api/kb/articles", tags=["knowledge base"], responses=refusals(401, 403, 409, 503))
 pages = APIRouter(include_in_schema=False)
 STALE_DAYS = 180
 Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 
 
-class ArticleEdit(BaseModel):
+class ArticleEdit(RequestBody):
     """An editor's save: the version they edited, and the content."""
 
     version: Annotated[int, Field(ge=1)]
-    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+    title: words(200)
     body: Annotated[str, Field(max_length=50_000)]
     tags: Annotated[list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]], Field(max_length=20)] = []
     questions: Annotated[list[Line], Field(max_length=50)] = []
     take_over: bool = False  # saving a published article may take other articles' questions (the impact says which)
 
 
-class ArticleNew(BaseModel):
+class ArticleNew(RequestBody):
     """A new draft."""
 
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    title: words(200)
     body: Annotated[str, Field(max_length=50_000)] = ""
     tags: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]] = []
     questions: list[Line] = []
 
 
-class Move(BaseModel):
+class Move(RequestBody):
     """A lifecycle step, at the version the editor saw."""
 
     status: Literal["draft", "in_review", "published", "archived"]
@@ -62,7 +65,7 @@ class Move(BaseModel):
     take_over: bool = False  # publishing may take other articles' questions (the impact says which)
 
 
-class Feedback(BaseModel):
+class Feedback(RequestBody):
     """The bot's report: an article was served, or a customer pressed Yes or No under it."""
 
     event: Literal["served", "helpful", "not_helpful"]
@@ -72,11 +75,9 @@ def refusal(error: Exception) -> HTTPException:
     """Map a refused change to its answer."""
     if isinstance(error, NotFound):
         return HTTPException(status.HTTP_404_NOT_FOUND, str(error))
-    if isinstance(error, StaleVersion | TakesOver):
+    if isinstance(error, StaleVersion | TakesOver | Invalid):  # Invalid: the article as it stands cannot take the step
         return HTTPException(status.HTTP_409_CONFLICT, str(error))
-    if isinstance(error, IndexBusy):
-        return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error), headers={"Retry-After": "5"})
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
+    return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error), headers={"Retry-After": "5"})  # IndexBusy
 
 
 def summary(article: KbArticle) -> dict:
@@ -94,7 +95,7 @@ def summary(article: KbArticle) -> dict:
         "not_helpful": article.not_helpful,
         "stale": utcnow() - updated > timedelta(days=STALE_DAYS),
         "index_error": article.index_error,
-        "updated_at": updated.isoformat(),
+        "updated_at": as_utc(updated).isoformat(),
         "updated_by": article.updated_by,
     }
 
@@ -131,7 +132,8 @@ def create(body: ArticleNew, editor: WriterDep, session: SessionDep) -> dict:
     """Start a draft (editors, agents and experts may write drafts; only editors publish)."""
     service = KnowledgeService(session)
     article = service.create(
-        Content(body.title, body.body or "(to be written)", body.tags, body.questions), author=editor.display_name
+        Content(body.title, body.body if body.body.strip() else "(to be written)", body.tags, body.questions),
+        author=editor.display_name,
     )
     session.commit()
     return summary(article)
@@ -269,7 +271,7 @@ def feedback(article_id: str, body: Feedback, bot: ServiceDep, session: SessionD
     session.commit()
 
 
-class Preview(BaseModel):
+class Preview(RequestBody):
     """Markdown to preview."""
 
     body: Annotated[str, Field(max_length=50_000)]

@@ -1,4 +1,4 @@
-"""Staff sign-in pages and the admin API for accounts and API tokens."""
+"""Staff sign-in pages and the admin API for accounts, their sessions and their API tokens."""
 
 import secrets
 from typing import Annotated
@@ -9,15 +9,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.deps import AdminDep, Caller, CurrentStaff, SessionDep, SettingsDep, client_address
+from app.openapi import refusals
 from app.pages import staff_page, templates
-from people import login_throttle, service
-from people.auth import Principal, end_session, start_session
+from core.db import as_utc
+from people import login_throttle, service, sessions
+from people.auth import SESSION_COOKIE, Principal, end_session, start_session
 from people.models import ROLES, TokenCreate, User, UserCreate, UserRead, UserUpdate
 
 LOGIN_CSRF_COOKIE = "swarmdesk_login_csrf"
 PEOPLE_PAGE = "/admin/people"
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/admin", tags=["admin"])
+api = APIRouter(prefix="/api/admin", tags=["admin"], responses=refusals(401, 403, 409))
 
 
 def _safe_next(target: str) -> str:
@@ -59,16 +61,17 @@ def login(
         return templates.TemplateResponse(request, "login.html", context, status_code=status.HTTP_401_UNAUTHORIZED)
     login_throttle.succeeded(email=email, address=address)
     response = RedirectResponse(_safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
-    start_session(response, user_id=user.id, settings=settings)
+    sid = sessions.open_session(session=session, user=user, client=request.headers.get("user-agent", ""))
+    start_session(response, sid=sid, settings=settings)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
 
 @pages.post("/logout")
-def logout(settings: SettingsDep) -> Response:
-    """End the session (clearing a cookie needs no proof of who asked)."""
+def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """End the session on the server and clear its cookie (ending one's own session needs no further proof)."""
     response = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
-    end_session(response, settings=settings)
+    end_session(response, raw=request.cookies.get(SESSION_COOKIE), session=session, settings=settings)
     return response
 
 
@@ -160,3 +163,34 @@ def create_token(user_id: int, data: TokenCreate, admin: AdminDep, session: Sess
     """Issue an API token for an account; the token is shown only in this answer."""
     user = _get_user(session, user_id)
     return {"token": service.create_api_token(session=session, user=user, name=data.name)}
+
+
+@api.get("/users/{user_id}/sessions")
+def list_sessions(user_id: int, admin: AdminDep, session: SessionDep, settings: SettingsDep) -> list[dict]:
+    """The account's signed-in browsers that still let them in: when, and from what client."""
+    user = _get_user(session, user_id)
+    live = sessions.sessions_of(session=session, user=user, max_age_seconds=settings.session_max_age_seconds)
+    return [{"id": s.id, "created_at": as_utc(s.created_at).isoformat(), "client": s.client} for s in live]
+
+
+@api.delete("/users/{user_id}/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_session(user_id: int, session_id: int, admin: AdminDep, session: SessionDep) -> Response:
+    """Sign one browser out now; 404 if the account has no such live session."""
+    if not sessions.revoke_session(session=session, user=_get_user(session, user_id), session_id=session_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"session_id: user {user_id} has no live session {session_id}")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@api.get("/users/{user_id}/tokens")
+def list_tokens(user_id: int, admin: AdminDep, session: SessionDep) -> list[dict]:
+    """The account's API tokens by name and date (a token itself is shown only when issued)."""
+    tokens = sessions.tokens_of(session=session, user=_get_user(session, user_id))
+    return [{"id": t.id, "name": t.name, "created_at": as_utc(t.created_at).isoformat()} for t in tokens]
+
+
+@api.delete("/users/{user_id}/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_token(user_id: int, token_id: int, admin: AdminDep, session: SessionDep) -> Response:
+    """Revoke an API token now; 404 if the account has no such token."""
+    if not sessions.revoke_token(session=session, user=_get_user(session, user_id), token_id=token_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"token_id: user {user_id} has no token {token_id}")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -4,15 +4,18 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field
 
 from app.deps import CaseServiceDep, RoomDep, SessionDep, SettingsDep
+from app.openapi import refusals
 from app.refusals import staff_actor
 from app.swarm_access import answerable_chat, owner_only
 from cases import PUBLIC_UPDATE
 from core import pii
+from core.db import as_utc
+from core.inputs import RequestBody, words
 from core.realtime import publish_room
-from handoff import flows, service
+from handoff import customers, flows, service
 from handoff.models import Handoff
 from handoff.swarm.flows import announce, mark_staff_seen, to_timeline
 from handoff.swarm.models import GuestLink, Swarm, SwarmMessage
@@ -20,20 +23,20 @@ from handoff.swarm.service import NotAllowed, SwarmClosed, SwarmService
 from knowledge.vocabulary import company_words
 from people.auth import Principal
 
-router = APIRouter(prefix="/api/swarms/{swarm_id}", tags=["swarms"])
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+router = APIRouter(prefix="/api/swarms/{swarm_id}", tags=["swarms"], responses=refusals(401, 403, 409, 410))
+Text = words(4000)
 
 
-class RoomPost(BaseModel):
+class RoomPost(RequestBody):
     """A message in the room, or the (edited) answer the owner sends the customer."""
 
     text: Text
 
 
-class GuestCreate(BaseModel):
+class GuestCreate(RequestBody):
     """An outside partner to let into this room for a while."""
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    name: words(120)
     valid_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 72
 
 
@@ -48,7 +51,7 @@ def _message(message: SwarmMessage) -> dict:
         "mentions": message.mentions,
         "proposed": message.proposed,
         "sent": message.sent_at is not None,
-        "created_at": message.created_at.isoformat(),
+        "created_at": as_utc(message.created_at).isoformat(),
     }
 
 
@@ -71,11 +74,14 @@ def room(swarm_id: int, room: RoomDep, session: SessionDep, cases: CaseServiceDe
         mark_staff_seen(who.person_id)
     swarms = SwarmService(session)
     case = cases.get(swarm.case_number)
-    transcript, packet = [], None
+    transcript, packet, customer = [], None, customers.CUSTOMER
     if swarm.conversation_id:
-        messages = service.messages_after(session=session, conversation_id=swarm.conversation_id)
-        transcript = [service.to_read(m).model_dump(mode="json") for m in messages]
-        if who.guest_id is not None:  # someone from outside the company: the chat without personal data
+        guest = who.guest_id is not None  # someone from outside the company: the chat without personal data
+        conversation = swarm.conversation_id
+        customer = customers.visitor_label(conversation) if guest else customers.label(session, conversation)
+        messages = service.messages_after(session=session, conversation_id=conversation)
+        transcript = [customers.named(service.to_read(m), customer).model_dump(mode="json") for m in messages]
+        if guest:
             words, names = company_words(session), [case.customer_name or ""]
             transcript = [m | {"text": pii.scrub(m["text"], names, words)} for m in transcript]
         handoff = session.query(Handoff).filter_by(conversation_id=swarm.conversation_id).order_by(Handoff.id.desc())
@@ -94,10 +100,12 @@ def room(swarm_id: int, room: RoomDep, session: SessionDep, cases: CaseServiceDe
             "status": case.status,
             "description": case.description,
         },
+        "customer": customer,
         "transcript": transcript,
         "packet": packet,
         "members": [
-            {"name": m.name, "role": m.role, "joined_at": m.joined_at.isoformat()} for m in swarms.members(swarm)
+            {"name": m.name, "role": m.role, "joined_at": as_utc(m.joined_at).isoformat()}
+            for m in swarms.members(swarm)
         ],
         "invitations": [{"id": i.id, "name": i.person_name, "status": i.status} for i in swarms.invitations(swarm)]
         if is_owner
@@ -112,7 +120,7 @@ def _guest(link: GuestLink) -> dict:
     return {
         "id": link.id,
         "name": link.name,
-        "expires_at": link.expires_at.isoformat(),
+        "expires_at": as_utc(link.expires_at).isoformat(),
         "revoked": bool(link.revoked_at),
     }
 

@@ -4,13 +4,16 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 from sqlalchemy import select
 
 from app.deps import AgentDep, CaseServiceDep, ExpertDep, RoomDep, SessionDep, SettingsDep
+from app.openapi import refusals
 from app.refusals import staff_actor
 from app.swarm_access import linkable_conversation, owner_only, swarm_or_404
 from cases import CaseNotFound, CaseUpdate
+from cases.schemas import CASE_NUMBER_PATTERN
+from core.inputs import RequestBody, words
 from handoff.models import Handoff
 from handoff.swarm.finder import may_swarm, rank
 from handoff.swarm.flows import announce, mark_staff_seen, people_for_finder, suggested_skills, to_timeline
@@ -19,28 +22,28 @@ from handoff.swarm.service import NotAllowed, SwarmClosed, SwarmService, Who
 from people.auth import Principal
 from people.models import User
 
-router = APIRouter(prefix="/api/swarms", tags=["swarms"])
+router = APIRouter(prefix="/api/swarms", tags=["swarms"], responses=refusals(401, 403, 409, 410))
 Skill = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 
 
-class SwarmStart(BaseModel):
+class SwarmStart(RequestBody):
     """A swarm on a case; the skills default to those the case suggests."""
 
-    case_number: Annotated[str, StringConstraints(pattern=r"^CS-\d{5,}$")]
+    case_number: Annotated[str, StringConstraints(pattern=CASE_NUMBER_PATTERN)]
     conversation_id: Annotated[str, StringConstraints(max_length=36)] | None = None
     skills: Annotated[list[Skill], Field(max_length=10)] | None = None
 
 
-class Invite(BaseModel):
+class Invite(RequestBody):
     """People to invite (each must hold the expert or agent role)."""
 
     person_ids: Annotated[list[int], Field(min_length=1, max_length=10)]
 
 
-class Closing(BaseModel):
+class Closing(RequestBody):
     """How the swarm ended; resolving the case too is the usual way to close."""
 
-    outcome: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    outcome: words(4000)
     resolve_case: bool = False
 
 
@@ -60,7 +63,7 @@ def _refuse(error: Exception) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=refusals(404))
 def start(body: SwarmStart, agent: AgentDep, session: SessionDep, settings: SettingsDep, cases: CaseServiceDep):
     """Start a swarm on a case; the agent starting it owns it and stays the customer's only contact."""
     try:

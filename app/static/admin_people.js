@@ -1,4 +1,5 @@
-// The admin people page: add and edit staff accounts through the JSON admin API (/api/admin/users).
+// The admin people page: add and edit staff accounts, and end their sign-ins and API tokens, through the JSON
+// admin API (/api/admin/users).
 (() => {
   "use strict";
 
@@ -112,6 +113,66 @@
     const form = button.closest("form");
     say(form, "", false);
     await clearLockout(form).catch((error) => say(form, error.message, true));
+  });
+
+  /** One line of the access list: what it is, and a button that ends it. */
+  function accessItem(text, buttonLabel, url, done) {
+    const item = document.createElement("li");
+    const label = document.createElement("span");
+    label.textContent = text;
+    const end = document.createElement("button");
+    end.type = "button";
+    end.className = "end-access";
+    end.textContent = buttonLabel;
+    end.dataset.url = url;
+    end.dataset.done = done;
+    item.append(label, " ", end);
+    return item;
+  }
+
+  /** Show the live sign-ins and the API tokens of the account in the box's row. */
+  async function showAccess(box) {
+    const user = box.closest("tr").dataset.userId;
+    const base = `/api/admin/users/${user}`;
+    const [signIns, tokens] = await Promise.all([send("GET", `${base}/sessions`), send("GET", `${base}/tokens`)]);
+    const when = (iso) => new Date(iso).toLocaleString();
+    const items = [
+      ...signIns.map((s) =>
+        accessItem(`Signed in ${when(s.created_at)} · ${s.client || "unknown browser"}`, "Sign out",
+          `${base}/sessions/${s.id}`, "Signed out."),
+      ),
+      ...tokens.map((t) =>
+        accessItem(`API token “${t.name}” · issued ${when(t.created_at)}`, "Revoke", `${base}/tokens/${t.id}`,
+          "Token revoked."),
+      ),
+    ];
+    const list = box.querySelector(".access-list");
+    list.replaceChildren(...items);
+    list.hidden = false;
+    return items.length ? "" : "No sign-ins and no API tokens.";
+  }
+
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button.show-access, button.end-access");
+    if (!button) return;
+    const box = button.closest(".access");
+    const status = box.querySelector(".access-status");
+    status.classList.remove("error");
+    button.disabled = true;
+    try {
+      if (button.classList.contains("show-access")) {
+        status.textContent = await showAccess(box);
+      } else {
+        await send("DELETE", button.dataset.url);
+        button.closest("li").remove();
+        status.textContent = button.dataset.done;
+      }
+    } catch (error) {
+      status.textContent = error.message;
+      status.classList.add("error");
+    } finally {
+      button.disabled = false;
+    }
   });
 
   /** Create an account from the add form and append its row. */

@@ -1,7 +1,7 @@
 /* The agent desk: queue, offers, live chat, context. Every text is set with textContent (never parsed as HTML). */
 (() => {
   "use strict";
-  const { el, api } = window.Staff;
+  const { el, api, when } = window.Staff;
   const TTL = Number(document.querySelector('meta[name="presence-ttl"]').content) || 45;
   const WS_URL = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/desk";
   const $ = (id) => document.getElementById(id);
@@ -10,6 +10,7 @@
   let socket = null;
   let reconnectDelay = 1000;
   let current = null; // the conversation open in the chat pane
+  let customer = ""; // who its customer is (a name, an email or "Visitor 4821"), from the transcript
   let lastSeq = 0;
   let shown = new Set();
   let offer = null; // {conversation_id, deadline}
@@ -163,7 +164,7 @@
   function tickOffer() {
     if (!offer) return;
     const left = Math.ceil((offer.deadline - Date.now()) / 1000);
-    if (left <= 0) return hideOffer("The offer timed out; it went to the next agent.");
+    if (left <= 0) return hideOffer("The offer timed out: the chat is back in the queue, where you can still take it.");
     $("offer-left").textContent = left + " s left";
     setTimeout(tickOffer, 500);
   }
@@ -201,9 +202,9 @@
 
   function queueRow(row) {
     const item = el("li", "row");
-    const summary = (row.packet && row.packet.summary) || "No summary";
-    item.append(el("strong", "", summary));
+    item.append(el("strong", "", row.title || "No problem stated yet"));
     const facts = [
+      row.customer,
       "waiting " + row.waited_seconds + " s",
       (row.reason || "").replace(/_/g, " "),
       row.skill ? "skill: " + row.skill : "any skill",
@@ -216,7 +217,7 @@
 
   function mineRow(row) {
     const item = el("li", "row" + (row.conversation_id === current ? " current" : ""));
-    item.append(el("strong", "", (row.packet && row.packet.summary) || "Chat " + row.conversation_id.slice(0, 8)));
+    item.append(el("strong", "", row.customer), el("span", "muted", row.title || "No problem stated yet"));
     item.append(button("Open", () => openChat(row.conversation_id), "secondary"));
     return item;
   }
@@ -239,7 +240,8 @@
     $("chat").hidden = false;
     $("side").hidden = false;
     $("chat-empty").hidden = true;
-    $("chat-title").textContent = "Chat " + id.slice(0, 8);
+    customer = "";
+    $("chat-title").textContent = "Loading the chat…";
     sendFrame({ type: "watch", conversation_id: id });
     fetchMissed();
     window.DeskContext.open(id);
@@ -253,9 +255,18 @@
     const id = current;
     const data = await attempt(() => api("GET", `/api/desk/conversations/${encodeURIComponent(id)}/messages?after=${lastSeq}`));
     if (!data || id !== current) return;
+    nameCustomer(data.customer);
     data.messages.forEach(addMessage);
     setChatState(data.state);
   }
+
+  /** Call the open chat's customer `name` in its title and on every line of theirs. */
+  function nameCustomer(name) {
+    customer = name;
+    $("chat-title").textContent = "Chat with " + name;
+    document.querySelectorAll("#transcript .msg-customer .who").forEach((node) => (node.textContent = name));
+  }
+  document.addEventListener("desk:customer", (event) => current && nameCustomer(event.detail));
 
   function addMessage(message) {
     if (!message || shown.has(message.seq)) return;
@@ -263,7 +274,8 @@
     lastSeq = Math.max(lastSeq, message.seq);
     const item = el("li", "msg msg-" + message.sender);
     item.dataset.seq = String(message.seq);
-    item.append(el("span", "who", message.sender_name), el("p", "", message.text));
+    const who = message.sender === "customer" ? customer || message.sender_name : message.sender_name;
+    item.append(el("span", "who", who), when(message.created_at), el("p", "", message.text));
     window.DeskProblem.decorate(item, message);
     const later = [...$("transcript").children].find((node) => Number(node.dataset.seq) > message.seq);
     $("transcript").insertBefore(item, later || null);

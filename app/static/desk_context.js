@@ -5,13 +5,17 @@ window.DeskContext = (() => {
   const { el, api } = window.Staff;
   const $ = (id) => document.getElementById(id);
   const attempt = (action) => window.Staff.attempt($("desk-error"), action);
-  const CASE_STATUSES = ["new", "open", "pending", "resolved", "closed"];
+  const CASE_STATUSES = [ // the API's names, and what the agent reads
+    ["new", "new"], ["open", "open"], ["pending_customer", "waiting on the customer"], ["resolved", "resolved"],
+    ["closed", "closed"],
+  ];
   let current = null; // the conversation whose context is shown
   const chatUrl = (suffix) => `/api/desk/conversations/${encodeURIComponent(current)}${suffix}`;
 
   /** Show the context of a conversation. */
   function open(conversationId) {
     current = conversationId;
+    $("case-saved").textContent = "";
     loadContext();
     loadNotes();
   }
@@ -20,6 +24,7 @@ window.DeskContext = (() => {
     const id = current;
     const data = await attempt(() => api("GET", chatUrl("/context")));
     if (!data || id !== current) return;
+    document.dispatchEvent(new CustomEvent("desk:customer", { detail: data.customer })); // a case may have named them
     renderPacket(data.handoff);
     $("cases").replaceChildren(...data.cases.map(caseRow));
     if (data.customer_email) $("case-email").value = data.customer_email;
@@ -59,20 +64,7 @@ window.DeskContext = (() => {
   function caseRow(found) {
     const item = el("li", "row");
     item.append(el("strong", "", found.number), el("span", "", found.subject));
-    const select = el("select");
-    select.setAttribute("aria-label", "Status of " + found.number);
-    CASE_STATUSES.forEach((s) => {
-      const option = el("option", "", s);
-      option.selected = s === found.status;
-      select.append(option);
-    });
-    select.addEventListener("change", async () => {
-      const body = { version: found.version, status: select.value };
-      if (select.value === "resolved") body.resolution = prompt("Resolution note for the customer:") || "";
-      await attempt(() => api("PATCH", `/api/cases/${encodeURIComponent(found.number)}`, body));
-      loadContext();
-    });
-    item.append(select);
+    item.append(statusForm(found));
     const swarm = el("button", "secondary", "Start a swarm");
     swarm.type = "button";
     swarm.addEventListener("click", async () => {
@@ -81,6 +73,41 @@ window.DeskContext = (() => {
     });
     item.append(swarm);
     return item;
+  }
+
+  /** A case's status as a form: choosing "resolved" asks for the note the customer gets; Save sends it. */
+  function statusForm(found) {
+    const form = el("form", "inline case-status");
+    const select = el("select");
+    select.setAttribute("aria-label", "Status of " + found.number);
+    CASE_STATUSES.forEach(([value, label]) => {
+      const option = el("option", "", label);
+      option.value = value;
+      option.selected = value === found.status;
+      select.append(option);
+    });
+    const note = el("textarea", "resolution");
+    note.setAttribute("aria-label", "Resolution note for the customer on " + found.number);
+    note.placeholder = "Resolution note for the customer";
+    note.maxLength = 4000;
+    note.hidden = true;
+    select.addEventListener("change", () => {
+      note.hidden = select.value !== "resolved";
+      if (!note.hidden) note.focus();
+    });
+    const save = el("button", "secondary", "Save status");
+    save.type = "submit";
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = { version: found.version, status: select.value };
+      if (select.value === "resolved") body.resolution = note.value.trim();
+      const saved = await attempt(() => api("PATCH", `/api/cases/${encodeURIComponent(found.number)}`, body));
+      if (!saved) return;
+      await loadContext();
+      $("case-saved").textContent = `${found.number} is now ${select.selectedOptions[0].textContent}.`;
+    });
+    form.append(select, note, save);
+    return form;
   }
 
   $("case-new").addEventListener("submit", async (event) => {

@@ -43,5 +43,27 @@ window.Staff = (() => {
     }
   }
 
-  return { el, api, attempt };
+  const RELATIVE = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+
+  /** "now", "3 minutes ago", "2 hours ago", or the date and time when older than a day (viewer's time zone). */
+  function ago(moment) {
+    const seconds = Math.round((moment.getTime() - Date.now()) / 1000);
+    if (Math.abs(seconds) < 45) return RELATIVE.format(0, "second");
+    if (Math.abs(seconds) < 3600) return RELATIVE.format(Math.round(seconds / 60), "minute");
+    if (Math.abs(seconds) < 86400) return RELATIVE.format(Math.round(seconds / 3600), "hour");
+    return moment.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  }
+
+  /** A <time> for an ISO instant: how long ago, the exact local time on hover; kept current while shown. */
+  function when(iso) {
+    const moment = new Date(iso);
+    const node = el("time", "when", ago(moment));
+    node.dateTime = moment.toISOString();
+    node.title = moment.toLocaleString(undefined, { dateStyle: "full", timeStyle: "long" });
+    return node;
+  }
+
+  setInterval(() => document.querySelectorAll("time.when").forEach((n) => (n.textContent = ago(new Date(n.dateTime)))), 30_000);
+
+  return { el, api, attempt, when };
 })();

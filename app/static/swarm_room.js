@@ -1,7 +1,7 @@
 /* The swarm room: live messages, proposed answers, the owner's tools. Text is always set with textContent. */
 (() => {
   "use strict";
-  const { el, api } = window.Staff;
+  const { el, api, when } = window.Staff;
   const SWARM = document.body.dataset.swarm;
   const BASE = "/api/swarms/" + SWARM;
   const WS_URL = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/swarms/" + SWARM;
@@ -26,7 +26,7 @@
     $("case-title").textContent = `Case ${room.case.number} · ${room.case.subject} (${room.case.status})`;
     $("case-description").textContent = room.case.description || "";
     $("packet").textContent = room.packet ? `${(room.packet.reason || "").replace(/_/g, " ")} — ${room.packet.summary || ""}` : "—";
-    $("customer-transcript").replaceChildren(...room.transcript.map((m) => messageItem(m.sender_name, m.sender, m.text)));
+    $("customer-transcript").replaceChildren(...room.transcript.map((m) => messageItem(m.sender_name, m.sender, m.text, m.created_at)));
     $("members").replaceChildren(...room.members.map((m) => el("li", "row", `${m.name} · ${m.role}`)));
     const f = room.figures;
     $("figures").textContent = `Experts joined: ${f.experts_joined}` +
@@ -40,9 +40,9 @@
     }
   }
 
-  function messageItem(name, role, text) {
+  function messageItem(name, role, text, at) {
     const item = el("li", "msg msg-" + role);
-    item.append(el("span", "who", name), el("p", "", text));
+    item.append(el("span", "who", name), when(at), el("p", "", text));
     return item;
   }
 
@@ -55,7 +55,7 @@
 
   function showMessage(message) {
     lastSeq = Math.max(lastSeq, message.seq);
-    const item = messageItem(`${message.author} · ${message.role}`, message.role === "system" ? "system" : "agent", message.text);
+    const item = messageItem(`${message.author} · ${message.role}`, message.role === "system" ? "system" : "agent", message.text, message.created_at);
     item.dataset.seq = String(message.seq);
     if (message.proposed) item.append(el("strong", "proposed", message.sent ? "Proposed answer — sent to the customer" : "Proposed answer"));
     if (open && message.role !== "system") {

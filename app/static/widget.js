@@ -8,12 +8,14 @@
   const WS_ORIGIN = ORIGIN.replace(/^http/, "ws"); // https: → wss:, http: → ws:
   const STORE_KEY = "swarmdesk.conversation";
   const OPEN_KEY = "swarmdesk.open";
+  const VISITOR_KEY = "swarmdesk.visitor"; // a random id, so the team sees a returning visitor's earlier chats
   const SENDERS = ["customer", "bot", "agent", "system"];
   const STATE_TEXT = {
     bot: "Virtual assistant", queued: "Waiting for an agent…", agent: "Chatting with an agent", closed: "This chat has ended",
   };
   const OFFLINE_TEXT = "Can't reach Lumora support — check your connection and try again.";
   const SERVER_TEXT = "Lumora support is having trouble right now — please try again in a moment.";
+  const WELCOME_TEXT = "Hi! Ask about your Lumora devices, orders or Lumora Plus. A person can take over whenever you need one.";
   const GONE_TEXT = "That chat is no longer available, so a new one has started. Please send your message again.";
 
   let conversation = readStored(); // {conversation_id, token} or null
@@ -40,6 +42,24 @@
   /** Write a key (remove it when value is null); blocked storage only costs surviving a reload. */
   function save(area, key, value) {
     try { value === null ? window[area].removeItem(key) : window[area].setItem(key, value); } catch { /* blocked */ }
+  }
+
+  /** This browser's visitor id, made on first use (random; the customer can make the browser forget it). */
+  function visitorId() {
+    const kept = load("localStorage", VISITOR_KEY);
+    if (kept && /^[a-f0-9]{32}$/.test(kept)) return kept;
+    const made = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+    save("localStorage", VISITOR_KEY, made);
+    return made;
+  }
+
+  /** Forget this browser: the team no longer sees its chats as one visitor's, and a new id is made next time. */
+  async function forgetMe() {
+    const kept = load("localStorage", VISITOR_KEY);
+    if (kept) await api("POST", "/api/widget/forget", { visitor_id: kept }).catch(() => null);
+    save("localStorage", VISITOR_KEY, null);
+    ui.forget.textContent = "Forgotten: your chats on this browser are no longer linked.";
+    ui.forget.disabled = true;
   }
 
   /** Parse JSON, or null when it is not JSON. */
@@ -89,7 +109,10 @@
     form.append(el("label", "sd-visually-hidden", "Your message", { for: "swarmdesk-input" }), ui.input, ui.send);
     ui.restart = el("button", "sd-restart", "Start a new chat", { id: "swarmdesk-restart", type: "button", hidden: "" });
     ui.typing = el("p", "sd-typing", undefined, { id: "swarmdesk-typing", "aria-live": "polite", hidden: "" });
-    ui.panel.append(header, ui.messages, ui.typing, ui.error, form, ui.restart);
+    ui.welcome = el("div", "sd-welcome", undefined, { id: "swarmdesk-welcome" });
+    ui.forget = el("button", "sd-forget", "Forget me on this browser", { id: "swarmdesk-forget", type: "button" });
+    ui.welcome.append(el("p", "sd-welcome-text", WELCOME_TEXT), ui.forget);
+    ui.panel.append(header, ui.welcome, ui.messages, ui.typing, ui.error, form, ui.restart);
     root.append(ui.panel, ui.launcher);
     document.body.appendChild(root);
 
@@ -101,6 +124,7 @@
       send(ui.input.value);
     });
     ui.end.addEventListener("click", confirmEnd);
+    ui.forget.addEventListener("click", forgetMe);
     ui.restart.addEventListener("click", restart);
     ui.input.addEventListener("input", sendTyping);
   }
@@ -130,6 +154,21 @@
     if (moveFocus) (ui.input.disabled ? ui.restart : ui.input).focus();
     ui.messages.scrollTop = ui.messages.scrollHeight;
     if (!conversation) start();
+    if (!ui.welcome.dataset.loaded) showTopics();
+  }
+
+  /** The welcome card's quick topics: the help articles the bot answers most; picking one asks its question. */
+  async function showTopics() {
+    ui.welcome.dataset.loaded = "1";
+    const data = await api("GET", "/api/widget/topics").catch(() => null); // no topics: the greeting alone
+    if (!data || !Array.isArray(data.topics) || !data.topics.length) return;
+    const box = el("div", "sd-topics", undefined, { role: "group", "aria-label": "Popular topics" });
+    for (const topic of data.topics) {
+      const node = el("button", "sd-quick-reply", String(topic.title || ""), { type: "button" });
+      node.addEventListener("click", () => send(String(topic.question || topic.title || "")));
+      box.append(node);
+    }
+    ui.forget.before(box);
   }
 
   /** The API path of the current conversation plus a suffix. */
@@ -169,7 +208,7 @@
   function start() {
     starting = starting || (async () => {
       try {
-        const created = await api("POST", "/api/conversations");
+        const created = await api("POST", "/api/conversations", { visitor_id: visitorId() });
         conversation = { conversation_id: String(created.conversation_id), token: String(created.token) };
         save("localStorage", STORE_KEY, JSON.stringify(conversation));
         showError("");
@@ -194,6 +233,7 @@
     waiting.clear();
     shown.clear();
     ui.messages.replaceChildren();
+    ui.welcome.hidden = false;
     setState("bot");
   }
 
@@ -217,11 +257,13 @@
   function connect() {
     const current = conversation;
     if (!current || socket) return;
-    const ws = new WebSocket(WS_ORIGIN + "/ws/conversations/" + encodeURIComponent(current.conversation_id) +
-      "?token=" + encodeURIComponent(current.token));
+    const ws = new WebSocket(WS_ORIGIN + "/ws/conversations/" + encodeURIComponent(current.conversation_id));
     let frames = 0;
     socket = ws;
-    ws.addEventListener("open", fetchMissed);
+    ws.addEventListener("open", () => { // the token goes in the first frame, never in a URL that gets logged
+      ws.send(JSON.stringify({ type: "hello", token: current.token }));
+      fetchMissed();
+    });
     ws.addEventListener("message", (event) => {
       const frame = parse(event.data);
       if (frame && (frame.type === "said" || frame.type === "refused")) return answered(frame);
@@ -332,17 +374,36 @@
     shown.add(seq);
     lastSeq = Math.max(lastSeq, seq);
     const sender = SENDERS.includes(message.sender) ? message.sender : "system";
+    if (sender === "customer") ui.welcome.hidden = true; // the customer has started: the card made its offer
     const item = el("li", "sd-msg sd-" + sender, undefined, { "data-seq": String(seq) });
     if (sender === "bot" || sender === "agent") {
-      item.append(el("span", "sd-name", String(message.sender_name || (sender === "bot" ? "Lumora assistant" : "Agent"))));
+      const name = String(message.sender_name || (sender === "bot" ? "Lumora assistant" : "Agent"));
+      const from = el("div", "sd-from");
+      from.append(el("span", "sd-avatar", initials(name), { "aria-hidden": "true" }), el("span", "sd-name", name));
+      item.append(from);
     }
     if (message.text) item.append(el("p", "sd-text", String(message.text)));
+    if (message.created_at) item.append(sentAt(new Date(message.created_at)));
     if (Array.isArray(message.links) && message.links.length) item.append(renderLinks(message.links));
     if (Array.isArray(message.buttons) && message.buttons.length) item.append(quickReplies(message.buttons));
     if (sender === "agent") ui.typing.hidden = true;
     const next = [...ui.messages.children].find((node) => Number(node.dataset.seq) > seq);
     ui.messages.insertBefore(item, next || null);
     ui.messages.scrollTop = ui.messages.scrollHeight;
+  }
+
+  /** Up to two initials of a name, for its avatar ("Dana Desk" → "DD"). */
+  function initials(name) {
+    return name.split(/\s+/).filter(Boolean).slice(0, 2).map((word) => word[0].toUpperCase()).join("");
+  }
+
+  /** When a message was sent: the time of day, the full date and time on hover (the visitor's time zone). */
+  function sentAt(moment) {
+    if (Number.isNaN(moment.getTime())) return document.createTextNode("");
+    const node = el("time", "sd-time", moment.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+    node.dateTime = moment.toISOString();
+    node.title = moment.toLocaleString([], { dateStyle: "full", timeStyle: "short" });
+    return node;
   }
 
   /** Links built from the `links` field; only site paths and http(s) URLs get an href. */
@@ -373,6 +434,7 @@
       node.disabled = state === "closed";
       node.addEventListener("click", () => {
         setDisabled(box, true);
+        node.classList.add("sd-chosen"); // the answer stays visible on the buttons, not only as a line below
         send(title, String((choice && choice.payload) ?? title), box);
       });
       box.append(node);
@@ -383,6 +445,7 @@
   /** Enable or disable every button in a container. */
   function setDisabled(container, disabled) {
     container.querySelectorAll("button").forEach((node) => (node.disabled = disabled));
+    if (!disabled) container.querySelectorAll(".sd-chosen").forEach((node) => node.classList.remove("sd-chosen")); // not sent
   }
 
   /** Reflect the conversation's state in the header, the form and the controls. */

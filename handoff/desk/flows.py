@@ -7,6 +7,7 @@ Each changes the database and the Redis queue together, here and nowhere else; t
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import metrics
 from core.realtime import publish_agent, publish_conversation, publish_desk
 from core.settings import Settings
 from handoff import flows
@@ -79,10 +80,16 @@ def accept(session: Session, agent: Principal, conversation_id: str) -> Conversa
     conversation = conversation_of(session, conversation_id)
     _check_can_take(agent, session, conversation_id)
     offered = agent_queue.offered_to(conversation_id)
+    waited = agent_queue.waited_seconds(conversation_id)
     if not agent_queue.claim(conversation_id, agent.user_id):
         holder = agent_queue.owner(conversation_id)
         why = "another agent accepted it first" if holder and holder != agent.user_id else "it is not waiting"
         raise NotAvailable(f"you can't take this conversation: {why}")
+    conversation.agent_id = agent.user_id  # stored with the join below: who helped, should the customer return
+    if waited is not None:
+        metrics.QUEUE_WAIT.observe(waited)
+    if offered == agent.user_id:
+        metrics.OFFERS.labels("accepted").inc()
     if offered and offered != agent.user_id:
         agent_queue.clear_offer_of(offered, conversation_id)
         publish_agent(offered, {"type": "offer_gone", "conversation_id": conversation_id})
@@ -98,6 +105,7 @@ def decline(settings: Settings, agent: Principal, conversation_id: str) -> int |
     if agent_queue.offered_to(conversation_id) != agent.user_id:
         raise NotAvailable("you have no offer of this conversation")
     agent_queue.clear_offer_of(agent.user_id, conversation_id)
+    metrics.OFFERS.labels("declined").inc()
     return offers.offer_next(conversation_id, settings)
 
 

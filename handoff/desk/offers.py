@@ -1,7 +1,9 @@
 """Who gets a waiting conversation: the online agent with its skill and free capacity who was idle longest."""
 
+import time
 from dataclasses import dataclass
 
+from core import metrics
 from core.realtime import publish_agent, publish_conversation, publish_desk
 from core.settings import Settings
 from handoff.desk import queue as agent_queue
@@ -29,11 +31,19 @@ def can_take(candidate: Candidate, *, skill: str, widened: bool, target: int | N
 
 
 def pick(
-    candidates: list[Candidate], *, skill: str, widened: bool, target: int | None, skip: set[int]
+    candidates: list[Candidate],
+    *,
+    skill: str,
+    widened: bool,
+    target: int | None,
+    skip: set[int],
+    offered_at: dict[int, int] | None = None,
 ) -> Candidate | None:
-    """The agent to offer to: can take it, not skipped, then idle longest (ties: lower load, then id)."""
+    """The agent to offer to: can take it, not skipped; those never offered it before those offered it longest ago
+    (`offered_at`, ms); then idle longest (ties: lower load, then id)."""
+    offered_at = offered_at or {}
     able = [c for c in candidates if c.id not in skip and can_take(c, skill=skill, widened=widened, target=target)]
-    return min(able, key=lambda c: (c.last_assigned_ms, c.load, c.id), default=None)
+    return min(able, key=lambda c: (offered_at.get(c.id, 0), c.last_assigned_ms, c.load, c.id), default=None)
 
 
 def candidates() -> list[Candidate]:
@@ -53,10 +63,14 @@ def candidates() -> list[Candidate]:
 
 
 def offer_next(conversation_id: str, settings: Settings, pool: list[Candidate] | None = None) -> int | None:
-    """Offer a waiting conversation to the best agent not yet tried (round again once all were); their id or None."""
+    """Offer a waiting conversation to the agent who helped this customer last (once, if online with room and the
+    skill), else the best agent not yet tried (once all were, to one whose last offer of it is older than the
+    cooldown); their id or None."""
     record = agent_queue.details(conversation_id)
     if not record or agent_queue.position(conversation_id) is None or agent_queue.offered_to(conversation_id):
         return None
+    if agent_queue.expired_offer(conversation_id):
+        metrics.OFFERS.labels("timed_out").inc()
     pool = candidates() if pool is None else pool
     busy = {c.id for c in pool if agent_queue.offer_of(c.id)}
     rule = {
@@ -65,10 +79,13 @@ def offer_next(conversation_id: str, settings: Settings, pool: list[Candidate] |
         "target": int(record["target"]) if record.get("target") else None,
     }
     tried = agent_queue.tried(conversation_id)
-    chosen = pick(pool, **rule, skip=tried | busy)
-    if chosen is None and tried:
-        agent_queue.forget_tried(conversation_id)
-        chosen = pick(pool, **rule, skip=busy)
+    helped = int(record["affinity"]) if record.get("affinity") else None
+    chosen = None
+    if helped is not None and helped not in tried:  # a returning customer: first to who helped them last, if able
+        chosen = pick([c for c in pool if c.id == helped], **rule, skip=busy)
+    recent = time.time() * 1000 - settings.offer_cooldown_seconds * 1000  # nobody again within the cooldown
+    skip = busy | {agent for agent, at in tried.items() if at > recent}
+    chosen = chosen or pick(pool, **rule, skip=skip, offered_at=tried)
     if chosen is None or not agent_queue.offer(conversation_id, chosen.id, settings.offer_timeout_seconds):
         return None
     publish_agent(
@@ -103,7 +120,6 @@ def widen_long_waits(settings: Settings) -> int:
     for row in agent_queue.waiting():
         if not row["widened"] and row["target"] is None and row["waited_seconds"] >= settings.widen_after_seconds:
             agent_queue.widen(row["conversation_id"])
-            agent_queue.forget_tried(row["conversation_id"])
             widened += 1
     return widened
 

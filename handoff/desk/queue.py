@@ -4,9 +4,12 @@ Keys (under the app's prefix):
 - `queue` — sorted set of waiting conversation ids; the score puts higher priority first, then the longest
   waiting. A conversation keeps its score while an agent holds it, so a requeue restores its place.
 - `queued:<id>` — hash: skill, priority, reason, score, since (ms), widened ("1" once any skill may take
-  it), target (an agent id when transferred to one person). Kept until the conversation is finished.
+  it), target (an agent id when transferred to one person), affinity (the agent who helped this customer last:
+  offered it first), offered (the agent of the last offer until it is answered, so an offer that expired is
+  noticed). Kept until the conversation is finished.
 - `offer:<id>` / `offered:<agent>` — the outstanding offer, both ways, expiring after the offer timeout.
-- `tried:<id>` — agents already offered this conversation (the next offer goes to someone else).
+- `tried:<id>` — sorted set: agents already offered this conversation, scored by when (ms); the next offer goes
+  to someone else, and back to them only once everyone was tried and the cooldown has passed.
 - `owner:<id>` — the agent holding it; `holding:<agent>` — the conversations an agent holds (their load);
   `holders` — every agent who ever claimed one (so `holders()` needs no scan of the keyspace);
   `assigned:<agent>` — when they last got one (ms), so the agent idle longest gets the next offer.
@@ -37,9 +40,15 @@ def _now_ms() -> int:
 
 
 def enqueue(
-    conversation_id: str, *, skill: str | None, priority: str = "normal", reason: str = "", summary: str = ""
+    conversation_id: str,
+    *,
+    skill: str | None,
+    priority: str = "normal",
+    reason: str = "",
+    summary: str = "",
+    affinity: int | None = None,
 ) -> int:
-    """Put a conversation in the queue (once); returns its place, 1 being next."""
+    """Put a conversation in the queue (once), first for the `affinity` agent to take; returns its place."""
     client = get_redis()
     now = _now_ms()
     score = PRIORITY_RANK.get(priority, 2) * PRIORITY_SPAN + now
@@ -48,7 +57,8 @@ def enqueue(
     pipe.zadd(key("queue"), {conversation_id: score}, nx=True)
     pipe.hsetnx(record, "score", score)
     pipe.hsetnx(record, "since", now)
-    pipe.hset(record, mapping={"skill": skill or "", "priority": priority, "reason": reason, "summary": summary})
+    fields = {"skill": skill or "", "priority": priority, "reason": reason, "summary": summary}
+    pipe.hset(record, mapping=fields | {"affinity": str(affinity or "")})
     pipe.execute()
     return position(conversation_id) or 0
 
@@ -57,6 +67,22 @@ def position(conversation_id: str) -> int | None:
     """The conversation's place in the queue (1 = next), or None if it is not waiting."""
     rank = get_redis().zrank(key("queue"), conversation_id)
     return None if rank is None else rank + 1
+
+
+def length() -> int:
+    """How many conversations wait for a person now."""
+    return get_redis().zcard(key("queue"))
+
+
+def longest_wait_seconds() -> float:
+    """How long the customer who has waited longest so far has waited (0 with nobody waiting)."""
+    return max((row["waited_seconds"] for row in waiting()), default=0)
+
+
+def waited_seconds(conversation_id: str) -> float | None:
+    """Seconds since the conversation first asked for a person, or None without a queue record."""
+    since = get_redis().hget(key("queued", conversation_id), "since")
+    return (_now_ms() - int(since)) / 1000 if since else None
 
 
 def details(conversation_id: str) -> dict:
@@ -157,7 +183,7 @@ def requeue(conversation_id: str, *, skill: str | None = None, target: int | Non
     _let_go(conversation_id)
     meta = client.hgetall(key("queued", conversation_id))
     score = int(meta.get("score") or PRIORITY_RANK["normal"] * PRIORITY_SPAN + _now_ms())
-    changes = {"score": score, "target": str(target or "")}
+    changes = {"score": score, "target": str(target or ""), "offered": "", "affinity": ""}
     if skill is not None:
         changes |= {"skill": skill, "widened": "0"}
     pipe = client.pipeline()
@@ -194,14 +220,9 @@ def widen(conversation_id: str) -> None:
     get_redis().hset(key("queued", conversation_id), "widened", "1")
 
 
-def tried(conversation_id: str) -> set[int]:
-    """Agents who were offered this conversation already."""
-    return {int(a) for a in get_redis().smembers(key("tried", conversation_id))}
-
-
-def forget_tried(conversation_id: str) -> None:
-    """Start offering the conversation round everyone again."""
-    get_redis().delete(key("tried", conversation_id))
+def tried(conversation_id: str) -> dict[int, int]:
+    """Agents who were offered this conversation already, with when their last offer went out (ms)."""
+    return {int(a): int(at) for a, at in get_redis().zrange(key("tried", conversation_id), 0, -1, withscores=True)}
 
 
 def offer(conversation_id: str, agent_id: int, timeout_seconds: float) -> bool:
@@ -213,8 +234,17 @@ def offer(conversation_id: str, agent_id: int, timeout_seconds: float) -> bool:
     if not client.set(key("offer", conversation_id), agent_id, px=ttl, nx=True):
         client.delete(key("offered", str(agent_id)))
         return False
-    client.sadd(key("tried", conversation_id), agent_id)
+    client.zadd(key("tried", conversation_id), {str(agent_id): _now_ms()})
+    client.hset(key("queued", conversation_id), "offered", agent_id)
     return True
+
+
+def expired_offer(conversation_id: str) -> bool:
+    """True once for an offer that ran out unanswered (its marker is dropped, so it is counted once)."""
+    client = get_redis()
+    if client.exists(key("offer", conversation_id)) or not client.hget(key("queued", conversation_id), "offered"):
+        return False
+    return bool(client.hdel(key("queued", conversation_id), "offered"))
 
 
 def offer_of(agent_id: int) -> str | None:
@@ -235,6 +265,8 @@ def clear_offer_of(agent_id: int, conversation_id: str) -> None:
         client.delete(key("offered", str(agent_id)))
     if client.get(key("offer", conversation_id)) == str(agent_id):
         client.delete(key("offer", conversation_id))
+    if client.hget(key("queued", conversation_id), "offered") == str(agent_id):
+        client.hdel(key("queued", conversation_id), "offered")
 
 
 def holders() -> dict[int, set[str]]:

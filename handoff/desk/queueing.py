@@ -12,7 +12,7 @@ from core.db import get_session_factory
 from core.realtime import publish_conversation, publish_desk
 from core.redis_client import get_redis, key
 from core.settings import Settings
-from handoff import flows, service
+from handoff import customers, flows, service
 from handoff.desk import offers as routing
 from handoff.desk import queue as agent_queue
 from handoff.desk.presence import customer_away, customer_seen, online_agents, why_no_agent
@@ -47,7 +47,8 @@ def queue_for_person(
         skill=skill,
         packet=packet | {"reason": reason},
     )
-    position = agent_queue.enqueue(conversation.id, skill=skill, reason=reason, summary=packet.get("summary") or "")
+    summary, helped = packet.get("summary") or "", customers.helped_last(session, conversation.id)
+    position = agent_queue.enqueue(conversation.id, skill=skill, reason=reason, summary=summary, affinity=helped)
     customer_seen(conversation.id, settings.customer_away_seconds)
     routing.offer_next(conversation.id, settings)
     publish_desk({"type": "queue"})

@@ -20,6 +20,7 @@ from core import ratelimit
 from core.db import get_session_factory
 from core.settings import get_settings
 from handoff import messages, service
+from handoff.customers import CUSTOMER
 from handoff.desk import queue as agent_queue
 from handoff.models import Conversation, Message, MessageRead, MessagesRead
 from people.auth import Principal
@@ -38,7 +39,7 @@ async def from_customer(
     bucket, limit = f"messages:{conversation_id}", get_settings().messages_per_minute
     what = "messages in this conversation"
     await ratelimit.enforce_async(_redis(client), bucket=bucket, limit=limit, window_seconds=WINDOW_SECONDS, what=what)
-    fields = {"sender": "customer", "sender_name": "You", "text": text}
+    fields = {"sender": "customer", "sender_name": CUSTOMER, "text": text}
     try:
         stored = await _store(client, conversation_id, WITH_A_PERSON, fields, ref, token_hash)
     except Exception:

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-SWARM_ROLES = frozenset({"expert", "agent", "admin"})  # who may be invited into a swarm
+SWARM_ROLES = frozenset({"expert", "agent"})  # who may be suggested or invited: an admin only with one of these
 
 
 @dataclass(frozen=True)

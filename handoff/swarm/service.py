@@ -52,6 +52,10 @@ class SwarmService:
         """The swarm, or None."""
         return self.session.get(Swarm, swarm_id)
 
+    def open_count(self) -> int:
+        """How many swarm rooms are open now."""
+        return self.session.scalar(select(func.count()).select_from(Swarm).where(Swarm.status == "open")) or 0
+
     def of_case(self, case_number: str) -> list[Swarm]:
         """The swarms of a case, newest first."""
         return list(

@@ -1,7 +1,6 @@
 """The case API over real Redis and databases: customer access matrix, agents' work, conflicts and limits."""
 
 import time
-import uuid
 
 import pytest
 
@@ -9,10 +8,9 @@ from tests.conftest import app_client, staff_auth
 
 
 @pytest.fixture
-def api(app_env, tmp_path, monkeypatch):
+def api(own_queue, tmp_path, monkeypatch):
     """The app with its own outbox, rate-limit keys and a small lookup limit; `api.agent` is an agent's auth header."""
-    prefix = f"{app_env['REDIS_PREFIX']}{uuid.uuid4().hex[:8]}"
-    env = {"mail_outbox_dir": tmp_path / "outbox", "case_lookups_per_hour": 8, "redis_prefix": prefix}
+    env = {"mail_outbox_dir": tmp_path / "outbox", "case_lookups_per_hour": 8}
     with app_client(monkeypatch, **env) as client:
         client.agent = staff_auth("Ana Agent", ["agent"])
         client.expert = staff_auth("Eli Expert", ["expert"])

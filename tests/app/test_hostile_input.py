@@ -59,3 +59,24 @@ def test_ordinary_text_with_accents_and_emoji_is_fine(client):
     conversation, customer = _open(client)
     sent = client.post(f"/api/conversations/{conversation}/messages", json={"text": "Héllo 👋 2^31"}, headers=customer)
     assert sent.status_code == 200
+
+
+def test_digits_beyond_32_bits_in_a_message_are_ordinary_text(client):
+    conversation, customer = _open(client)
+    said = client.post(f"/api/conversations/{conversation}/messages", json={"text": "12345678901234"}, headers=customer)
+    assert said.status_code == 200 and said.json()["messages"][0]["text"] == "12345678901234"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"query": "refund", "topk": 3}, "topk"), ({"query": "refund", "top_k": "3"}, "top_k"), ({"query": 7}, "query")],
+)
+def test_an_unknown_field_or_a_value_of_another_type_is_refused_naming_it(client, body, field):
+    refused = client.post("/api/kb/search", json=body)
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", field]
+
+
+def test_a_405_lists_every_method_of_the_path(client):
+    wrong = client.delete("/api/admin/users")
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "GET, POST"
+    assert client.patch("/api/cases/lookup", json={}).status_code == 405  # not taken for a case number

@@ -11,8 +11,8 @@ from tests.retrieval.sample_kb import ARTICLES, write_article
 
 
 @pytest.fixture
-def kb(app_env, tmp_path, monkeypatch):
-    """The app over a database of its own, a small KB folder imported into it and an index of its own."""
+def kb(own_queue, tmp_path, monkeypatch):
+    """The app over a database, Redis keys, a small KB folder imported into it and an index of its own."""
     from core import db
     from ops import migrate
 
@@ -90,7 +90,7 @@ def test_only_editors_publish_and_an_empty_article_cannot_be_published(kb, edito
     )
     assert emptied.status_code == 200
     publish = move(kb, editor, draft["id"], "published", 2)
-    assert publish.status_code == 422 and "body" in publish.json()["detail"]
+    assert publish.status_code == 409 and "body" in publish.json()["detail"]
     untitled = kb.post("/api/kb/articles", json={"title": "", "body": "x"}, headers=editor)
     assert untitled.status_code == 422 and "title" in str(untitled.json()["detail"])
 

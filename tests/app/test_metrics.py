@@ -1,18 +1,8 @@
 """/metrics: what the app did shows in Prometheus format; in production only to the ops token."""
 
-import re
-
-from tests.conftest import app_client
+from tests.conftest import app_client, metric
 
 BOT = {"Authorization": "Bearer test-bot-token"}
-
-
-def _value(text: str, name: str, **labels: str) -> float:
-    """One sample's value from the exposition (0 when absent)."""
-    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))  # the exposition sorts labels
-    found = re.search(rf"^{name}\{{{re.escape(wanted)}\}} (\S+)$", text, re.M) if labels else None
-    found = found or re.search(rf"^{name} (\S+)$", text, re.M)
-    return float(found.group(1)) if found else 0.0
 
 
 def test_messages_searches_and_handoffs_are_counted(client):
@@ -27,14 +17,14 @@ def test_messages_searches_and_handoffs_are_counted(client):
     assert after.headers["content-type"].startswith("text/plain")
     text = after.text
     assert (
-        _value(text, "swarmdesk_messages_total", sender="customer")
-        == _value(before, "swarmdesk_messages_total", sender="customer") + 1
+        metric(text, "swarmdesk_messages_total", sender="customer")
+        == metric(before, "swarmdesk_messages_total", sender="customer") + 1
     )
-    assert _value(text, "swarmdesk_kb_search_seconds_count") == _value(before, "swarmdesk_kb_search_seconds_count") + 1
+    assert metric(text, "swarmdesk_kb_search_seconds_count") == metric(before, "swarmdesk_kb_search_seconds_count") + 1
     handoffs = {"reason": "customer_request", "outcome": "no_agent"}
     assert (
-        _value(text, "swarmdesk_handoffs_total", **handoffs)
-        == _value(before, "swarmdesk_handoffs_total", **handoffs) + 1
+        metric(text, "swarmdesk_handoffs_total", **handoffs)
+        == metric(before, "swarmdesk_handoffs_total", **handoffs) + 1
     )
 
 

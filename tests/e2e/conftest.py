@@ -1,6 +1,7 @@
 """Whole-stack fixtures: one real Rasa server + action server per test run, and the app on a real port."""
 
 import io
+import json
 import os
 import shutil
 import sys
@@ -93,7 +94,15 @@ def e2e_kb(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_app(bot_stack, e2e_database_url: str, e2e_kb: Path, redis_url: str, redis_prefix: str) -> Iterator[str]:
+def shop_origin() -> str:
+    """Another site (a page the tests serve on their own port) that the live app lets embed the widget."""
+    return f"http://localhost:{free_port()}"
+
+
+@pytest.fixture(scope="session")
+def live_app(
+    bot_stack, e2e_database_url: str, e2e_kb: Path, redis_url: str, redis_prefix: str, shop_origin: str
+) -> Iterator[str]:
     """The app under uvicorn on a real port, wired to the test Rasa, Redis, database and KB; yields its URL."""
     port = int(bot_stack["APP_PORT"])
     env = {
@@ -108,6 +117,7 @@ def live_app(bot_stack, e2e_database_url: str, e2e_kb: Path, redis_url: str, red
         "BOT_SERVICE_TOKEN": "test-bot-token",
         "HF_HUB_OFFLINE": "1",
         "DRAFT_FROM_RESOLVED": "true",
+        "WIDGET_ORIGINS": json.dumps([shop_origin]),
     }
     supervisor = stack.Stack(log=STACK_LOG)
     app = stack.app_process(host="127.0.0.1", port=port, env=env)
@@ -158,6 +168,18 @@ def create_staff(database_url: str, name: str, roles: list[str], skills: list[st
         people.create_user(session=session, data=data)
     engine.dispose()
     return email
+
+
+def staff(database_url: str, name: str, roles: list[str], skills: list[str] = ()) -> tuple[int, str, dict]:
+    """A staff account in the live app's database: id, email and a bearer header."""
+    email = create_staff(database_url, name, roles, skills)
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        user = people.get_by_email(session=session, email=email)
+        token = people.create_api_token(session=session, user=user, name="e2e")
+        user_id = user.id
+    engine.dispose()
+    return user_id, email, {"Authorization": f"Bearer {token}"}
 
 
 def sign_in(page, email: str, path: str) -> None:

@@ -1,10 +1,14 @@
 """The admin people page in a real browser (Debian's chromium via Playwright) against the live app."""
 
+import re
 import uuid
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy.orm import Session
 
+from core.db import make_engine
+from people import service as people
 from tests.e2e.conftest import create_staff, sign_in
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
@@ -19,6 +23,14 @@ def admin_page(browser, live_app, e2e_database_url):
     expect(page).to_have_url(f"{live_app}/admin/people")
     yield page
     context.close()
+
+
+def _issue_token(database_url: str, email: str, name: str) -> None:
+    """Give the account an API token in the live app's database."""
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        people.create_api_token(session=session, user=people.get_by_email(session=session, email=email), name=name)
+    engine.dispose()
 
 
 def _open_edit(page, email: str):
@@ -70,3 +82,27 @@ def test_an_added_person_gets_a_row_and_the_page_fits_a_phone(admin_page):
     expect(row.locator('[data-field="skills"]')).to_have_text("returns")
     box = row.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+
+
+def test_an_admin_signs_a_person_out_of_a_browser_and_revokes_their_token(
+    admin_page, browser, live_app, e2e_database_url
+):
+    email = create_staff(e2e_database_url, "Tia Token", ["editor"])  # not an agent: no desk presence left behind
+    other = browser.new_context(base_url=live_app)
+    theirs = other.new_page()
+    sign_in(theirs, email, "/kb")
+    expect(theirs).to_have_url(f"{live_app}/kb")
+    _issue_token(e2e_database_url, email, "build script")
+    admin_page.reload()
+    row = _open_edit(admin_page, email)
+    row.get_by_role("button", name="Sign-ins and API tokens").click()
+    expect(row.locator(".access-list li")).to_have_count(2)
+    expect(row.locator(".access-list")).to_contain_text("“build script”")
+    row.locator(".access-list li", has_text="Signed in").get_by_role("button", name="Sign out").click()
+    expect(row.locator(".access-status")).to_have_text("Signed out.")
+    row.locator(".access-list li", has_text="build script").get_by_role("button", name="Revoke").click()
+    expect(row.locator(".access-status")).to_have_text("Token revoked.")
+    expect(row.locator(".access-list li")).to_have_count(0)
+    theirs.goto("/kb")
+    expect(theirs).to_have_url(re.compile(r"/login"))  # their browser was signed out
+    other.close()

@@ -8,12 +8,9 @@ in other words gets the bot's answer from the new article.
 import httpx
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy.orm import Session
 
-from core.db import make_engine
 from handoff.desk.presence import mark_offline, mark_online
-from people import service as people
-from tests.e2e.conftest import create_staff, sign_in
+from tests.e2e.conftest import sign_in, staff
 from tests.e2e.test_virtual_agent import Chat
 from tests.knowledge.support import drafted
 
@@ -23,24 +20,12 @@ PARAPHRASE = "is it ok to power a lumora hub from a 12V boat battery when sailin
 ANSWER = "Yes: the Lumora Hub runs on 12 volt DC with the Lumora car adapter; keep it dry and ventilated."
 
 
-def staff(database_url: str, name: str, roles: list[str], skills: list[str] = ()) -> tuple[int, str, dict]:
-    """A staff account in the live app's database: id, email and a bearer header."""
-    email = create_staff(database_url, name, roles, skills)
-    engine = make_engine(database_url)
-    with Session(engine) as session:
-        user = people.get_by_email(session=session, email=email)
-        token = people.create_api_token(session=session, user=user, name="e2e")
-        user_id = user.id
-    engine.dispose()
-    return user_id, email, {"Authorization": f"Bearer {token}"}
-
-
 def test_a_resolution_becomes_an_article_the_bot_answers_with(live_app, browser, e2e_database_url, empty_queue):
     agent_id, _, agent = staff(e2e_database_url, "Lou Loop", ["agent"])
     expert_id, _, expert = staff(e2e_database_url, "Xena Volt", ["expert"], ["devices"])
     _, editor_email, editor = staff(e2e_database_url, "Eda Editor", ["editor"])
     http = httpx.Client(base_url=live_app, timeout=60)
-    mark_online(agent_id, name="Lou Loop", skills=[])
+    mark_online(agent_id, name="Lou Loop", skills=[])  # until the swarm closes: an offline desk's chats are requeued
     try:
         chat = Chat(live_app)
         chat.say("Hi there")
@@ -50,21 +35,22 @@ def test_a_resolution_becomes_an_article_the_bot_answers_with(live_app, browser,
         chat.say("can I talk to a real person please")
         assert chat.state == "queued"
         assert http.post(f"/api/desk/conversations/{chat.id}/accept", headers=agent).status_code == 200
+
+        case = {"customer_email": "skipper@example.com", "subject": "Lumora Hub on 12 volt boat power"}
+        number = http.post(f"/api/desk/conversations/{chat.id}/case", json=case, headers=agent).json()["number"]
+        swarm = http.post("/api/swarms", json={"case_number": number, "conversation_id": chat.id}, headers=agent).json()
+        http.post(f"/api/swarms/{swarm['id']}/invitations", json={"person_ids": [expert_id]}, headers=agent)
+        invitation = http.get("/api/swarms/mine", headers=expert).json()["invitations"][0]
+        http.post(f"/api/swarms/invitations/{invitation['id']}/accept", headers=expert)
+        posted = http.post(f"/api/swarms/{swarm['id']}/messages", json={"text": ANSWER}, headers=expert).json()
+        http.post(f"/api/swarms/{swarm['id']}/messages/{posted['id']}/propose", headers=expert)
+        send = f"/api/swarms/{swarm['id']}/messages/{posted['id']}/send"
+        sent = http.post(send, json={"text": ANSWER}, headers=agent)
+        assert sent.json()["channel"] == "chat"
+        closing = {"outcome": ANSWER, "resolve_case": True}
+        assert http.post(f"/api/swarms/{swarm['id']}/close", json=closing, headers=agent).status_code == 200
     finally:
         mark_offline(agent_id)
-
-    case = {"customer_email": "skipper@example.com", "subject": "Lumora Hub on 12 volt boat power"}
-    number = http.post(f"/api/desk/conversations/{chat.id}/case", json=case, headers=agent).json()["number"]
-    swarm = http.post("/api/swarms", json={"case_number": number, "conversation_id": chat.id}, headers=agent).json()
-    http.post(f"/api/swarms/{swarm['id']}/invitations", json={"person_ids": [expert_id]}, headers=agent)
-    invitation = http.get("/api/swarms/mine", headers=expert).json()["invitations"][0]
-    http.post(f"/api/swarms/invitations/{invitation['id']}/accept", headers=expert)
-    posted = http.post(f"/api/swarms/{swarm['id']}/messages", json={"text": ANSWER}, headers=expert).json()
-    http.post(f"/api/swarms/{swarm['id']}/messages/{posted['id']}/propose", headers=expert)
-    sent = http.post(f"/api/swarms/{swarm['id']}/messages/{posted['id']}/send", json={"text": ANSWER}, headers=agent)
-    assert sent.json()["channel"] == "chat"
-    closing = {"outcome": ANSWER, "resolve_case": True}
-    assert http.post(f"/api/swarms/{swarm['id']}/close", json=closing, headers=agent).status_code == 200
 
     draft = drafted(http, editor, number)
     assert draft["title"] == case["subject"] and draft["questions"] == [QUESTION]

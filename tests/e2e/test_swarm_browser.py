@@ -24,7 +24,7 @@ def test_owner_swarms_an_expert_answers_and_the_customer_gets_it_from_the_owner(
     say(widget, "I want to talk to a human")
     expect(desk.locator("#offer")).to_be_visible(timeout=30_000)
     desk.click("#offer-accept")
-    expect(widget.locator(".sd-msg.sd-system").last).to_have_text("Dana Desk joined the chat.", timeout=10_000)
+    expect(widget.locator(".sd-msg.sd-system .sd-text").last).to_have_text("Dana Desk joined the chat.", timeout=10_000)
 
     desk.fill("#case-email", "rita@example.com")
     desk.fill("#case-subject", "Charged twice for one order")

@@ -2,6 +2,11 @@
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from core.db import make_engine
+from knowledge.models import KbArticle
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -24,7 +29,7 @@ def test_customer_greets_the_bot_and_the_conversation_survives_a_reload(page):
     bot = page.locator("#swarmdesk-messages .sd-msg.sd-bot")
     expect(bot.first).to_contain_text("Lumora virtual assistant", timeout=20_000)
     page.reload()
-    expect(page.locator("#swarmdesk-messages .sd-msg.sd-customer").first).to_have_text("hi", timeout=10_000)
+    expect(page.locator("#swarmdesk-messages .sd-customer .sd-text").first).to_have_text("hi", timeout=10_000)
     expect(page.locator("#swarmdesk-messages .sd-msg.sd-bot").first).to_contain_text("Lumora virtual assistant")
 
 
@@ -45,7 +50,10 @@ def test_a_kb_answer_links_its_article_and_its_buttons_send_the_feedback(page):
     link = page.locator("#swarmdesk-messages a", has_text="Hub error E-204")
     expect(link).to_have_attribute("href", f"{page.url.rstrip('/')}/help/hub-e204", timeout=20_000)
     page.locator("#swarmdesk-messages .sd-quick-reply", has_text="Yes").click()
-    expect(page.locator("#swarmdesk-messages .sd-msg.sd-customer").last).to_have_text("Yes", timeout=20_000)
+    expect(page.locator("#swarmdesk-messages .sd-customer .sd-text").last).to_have_text("Yes", timeout=20_000)
+    chosen = page.locator("#swarmdesk-messages .sd-quick-reply.sd-chosen")
+    expect(chosen).to_have_text("Yes")  # the answer given stays marked on the buttons
+    expect(chosen).to_have_css("color", "rgb(255, 255, 255)")
     expect(page.locator("#swarmdesk-messages .sd-msg.sd-bot").last).to_contain_text("glad that helped")
 
 
@@ -70,3 +78,22 @@ def test_the_widget_fits_a_phone_screen(browser, live_app):
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360
     expect(page.locator("#swarmdesk-input")).to_be_visible()
     context.close()
+
+
+def test_the_welcome_card_offers_the_most_served_topics_and_picking_one_asks_it(page, e2e_database_url):
+    engine = make_engine(e2e_database_url)
+    with Session(engine) as session:  # the bot has answered with this article more than any other
+        session.execute(update(KbArticle).where(KbArticle.id == "hub-e204").values(served=KbArticle.served + 10_000))
+        session.commit()
+    engine.dispose()
+    page.reload()
+    page.click("#swarmdesk-launcher")
+    topics = page.locator("#swarmdesk-welcome .sd-topics button")
+    expect(topics.first).to_have_text("Hub error E-204", timeout=10_000)
+    assert topics.count() == 4
+    topics.first.click()
+    expect(page.locator("#swarmdesk-messages .sd-customer .sd-text").first).to_have_text(
+        "the hub cannot connect to the cloud"
+    )  # the article's first question, asked for the customer
+    expect(page.locator("#swarmdesk-messages a", has_text="Hub error E-204")).to_be_visible(timeout=20_000)
+    expect(page.locator("#swarmdesk-welcome")).to_be_hidden()

@@ -2,7 +2,9 @@
 
 import json
 
+import pytest
 import redis
+from starlette.websockets import WebSocketDisconnect
 
 from core.realtime import conversation_channel
 from handoff.flows import BOT_DOWN_TEXT
@@ -44,7 +46,7 @@ def test_empty_and_oversized_text_are_refused_with_the_reason_and_nothing_stored
     url = f"/api/conversations/{conversation_id}/messages"
     empty = client.post(url, json={"text": "   "}, headers=auth)
     assert empty.status_code == 422
-    assert "text" in empty.json()["detail"]
+    assert empty.json()["detail"][0]["loc"] == ["body", "text"]
     huge = client.post(url, json={"text": "x" * 4001}, headers=auth)
     assert huge.status_code == 413
     assert "4000" in huge.json()["detail"]
@@ -71,7 +73,7 @@ def test_a_payload_the_bot_never_offered_is_refused(client):
         headers=auth,
     )
     assert response.status_code == 422
-    assert "payload" in response.json()["detail"]
+    assert response.json()["detail"][0]["loc"] == ["body", "payload"]
 
 
 def test_ended_chat_refuses_new_messages(client):
@@ -97,12 +99,24 @@ def test_messages_are_published_to_redis_for_other_workers(client, app_env):
 
 def test_websocket_pushes_the_state_then_live_messages(client):
     conversation_id, auth = _open(client)
-    with client.websocket_connect(f"/ws/conversations/{conversation_id}?token={auth['Authorization'][7:]}") as ws:
+    with client.websocket_connect(f"/ws/conversations/{conversation_id}") as ws:
+        ws.send_json({"type": "hello", "token": auth["Authorization"][7:]})
         assert ws.receive_json() == {"type": "state", "state": "bot"}
         client.post(f"/api/conversations/{conversation_id}/messages", json={"text": "live?"}, headers=auth)
         first = ws.receive_json()
         assert first["type"] == "message"
         assert (first["message"]["seq"], first["message"]["text"]) == (1, "live?")
+
+
+@pytest.mark.parametrize("first_frame", [{"type": "hello", "token": "wrong"}, {"type": "say", "text": "hi"}, "hello"])
+def test_a_socket_whose_first_frame_is_not_the_right_hello_is_closed(client, first_frame):
+    conversation_id, auth = _open(client)
+    token = auth["Authorization"][7:]
+    with client.websocket_connect(f"/ws/conversations/{conversation_id}?token={token}") as ws:  # a URL token is no key
+        ws.send_json(first_frame)
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 4401
 
 
 def test_message_rate_limit_answers_429_with_a_reason(client, monkeypatch):

@@ -25,6 +25,8 @@ def p(pid, skills=(), online=True, load=0, recent=0, roles=("expert",)) -> Perso
         ([p(1, ["billing"]), p(2, ["billing"], roles=("editor",)), p(3, ["billing"])], ["billing"], {1}, [3]),
         # agents may be invited too
         ([p(1, ["billing"], roles=("agent",))], ["billing"], set(), [1]),
+        # an admin only with the expert or agent role as well
+        ([p(1, ["billing"], roles=("admin",)), p(2, ["billing"], roles=("admin", "expert"))], ["billing"], set(), [2]),
     ],
 )
 def test_rank(people, needed, exclude, order):

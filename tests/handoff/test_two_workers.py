@@ -84,8 +84,8 @@ def live_chat(workers, stack_of_sockets) -> dict:
     assert customer_http.post("/api/bot/handoff", json=body, headers=BOT).json()["status"] == "queued"
     assert next_frame(desk, "offer")["conversation_id"] == conversation  # published by the other worker
 
-    widget_url = f"ws://{customer_host}/ws/conversations/{conversation}?token={opened['token']}"
-    widget = stack_of_sockets.enter_context(connect(widget_url))
+    widget = stack_of_sockets.enter_context(connect(f"ws://{customer_host}/ws/conversations/{conversation}"))
+    widget.send(json.dumps({"type": "hello", "token": opened["token"]}))
     agent_http = httpx.Client(base_url=f"http://{agent_host}", timeout=30, headers=agent_api)
     assert agent_http.post(f"/api/desk/conversations/{conversation}/accept").status_code == 200
     desk.send(json.dumps({"type": "watch", "conversation_id": conversation}))

@@ -192,3 +192,52 @@ def test_successful_sign_ins_do_not_use_up_the_addresss_attempts(own_queue, monk
     with app_client(monkeypatch, login_attempts_per_address=2) as client:
         codes = [_sign_in(client, email, "agent-password-1").status_code for _ in range(4)]
     assert codes == [303] * 4
+
+
+def _user_id(client, token: str, email: str) -> int:
+    """The id of the account with this email, as the admin API lists it."""
+    listed = client.get("/api/admin/users", headers={"Authorization": f"Bearer {token}"}).json()
+    return next(user["id"] for user in listed if user["email"] == email)
+
+
+def test_a_logged_out_cookie_no_longer_works_even_when_replayed(people):
+    _sign_in(people, people.emails["agent"], "agent-password-1")
+    copied = people.cookies.get("swarmdesk_session")
+    assert people.get("/account").status_code == 200
+    assert people.post("/logout", follow_redirects=False).status_code == 303
+    people.cookies.set("swarmdesk_session", copied, domain="testserver")  # a stolen copy, replayed
+    replayed = people.get("/account", follow_redirects=False)
+    assert replayed.status_code in (303, 401) and "Alex Agent" not in replayed.text
+
+
+def test_an_admin_lists_and_revokes_a_persons_sessions_and_api_tokens(people):
+    root = {"Authorization": f"Bearer {admin.create_token(people.emails['admin'], 'root')}"}
+    agent_token = admin.create_token(people.emails["agent"], "laptop script")
+    agent_id = _user_id(people, root["Authorization"].removeprefix("Bearer "), people.emails["agent"])
+    _sign_in(people, people.emails["agent"], "agent-password-1")
+    assert people.get("/account").status_code == 200
+    live = people.get(f"/api/admin/users/{agent_id}/sessions", headers=root).json()
+    assert len(live) == 1 and live[0]["client"]  # the browser's User-Agent, to tell sessions apart
+    revoked = people.delete(f"/api/admin/users/{agent_id}/sessions/{live[0]['id']}", headers=root)
+    assert revoked.status_code == 204
+    assert "Alex Agent" not in people.get("/account", follow_redirects=False).text  # signed out at once
+    assert people.get(f"/api/admin/users/{agent_id}/sessions", headers=root).json() == []
+    again = people.delete(f"/api/admin/users/{agent_id}/sessions/{live[0]['id']}", headers=root)
+    assert again.status_code == 404 and "session_id" in again.json()["detail"]
+
+    tokens = people.get(f"/api/admin/users/{agent_id}/tokens", headers=root).json()
+    assert [t["name"] for t in tokens] == ["laptop script"] and "token" not in tokens[0]
+    people.cookies.clear()
+    assert people.get("/api/desk/mine", headers={"Authorization": f"Bearer {agent_token}"}).status_code == 200
+    assert people.delete(f"/api/admin/users/{agent_id}/tokens/{tokens[0]['id']}", headers=root).status_code == 204
+    assert people.get("/api/desk/mine", headers={"Authorization": f"Bearer {agent_token}"}).status_code == 401
+    unknown = people.delete(f"/api/admin/users/{agent_id}/tokens/{tokens[0]['id']}", headers=root)
+    assert unknown.status_code == 404 and "token_id" in unknown.json()["detail"]
+
+
+def test_only_admins_see_or_revoke_sessions(people):
+    _sign_in(people, people.emails["agent"], "agent-password-1")
+    assert people.get("/api/admin/users/1/sessions").status_code == 403
+    assert people.get("/api/admin/users/1/tokens").status_code == 403
+    people.cookies.clear()
+    assert people.get("/api/admin/users/1/sessions").status_code == 401

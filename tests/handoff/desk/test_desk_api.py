@@ -1,5 +1,6 @@
 """The desk API: a handed-off chat is accepted by exactly one agent, who then talks with the customer."""
 
+import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -44,6 +45,25 @@ def test_the_queue_shows_why_and_the_packet(handed_off):
     waiting = client.get("/api/desk/queue", headers=ana).json()["waiting"]
     row = next(r for r in waiting if r["conversation_id"] == conversation)
     assert row["reason"] == "not_helpful" and row["packet"]["summary"] == "refund for a returned plug"
+
+
+def test_the_desk_names_the_customer_a_visitor_until_a_case_gives_their_name_and_titles_the_chat(handed_off):
+    client, conversation, customer, ana, _ = handed_off
+    row = next(
+        r for r in client.get("/api/desk/queue", headers=ana).json()["waiting"] if r["conversation_id"] == conversation
+    )
+    visitor = row["customer"]
+    assert re.fullmatch(r"Visitor \d{4}", visitor) and row["title"] == "refund for a returned plug"
+    client.post(f"/api/desk/conversations/{conversation}/accept", headers=ana)
+    client.post(f"/api/conversations/{conversation}/messages", json={"text": "It was the white one"}, headers=customer)
+    lines = client.get(f"/api/desk/conversations/{conversation}/messages", headers=ana).json()
+    assert lines["customer"] == visitor and lines["messages"][-1]["sender_name"] == visitor
+    case = {"customer_email": "lea@example.com", "customer_name": "Lea Vos", "subject": "Refund"}
+    assert client.post(f"/api/desk/conversations/{conversation}/case", json=case, headers=ana).status_code == 201
+    mine = client.get("/api/desk/mine", headers=ana).json()["conversations"]
+    assert [(r["customer"], r["title"]) for r in mine] == [("Lea Vos", "refund for a returned plug")]
+    lines = client.get(f"/api/desk/conversations/{conversation}/messages", headers=ana).json()
+    assert {m["sender_name"] for m in lines["messages"] if m["sender"] == "customer"} == {"Lea Vos"}
 
 
 def test_one_agent_wins_the_second_is_told_and_the_customer_sees_who_joined(handed_off):
@@ -182,7 +202,7 @@ def test_the_agent_holding_the_chat_marks_the_customers_words_that_state_the_pro
     assert client.put(f"{url}/{seq['seq']}", headers=ben).status_code == 403  # not the one holding the chat
     joined = seq["seq"] - 1  # "Ana Agent joined the chat." is the system's
     refused = client.put(f"{url}/{joined}", headers=ana)
-    assert refused.status_code == 422 and "only the customer's words" in refused.json()["detail"]
+    assert refused.status_code == 422 and "only the customer's words" in refused.json()["detail"][0]["msg"]
     assert client.put(f"{url}/9999", headers=ana).status_code == 404
     assert client.delete(f"{url}/{seq['seq']}", headers=ana).json() == {"seqs": []}
 

@@ -12,7 +12,7 @@ from handoff.desk import queue as agent_queue
 from handoff.desk import queueing
 from handoff.desk.offers import Candidate, pick
 from handoff.desk.presence import mark_offline
-from tests.conftest import app_client, staff_auth
+from tests.conftest import app_client, metric, staff_auth
 
 BOT = {"Authorization": "Bearer test-bot-token"}
 
@@ -58,6 +58,7 @@ def desk(app_env, monkeypatch, redis_prefix):
         router_interval_seconds=3600,
         scheduler_interval_seconds=3600,
         offer_timeout_seconds=0.4,
+        offer_cooldown_seconds=3600,  # an agent who let a chat go is not offered it again, unless a test says so
         widen_after_seconds=3600,
         presence_ttl_seconds=30,  # a slow database must not let agents expire mid-test
     ) as client:
@@ -82,9 +83,10 @@ def agent(name: str, skills: str = "", capacity: int = 3) -> tuple[int, dict]:
         return user.id, {"Authorization": f"Bearer {token}"}
 
 
-def hand_off(client, tag: str | None = None) -> tuple[str, dict]:
-    """A customer conversation the bot hands off (needing the skill of `tag`); its id and customer header."""
-    opened = client.post("/api/conversations").json()
+def hand_off(client, tag: str | None = None, visitor: str | None = None) -> tuple[str, dict]:
+    """A customer conversation (of a widget's `visitor`) the bot hands off (needing the skill of `tag`); its id and
+    customer header."""
+    opened = client.post("/api/conversations", json={"visitor_id": visitor} if visitor else None).json()
     tried = [{"title": "An article", "score": 0.4, "tags": [tag]}] if tag else []
     packet = {"summary": "help", "kb_articles_tried": tried}
     body = {"conversation_id": opened["conversation_id"], "reason": "not_helpful", "packet": packet}
@@ -109,22 +111,91 @@ def test_the_offer_goes_at_once_to_the_idlest_agent_with_the_skill(desk):
     assert agent_queue.offer_of(orders) is None
 
 
-def test_an_unanswered_offer_moves_to_the_next_agent_and_a_decline_moves_it_at_once(desk, monkeypatch):
+def settings_with(monkeypatch, **values) -> None:
+    """Change settings mid-test (the next routing round and request read them)."""
+    for name, value in values.items():
+        monkeypatch.setenv(name.upper(), str(value))
+    get_settings.cache_clear()
+
+
+def decline(client, conversation: str, auth: dict) -> int | None:
+    """The agent declines their offer; who was offered the chat next (None: it waits in the queue)."""
+    answer = client.post(f"/api/desk/conversations/{conversation}/decline", headers=auth)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["offered_to"]
+
+
+def test_a_lone_agent_who_declines_is_not_offered_the_chat_again_until_the_cooldown(desk, monkeypatch):
+    solo, solo_auth = agent("Lone Ranger")
+    conversation, _ = hand_off(desk)
+    assert agent_queue.offered_to(conversation) == solo
+    assert decline(desk, conversation, solo_auth) is None
+    queueing.route(get_settings())
+    assert agent_queue.offered_to(conversation) is None and agent_queue.position(conversation) == 1  # it waits
+    settings_with(monkeypatch, offer_cooldown_seconds=0.3)
+    time.sleep(0.4)
+    queueing.route(get_settings())
+    assert agent_queue.offered_to(conversation) == solo  # offered again once the cooldown passed
+    assert desk.post(f"/api/desk/conversations/{conversation}/accept", headers=solo_auth).status_code == 200
+
+
+def test_with_two_agents_a_lapsed_offer_goes_to_the_other_and_a_decline_then_leaves_it_waiting(desk, monkeypatch):
     first, first_auth = agent("Fay First")
     second, second_auth = agent("Sam Second")
+    auths = {first: first_auth, second: second_auth}
     conversation, _ = hand_off(desk)
     offered = agent_queue.offered_to(conversation)
-    assert offered in {first, second}
+    assert offered in auths
     time.sleep(0.5)  # the 0.4 s offer lapses
-    monkeypatch.setenv("OFFER_TIMEOUT_SECONDS", "30")  # the next offer must outlive a slow machine's decline
-    get_settings.cache_clear()
+    settings_with(monkeypatch, offer_timeout_seconds=30)  # the next offer must outlive a slow machine's decline
     queueing.route(get_settings())
     other = second if offered == first else first
     assert agent_queue.offered_to(conversation) == other
-    decline = desk.post(
-        f"/api/desk/conversations/{conversation}/decline", headers=second_auth if other == second else first_auth
+    assert decline(desk, conversation, auths[other]) is None  # both tried: not straight back to the first
+    queueing.route(get_settings())
+    assert agent_queue.offered_to(conversation) is None
+    assert desk.post(f"/api/desk/conversations/{conversation}/accept", headers=auths[offered]).status_code == 200
+
+
+def test_with_three_agents_each_is_offered_the_chat_once_before_anyone_again(desk, monkeypatch):
+    agents = dict(agent(f"Trio {n}") for n in range(3))
+    conversation, _ = hand_off(desk)
+    settings_with(monkeypatch, offer_timeout_seconds=30)
+    offered = [agent_queue.offered_to(conversation)]
+    while (following := decline(desk, conversation, agents[offered[-1]])) is not None:
+        offered.append(following)
+    assert sorted(offered) == sorted(agents)  # everyone once, nobody twice
+    settings_with(monkeypatch, offer_cooldown_seconds=0)
+    queueing.route(get_settings())
+    assert agent_queue.offered_to(conversation) == offered[0]  # round again, starting with who saw it longest ago
+
+
+def test_the_operator_sees_the_queue_and_how_offers_ended_on_metrics(desk, monkeypatch):
+    first, first_auth = agent("Mo Metrics")
+    second, second_auth = agent("Nia Metrics")
+    auths = {first: first_auth, second: second_auth}
+    before = desk.get("/metrics").text
+    conversation, _ = hand_off(desk)
+    waiting = desk.get("/metrics").text
+    assert metric(waiting, "swarmdesk_queue_length") == 1
+    time.sleep(0.5)  # the first 0.4 s offer lapses unanswered
+    settings_with(monkeypatch, offer_timeout_seconds=30, offer_cooldown_seconds=0)  # the decline goes round again
+    queueing.route(get_settings())
+    queueing.route(get_settings())  # a second round must not count the same lapse again
+    declined = desk.post(
+        f"/api/desk/conversations/{conversation}/decline", headers=auths[agent_queue.offered_to(conversation)]
     )
-    assert decline.status_code == 200 and decline.json()["offered_to"] == offered  # round again to the first
+    assert declined.status_code == 200
+    taker = agent_queue.offered_to(conversation)
+    assert desk.post(f"/api/desk/conversations/{conversation}/accept", headers=auths[taker]).status_code == 200
+    after = desk.get("/metrics").text
+    for outcome in ("timed_out", "declined", "accepted"):
+        grew = metric(after, "swarmdesk_offers_total", outcome=outcome) - metric(
+            before, "swarmdesk_offers_total", outcome=outcome
+        )
+        assert grew == 1, outcome
+    waits = metric(after, "swarmdesk_queue_wait_seconds_count") - metric(before, "swarmdesk_queue_wait_seconds_count")
+    assert waits == 1 and metric(after, "swarmdesk_queue_length") == 0
 
 
 def test_a_conversation_waiting_too_long_widens_to_any_skill(desk, monkeypatch):
@@ -247,3 +318,39 @@ def test_waiting_customers_hear_their_place_when_it_changes(desk):
     assert announce_positions(get_settings()) == 0  # nothing changed: nobody is told again
     agent_queue.withdraw(first)
     assert announce_positions(get_settings()) == 1 and agent_queue.details(second)["told"] == "1"
+
+
+def test_a_returning_visitor_is_offered_first_to_the_agent_who_helped_them_last(desk, monkeypatch):
+    agents = dict([agent("Aff One"), agent("Aff Two")])
+    settings_with(monkeypatch, offer_timeout_seconds=30)
+    visitor = uuid.uuid4().hex
+    first, _ = hand_off(desk, visitor=visitor)
+    helper = agent_queue.offered_to(first)
+    assert desk.post(f"/api/desk/conversations/{first}/accept", headers=agents[helper]).status_code == 200
+    assert desk.post(f"/api/desk/conversations/{first}/close", headers=agents[helper]).status_code == 200
+    other = next(a for a in agents if a != helper)  # idle longer, so normal routing would pick them
+    stranger, _ = hand_off(desk)
+    assert agent_queue.offered_to(stranger) == other
+    assert decline(desk, stranger, agents[other]) == helper  # (and out of the way: each has no offer now)
+    assert decline(desk, stranger, agents[helper]) is None
+    again, _ = hand_off(desk, visitor=visitor)
+    assert agent_queue.offered_to(again) == helper  # the same browser: who helped them last, first
+    assert decline(desk, again, agents[helper]) == other  # then normal routing
+    assert decline(desk, again, agents[other]) is None
+    mark_offline(helper)
+    gone, _ = hand_off(desk, visitor=visitor)
+    assert agent_queue.offered_to(gone) == other  # who helped them is offline: normal routing at once
+
+
+def test_a_browser_that_forgets_its_visitor_id_is_a_stranger_again(desk, monkeypatch):
+    agents = dict([agent("For One"), agent("For Two")])
+    settings_with(monkeypatch, offer_timeout_seconds=30)
+    visitor = uuid.uuid4().hex
+    first, _ = hand_off(desk, visitor=visitor)
+    helper = agent_queue.offered_to(first)
+    desk.post(f"/api/desk/conversations/{first}/accept", headers=agents[helper])
+    desk.post(f"/api/desk/conversations/{first}/close", headers=agents[helper])
+    assert desk.post("/api/widget/forget", json={"visitor_id": visitor}).status_code == 204
+    again, _ = hand_off(desk, visitor=visitor)
+    assert agent_queue.offered_to(again) != helper  # no link to the earlier chat: the idler agent gets it
+    assert desk.post("/api/widget/forget", json={"visitor_id": "x"}).status_code == 422
