@@ -2,12 +2,13 @@
 `WIDGET_ORIGINS` setting (CORS by Starlette's middleware), and refuse pages of any other site with 403."""
 
 from starlette.middleware.cors import CORSMiddleware
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.live_hub import is_this_site
 
 WIDGET_PATHS = ("/api/conversations", "/api/widget/", "/ws/conversations/")
+ALLOW = "Authorization, Content-Type"
 
 
 def may_embed(origin: str | None, host: str | None, allowed: list[str]) -> bool:
@@ -21,7 +22,7 @@ class WidgetOrigins:
     def __init__(self, app: ASGIApp, allowed: list[str]) -> None:
         self.app = app
         self.allowed = [origin.rstrip("/") for origin in allowed]
-        methods, headers = ["GET", "POST"], ["Authorization", "Content-Type"]
+        methods, headers = ["GET", "POST"], ALLOW.split(", ")
         self.cors = CORSMiddleware(app, allow_origins=self.allowed, allow_methods=methods, allow_headers=headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -34,6 +35,11 @@ class WidgetOrigins:
             return await (self.cors if scope["type"] == "http" else self.app)(scope, receive, send)
         if scope["type"] == "websocket":
             return await send({"type": "websocket.close", "code": 4403, "reason": "this site may not embed the chat"})
-        refusal = f"the chat is not set up for {origin}: its address must be in the WIDGET_ORIGINS setting"
         readable = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}  # the widget shows why, nothing more
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            # Let the preflight through so the request itself gets the refusal below, which the widget can read
+            # (a failed preflight looks to it like a network error).
+            preflight = readable | {"Access-Control-Allow-Methods": "GET, POST", "Access-Control-Allow-Headers": ALLOW}
+            return await Response(status_code=204, headers=preflight)(scope, receive, send)
+        refusal = f"the chat is not set up for {origin}: its address must be in the WIDGET_ORIGINS setting"
         await JSONResponse({"detail": refusal}, status_code=403, headers=readable)(scope, receive, send)

@@ -26,6 +26,9 @@ def test_an_allowed_site_opens_a_chat_and_reads_the_answer(client):
 
 
 def test_another_site_is_refused_naming_the_setting_and_nothing_is_stored(client):
+    asking = {"Origin": ELSEWHERE, "Access-Control-Request-Method": "POST"}
+    preflight = client.options("/api/conversations", headers=asking)  # passes, so the page can read the refusal
+    assert preflight.status_code == 204 and preflight.headers["access-control-allow-origin"] == ELSEWHERE
     refused = client.post("/api/conversations", headers={"Origin": ELSEWHERE})
     assert refused.status_code == 403 and "WIDGET_ORIGINS" in refused.json()["detail"]
     opened = client.post("/api/conversations").json()  # not a page: served

@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from core.db import get_session_factory
 from handoff.desk.presence import mark_offline, mark_online, within_business_hours
 from handoff.flows import BOT_DOWN_TEXT, PERSON_BUTTON
 from ops import admin
+from people import service as people
 
 BOT = {"Authorization": "Bearer test-bot-token"}
 
@@ -77,17 +79,20 @@ def test_with_the_bot_down_the_customer_can_still_reach_a_person(client, online_
     assert taken["state"] == "queued" and "you are number" in taken["messages"][-1]["text"]
 
 
-def _agent() -> dict:
-    """The bearer header of a new agent."""
+def _agent() -> tuple[dict, int]:
+    """A new agent whose desk is connected (the router hands an offline agent's chats back): bearer header, id."""
     email = f"agent-{uuid.uuid4().hex[:6]}@lumora.example"
     admin.create_user(email, "Ana Agent", ["agent"], "agent-password-1")
-    return {"Authorization": f"Bearer {admin.create_token(email, 't')}"}
+    with get_session_factory()() as session:
+        user_id = people.get_by_email(session=session, email=email).id
+    mark_online(user_id, name="Ana Agent", skills=["billing"])
+    return {"Authorization": f"Bearer {admin.create_token(email, 't')}"}, user_id
 
 
 def test_hand_back_needs_the_agent_holding_the_chat_and_a_reachable_bot(client, online_agent):
     conversation_id, _ = _open(client)
     _handoff(client, conversation_id)
-    holder, other = _agent(), _agent()
+    (holder, holder_id), (other, other_id) = _agent(), _agent()
     url = f"/api/conversations/{conversation_id}/hand-back"
     assert client.post(url, headers=holder).status_code == 403  # waiting: nobody holds it yet
     assert client.post(f"/api/desk/conversations/{conversation_id}/accept", headers=holder).status_code == 200
@@ -96,6 +101,7 @@ def test_hand_back_needs_the_agent_holding_the_chat_and_a_reachable_bot(client, 
     assert not_theirs.status_code == 403 and "not the agent on this conversation" in not_theirs.json()["detail"]
     down = client.post(url, headers=holder)
     assert down.status_code == 503 and "cannot take it back" in down.json()["detail"]
+    mark_offline(holder_id), mark_offline(other_id)
 
 
 @pytest.mark.parametrize(
