@@ -17,6 +17,7 @@ from app.headers import SecurityHeaders
 from app.input_guard import BodyLimit, sane_input
 from app.openapi import with_shared_rules
 from app.routes import (
+    canned,
     cases,
     conversations,
     desk,
@@ -105,6 +106,9 @@ def create_app() -> FastAPI:
         desk.router,
         desk_chat.router,
         desk_live.router,
+        canned.pages,
+        canned.api,
+        canned.desk,
         swarms.router,
         swarm_room.router,
         swarm_pages.router,

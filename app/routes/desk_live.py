@@ -24,18 +24,12 @@ from people.models import User
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
-CANNED_REPLIES = (
-    "Thanks for waiting — I'm looking into this now.",
-    "Could you tell me your order number?",
-    "I've opened a case for this; you'll get updates by email.",
-    "Is there anything else I can help with?",
-)
 
 
 @router.get("/desk", response_class=HTMLResponse)
 def desk_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """The agent desk; signed-out visitors go to the sign-in page, staff without the agent role get 403."""
-    context = {"canned": CANNED_REPLIES, "ttl": settings.presence_ttl_seconds}
+    context = {"ttl": settings.presence_ttl_seconds}
     staff = optional_principal(request, session, settings)
     return staff_page(request, staff, roles=("agent",), template="desk.html", context=context)
 

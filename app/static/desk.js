@@ -246,6 +246,7 @@
     fetchMissed();
     window.DeskContext.open(id);
     window.DeskProblem.open(id);
+    window.DeskCanned.open(id);
     loadAgents();
     refreshLists();
   }
@@ -286,7 +287,7 @@
   function setChatState(state) {
     $("chat-state").textContent = state;
     const mine = state === "agent";
-    ["reply", "canned"].forEach((id) => ($(id).disabled = !mine));
+    $("reply").disabled = !mine;
     document.querySelectorAll("#composer button, .chat-actions button").forEach((node) => (node.disabled = !mine));
   }
 
@@ -301,15 +302,16 @@
   $("composer").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = $("reply").value.trim();
-    if (!text || !current) return;
-    const sent = await attempt(() => say(current, text));
+    if (!text || !current || window.DeskCanned.holds()) return;
+    const sent = await say(current, text).catch((error) => window.DeskCanned.refused(error.message));
     if (sent) {
       $("reply").value = "";
+      window.DeskCanned.sent();
       addMessage(sent);
     }
   });
   $("reply").addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey) {
+    if (event.key === "Enter" && !event.shiftKey && !event.defaultPrevented) {
       event.preventDefault();
       $("composer").requestSubmit();
     }
@@ -318,12 +320,6 @@
     if (!current || Date.now() - lastTypingSent < 3000) return;
     lastTypingSent = Date.now();
     api("POST", chatUrl("/typing")).catch(() => {});
-  });
-  $("canned").addEventListener("change", () => {
-    if (!$("canned").value) return;
-    $("reply").value = $("canned").value;
-    $("canned").value = "";
-    $("reply").focus();
   });
 
   async function finish(action, body) {

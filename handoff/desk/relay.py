@@ -21,6 +21,7 @@ from core.db import get_session_factory
 from core.settings import get_settings
 from handoff import messages, service
 from handoff.customers import CUSTOMER
+from handoff.desk import canned
 from handoff.desk import queue as agent_queue
 from handoff.models import Conversation, Message, MessageRead, MessagesRead
 from people.auth import Principal
@@ -55,7 +56,12 @@ async def from_customer(
 async def from_agent(
     client: HTTPConnection, conversation_id: str, agent: Principal, text: str, ref: str | None = None
 ) -> Message:
-    """Store and publish the message of the agent holding the chat: 404 for an unknown chat, 403 for another agent."""
+    """Store and publish the message of the agent holding the chat: 422 while it holds a raw placeholder (every
+    agent line passes here, so this is the one place that rule is kept), 404 for an unknown chat, 403 for another
+    agent."""
+    if raw := canned.raw_placeholders(text):
+        detail = f"text: fill in {', '.join(raw)} before sending; the customer would see it as typed"
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
     fields = {"sender": "agent", "sender_name": agent.display_name, "text": text}
     holds = await agent_queue.owner_async(_redis(client), conversation_id) == agent.user_id
     stored = await _store(client, conversation_id, ("agent",), fields, ref) if holds else None

@@ -80,6 +80,8 @@ def bodies_for(values: dict, ids: dict) -> dict[tuple[str, str], dict]:
         },  # fmt: skip
         ("PATCH", "/api/admin/users/{user_id}"): {"capacity": 3},
         ("POST", "/api/admin/users/{user_id}/tokens"): {"name": "matrix"},
+        ("POST", "/api/canned"): {"title": "Matrix", "text": "Hi {customer_name}."},
+        ("PUT", "/api/canned/{reply_id}"): {"title": "Matrix", "text": "Edited.", "share": "everyone"},
     }
 
 
@@ -152,6 +154,11 @@ ROUTES = {
     ("GET", "/api/admin/users/{user_id}/sessions"): ADMIN,
     ("DELETE", "/api/admin/users/{user_id}/sessions/{session_id}"): ADMIN,
     ("DELETE", "/api/admin/users/{user_id}/tokens/{token_id}"): ADMIN,
+    ("GET", "/api/canned"): AGENT,
+    ("POST", "/api/canned"): AGENT,  # an agent's own; admins' may be the team's
+    ("GET", "/api/desk/conversations/{conversation_id}/canned/{reply_id}/filled"): AGENT,
+    ("PUT", "/api/canned/{reply_id}"): ADMIN,  # a team reply; an agent's own: tests/handoff/desk/test_canned.py
+    ("DELETE", "/api/canned/{reply_id}"): ADMIN,
     ("POST", "/api/desk/conversations/{conversation_id}/transfer"): HOLDER,
     # last: these end the chat or the swarm for the routes after them
     ("POST", "/api/swarms/{swarm_id}/close"): OWNER,
@@ -225,11 +232,17 @@ def world(own_database, monkeypatch, redis_prefix):
             "conversation_id": conversation, "article_id": article["id"], "to_version": 1, "job_id": "no-such-job",
             "number": number, "seq": 1, "swarm_id": swarm, "invitation_id": invitation, "answer": "accept",
             "message_id": said.json()["id"], "guest_id": guest["id"], "user_id": ids["expert"], "session_id": 1,
-            "token_id": 1,
+            "token_id": 1, "reply_id": _team_reply(client, auth["admin"]),
         }  # fmt: skip
         yield client, auth, values, bodies_for(values, ids)
         for kind in ("agent", "colleague"):
             mark_offline(ids[kind])
+
+
+def _team_reply(client, admin: dict) -> int:
+    """A team reply shared with everyone (one of those the migration keeps from the desk's fixed list)."""
+    replies = client.get("/api/canned", headers=admin).json()["replies"]
+    return next(reply["id"] for reply in replies if reply["share"] == "everyone")
 
 
 def answered(status: int) -> object:
