@@ -32,6 +32,7 @@ from app.routes import (
     site,
     swarm_pages,
     swarm_room,
+    swarm_sharing,
     swarms,
     widget,
 )
@@ -107,6 +108,7 @@ def create_app() -> FastAPI:
         desk_live.router,
         swarms.router,
         swarm_room.router,
+        swarm_sharing.router,
         swarm_pages.router,
         dev_outbox.router,
     )
