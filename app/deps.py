@@ -10,7 +10,7 @@ from starlette.requests import HTTPConnection
 
 from app.listeners.casework import case_service
 from app.refusals import desk_refusals
-from app.swarm_access import GUEST_COOKIE, room_member, swarm_or_404
+from app.swarm_access import GUEST_COOKIE, owner_only, room_member, swarm_or_404
 from cases import CaseService
 from core.db import get_session, release
 from core.settings import Settings, get_settings
@@ -133,6 +133,21 @@ def room_access(
 
 
 RoomDep = Annotated[tuple[Swarm, Who, SwarmMember], Depends(room_access)]
+
+
+def room_owner_or_admin(
+    swarm_id: int, request: Request, session: SessionDep, settings: SettingsDep, staff: Caller
+) -> tuple[Swarm, Principal]:
+    """The swarm and its owner, or an admin in the room or not (401 signed out, 403 anyone else, 410 a dead link)."""
+    swarm = swarm_or_404(session, swarm_id)
+    if staff is None or "admin" not in staff.roles:
+        who, _ = room_member(session, settings, swarm, staff, request.cookies.get(GUEST_COOKIE))
+        owner_only(swarm, who)
+    release(session)
+    return swarm, staff
+
+
+RoomOwnerDep = Annotated[tuple[Swarm, Principal], Depends(room_owner_or_admin)]
 
 
 def desk_conversation(conversation_id: str, agent: AgentDep, session: SessionDep) -> Conversation:

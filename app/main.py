@@ -33,6 +33,7 @@ from app.routes import (
     site,
     swarm_pages,
     swarm_room,
+    swarm_sharing,
     swarms,
     widget,
 )
@@ -111,6 +112,7 @@ def create_app() -> FastAPI:
         canned.desk,
         swarms.router,
         swarm_room.router,
+        swarm_sharing.router,
         swarm_pages.router,
         dev_outbox.router,
     )

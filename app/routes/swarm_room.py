@@ -5,19 +5,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import Field
+from sqlalchemy.orm import Session
 
 from app.deps import CaseServiceDep, RoomDep, SessionDep, SettingsDep
 from app.openapi import refusals
 from app.refusals import staff_actor
 from app.swarm_access import answerable_chat, owner_only
 from cases import PUBLIC_UPDATE
+from cases.models import Case
 from core import pii
 from core.db import as_utc
 from core.inputs import RequestBody, words
 from core.realtime import publish_room
 from handoff import customers, flows, service
 from handoff.models import Handoff
-from handoff.swarm.flows import announce, mark_staff_seen, to_timeline
+from handoff.swarm.flows import announce, guest_view, mark_staff_seen, to_timeline
 from handoff.swarm.models import GuestLink, Swarm, SwarmMessage
 from handoff.swarm.service import NotAllowed, SwarmClosed, SwarmService
 from knowledge.vocabulary import company_words
@@ -68,24 +70,29 @@ def _closed(error: Exception) -> HTTPException:
 
 @router.get("")
 def room(swarm_id: int, room: RoomDep, session: SessionDep, cases: CaseServiceDep) -> dict:
-    """Everything the room opens with: case summary, read-only customer transcript, packet, members, figures."""
+    """Everything the room opens with: case summary, read-only customer transcript, packet, members, figures. A guest
+    gets the case summary, the handoff's summary and only the chat messages shared with them, all scrubbed."""
     swarm, who, member = room
     if who.person_id:
         mark_staff_seen(who.person_id)
     swarms = SwarmService(session)
     case = cases.get(swarm.case_number)
+    guest = who.guest_id is not None  # someone from outside the company: what they need, without personal data
     transcript, packet, customer = [], None, customers.CUSTOMER
     if swarm.conversation_id:
-        guest = who.guest_id is not None  # someone from outside the company: the chat without personal data
         conversation = swarm.conversation_id
         customer = customers.visitor_label(conversation) if guest else customers.label(session, conversation)
         messages = service.messages_after(session=session, conversation_id=conversation)
-        transcript = [customers.named(service.to_read(m), customer).model_dump(mode="json") for m in messages]
         if guest:
-            words, names = company_words(session), [case.customer_name or ""]
-            transcript = [m | {"text": pii.scrub(m["text"], names, words)} for m in transcript]
+            messages = swarms.for_guests(swarm, messages)
+        transcript = [customers.named(service.to_read(m), customer).model_dump(mode="json") for m in messages]
         handoff = session.query(Handoff).filter_by(conversation_id=swarm.conversation_id).order_by(Handoff.id.desc())
         packet = handoff.first().packet if handoff.first() else None
+    summary = {"number": case.number, "subject": case.subject, "priority": case.priority, "status": case.status}
+    if guest:
+        summary, packet, transcript = _for_guest(session, case, summary, packet, transcript)
+    else:
+        summary["description"] = case.description
     is_owner = who.person_id == swarm.owner_id
     return {
         "id": swarm.id,
@@ -94,14 +101,10 @@ def room(swarm_id: int, room: RoomDep, session: SessionDep, cases: CaseServiceDe
         "skills": swarm.needed_skills,
         "owner": swarm.owner_name,
         "me": {"name": who.name, "role": member.role, "is_owner": is_owner},
-        "case": {
-            "number": case.number,
-            "subject": case.subject,
-            "status": case.status,
-            "description": case.description,
-        },
+        "case": summary,
         "customer": customer,
         "transcript": transcript,
+        "guest_view": guest_view(swarms, swarm),
         "packet": packet,
         "members": [
             {"name": m.name, "role": m.role, "joined_at": as_utc(m.joined_at).isoformat()}
@@ -113,6 +116,20 @@ def room(swarm_id: int, room: RoomDep, session: SessionDep, cases: CaseServiceDe
         "guests": [_guest(g) for g in swarms.guests(swarm)] if is_owner else [],
         "figures": swarms.figures(swarm),
     }
+
+
+def _for_guest(
+    session: Session, case: Case, summary: dict, packet: dict | None, transcript: list[dict]
+) -> tuple[dict, dict | None, list[dict]]:
+    """The case summary, the handoff's reason and summary and the transcript with their personal data scrubbed."""
+    words, names = company_words(session), [case.customer_name or ""]
+
+    def scrub(text: str) -> str:
+        return pii.scrub(text, names, words)
+
+    packet = {"reason": packet.get("reason"), "summary": scrub(packet.get("summary") or "")} if packet else None
+    transcript = [m | {"text": scrub(m["text"])} for m in transcript]
+    return summary | {"subject": scrub(summary["subject"])}, packet, transcript
 
 
 def _guest(link: GuestLink) -> dict:

@@ -23,10 +23,10 @@
     open = room.status === "open";
     $("closed-banner").hidden = open;
     document.querySelectorAll("#room-form textarea, #room-form button").forEach((n) => (n.disabled = !open));
-    $("case-title").textContent = `Case ${room.case.number} · ${room.case.subject} (${room.case.status})`;
+    $("case-title").textContent = `Case ${room.case.number} · ${room.case.subject} (${room.case.status}, ${room.case.priority} priority)`;
     $("case-description").textContent = room.case.description || "";
     $("packet").textContent = room.packet ? `${(room.packet.reason || "").replace(/_/g, " ")} — ${room.packet.summary || ""}` : "—";
-    $("customer-transcript").replaceChildren(...room.transcript.map((m) => messageItem(m.sender_name, m.sender, m.text, m.created_at)));
+    showTranscript(room);
     $("members").replaceChildren(...room.members.map((m) => el("li", "row", `${m.name} · ${m.role}`)));
     const f = room.figures;
     $("figures").textContent = `Experts joined: ${f.experts_joined}` +
@@ -39,6 +39,37 @@
       $("guests").replaceChildren(...room.guests.map(guestRow));
     }
   }
+
+  /* ---- the customer's chat, and what the room's guests see of it ---- */
+
+  function showTranscript(room) {
+    const view = room.guest_view;
+    const guest = me.role === "guest";
+    $("nothing-shared").hidden = !(guest && !room.transcript.length);
+    $("customer-transcript").replaceChildren(...room.transcript.map((m) => {
+      const item = messageItem(m.sender_name, m.sender, m.text, m.created_at);
+      if (guest) return item;
+      const shared = view.shared.includes(m.id);
+      if (shared) item.append(el("strong", "proposed", "Shared with guests"));
+      if (me.is_owner && shared) item.append(action("Unshare", () => changeGuestView("DELETE", `/shared/${m.id}`)));
+      else if (me.is_owner && open) item.append(action("Share with guests", () => changeGuestView("POST", "/shared", { message_id: m.id })));
+      return item;
+    }));
+    $("guest-view-tools").hidden = !me.is_owner;
+    $("guest-view-status").textContent = view.reveal_all
+      ? "Guests see the whole chat (without personal data)."
+      : `Guests see ${view.shared.length} shared message${view.shared.length === 1 ? "" : "s"} of this chat (without personal data).`;
+    $("reveal-all").textContent = view.reveal_all ? "Hide the whole chat from guests" : "Reveal the whole chat to guests";
+    $("reveal-all").hidden = !view.reveal_all && !open;
+    $("reveal-all").dataset.reveal = view.reveal_all ? "false" : "true";
+  }
+
+  async function changeGuestView(method, path, body) {
+    if (await attempt(() => api(method, `${BASE}/guest-view${path}`, body))) loadRoom();
+  }
+
+  $("reveal-all").addEventListener("click", () =>
+    changeGuestView("PUT", "", { reveal_all: $("reveal-all").dataset.reveal === "true" }));
 
   function messageItem(name, role, text, at) {
     const item = el("li", "msg msg-" + role);

@@ -1,10 +1,12 @@
-"""Swarms in the app: people for the expert finder, the case timeline, live room frames and notifications."""
+"""Swarms in the app: people for the expert finder, the case timeline, live room frames, notifications and what the
+room's guests see of the customer's chat."""
 
 import logging
 from datetime import timedelta
 
 from redis.exceptions import RedisError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cases import Actor, CaseService
@@ -27,6 +29,12 @@ from people.models import User
 log = logging.getLogger(__name__)
 STAFF_SEEN_SECONDS = 60  # an expert with the swarm page or a room open counts as online this long
 RECENT_DAYS = 7
+GUEST_VIEW_CHANGES = {  # a change of what guests see → its case-timeline kind (after "swarm_")
+    "share": "message_shared",
+    "unshare": "message_unshared",
+    "reveal": "chat_revealed",
+    "hide": "chat_hidden",
+}
 
 
 def mark_staff_seen(person_id: int) -> None:
@@ -79,6 +87,33 @@ def to_timeline(session: Session, swarm: Swarm, kind: str, actor: Actor, **data)
     cases = CaseService(session)
     cases.record_event(cases.get(swarm.case_number), f"swarm_{kind}", actor, data={"swarm_id": swarm.id, **data})
     cases.commit()
+
+
+def guest_view(swarms: SwarmService, swarm: Swarm) -> dict:
+    """What the room's guests see of the customer's chat: all of it (scrubbed), or the messages shared with them."""
+    return {"reveal_all": swarm.reveal_all, "shared": sorted(swarms.shared_ids(swarm))}
+
+
+def change_guest_view(session: Session, swarm: Swarm, actor: Actor, change: str, message_id: int | None = None) -> dict:
+    """The owner (or an admin) changes what the guests see: "share" or "unshare" one chat message, "reveal" or "hide"
+    the whole chat. The change and its case-timeline entry commit together; the room is then told to reload (the
+    frame holds no chat text). NotInChat for a message of another chat, SwarmClosed for more to see in a closed room."""
+    swarms = SwarmService(session)
+    data: dict = {}
+    try:
+        if change in ("share", "unshare"):
+            message = swarms.chat_message(swarm, message_id)
+            data = {"message_id": message.id, "seq": message.seq, "sender": message.sender}
+            sharing = change == "share"
+            changed = swarms.share(swarm, message, by=actor.user_id) if sharing else swarms.unshare(swarm, message)
+        else:
+            changed = swarms.reveal(swarm, change == "reveal")
+        if changed:
+            to_timeline(session, swarm, GUEST_VIEW_CHANGES[change], actor, **data)
+            publish_room(swarm.id, {"type": "room", "kind": "guest_view"})
+    except IntegrityError:  # another request shared the same message at the same moment: it is shared
+        session.rollback()
+    return guest_view(swarms, swarm)
 
 
 def announce(settings: Settings, swarm: Swarm, kind: str, *, actor: str, text: str, to: dict[int, str]) -> None:

@@ -1,4 +1,5 @@
-"""Tables of a swarm: the swarm itself, its members (role history), invitations, room messages, guest links."""
+"""Tables of a swarm: the swarm itself, its members (role history), invitations, room messages, guest links and the
+customer-chat messages shared with its guests."""
 
 from datetime import datetime
 
@@ -12,7 +13,8 @@ INVITATION_STATES = ("pending", "accepted", "declined", "expired")
 
 
 class Swarm(Base):
-    """A room working one case: its owner (the agent the customer talks to), needed skills and outcome."""
+    """A room working one case: its owner (the agent the customer talks to), needed skills and outcome; `reveal_all`
+    shows guests the whole customer chat (scrubbed), not just the messages shared with them."""
 
     __tablename__ = "swarms"
 
@@ -25,6 +27,7 @@ class Swarm(Base):
     needed_skills: Mapped[list] = mapped_column(JSON, default=list)
     outcome: Mapped[str | None] = mapped_column(Text)
     last_seq: Mapped[int] = mapped_column(default=0)
+    reveal_all: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     first_expert_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -92,3 +95,16 @@ class GuestLink(Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SharedChatMessage(Base):
+    """A message of the customer's chat that the owner shared with the room's guests (they see it scrubbed)."""
+
+    __tablename__ = "swarm_shared_messages"
+    __table_args__ = (UniqueConstraint("swarm_id", "message_id", name="uq_swarm_shared_messages_swarm_message"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    swarm_id: Mapped[int] = mapped_column(ForeignKey("swarms.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    shared_by: Mapped[int]
+    shared_at: Mapped[datetime] = mapped_column(default=utcnow)

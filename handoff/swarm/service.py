@@ -1,4 +1,4 @@
-"""Swarm rules over one database session: start, invite, answer, talk, propose, guests, close."""
+"""Swarm rules over one database session: start, invite, answer, talk, propose, guests (and what they see), close."""
 
 import hashlib
 import re
@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from handoff.models import utcnow
-from handoff.swarm.models import GuestLink, Swarm, SwarmInvitation, SwarmMember, SwarmMessage
+from handoff.models import Message, utcnow
+from handoff.swarm.models import GuestLink, SharedChatMessage, Swarm, SwarmInvitation, SwarmMember, SwarmMessage
 
 MENTION = re.compile(r"@([\w.-]+(?: [A-Z][\w.-]*)?)")
 
@@ -26,6 +26,10 @@ class NotAllowed(Exception):
 
 class Gone(Exception):
     """A guest link that expired or was revoked (the API answers 410)."""
+
+
+class NotInChat(LookupError):
+    """A message id that is not one of the swarm's customer chat (the API answers 422 or 404 naming `message_id`)."""
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,49 @@ class SwarmService:
             select(SwarmMember).where(SwarmMember.guest_id == link.id, SwarmMember.left_at.is_(None))
         ):
             member.left_at = now
+
+    def chat_message(self, swarm: Swarm, message_id: int) -> Message:
+        """A message of the customer chat the swarm shows, or NotInChat."""
+        message = self.session.get(Message, message_id)
+        if message is None or swarm.conversation_id is None or message.conversation_id != swarm.conversation_id:
+            raise NotInChat("message_id: not a message of this swarm's customer chat")
+        return message
+
+    def shared_ids(self, swarm: Swarm) -> set[int]:
+        """Ids of the chat messages shared with the room's guests."""
+        query = select(SharedChatMessage.message_id).where(SharedChatMessage.swarm_id == swarm.id)
+        return set(self.session.scalars(query))
+
+    def for_guests(self, swarm: Swarm, messages: list[Message]) -> list[Message]:
+        """The chat messages the room's guests may see: all once revealed, else only those shared with them."""
+        if swarm.reveal_all:
+            return messages
+        shared = self.shared_ids(swarm)
+        return [message for message in messages if message.id in shared]
+
+    def share(self, swarm: Swarm, message: Message, *, by: int) -> bool:
+        """Share a chat message with the guests (room open); False if it already was."""
+        self._open(swarm)
+        if message.id in self.shared_ids(swarm):
+            return False
+        shared = SharedChatMessage(swarm_id=swarm.id, message_id=message.id, shared_by=by, shared_at=self.clock())
+        self.session.add(shared)
+        self.session.flush()
+        return True
+
+    def unshare(self, swarm: Swarm, message: Message) -> bool:
+        """Take a chat message back from the guests (a closed room too); False if it was not shared."""
+        query = delete(SharedChatMessage).where(
+            SharedChatMessage.swarm_id == swarm.id, SharedChatMessage.message_id == message.id
+        )
+        return self.session.execute(query).rowcount > 0
+
+    def reveal(self, swarm: Swarm, reveal_all: bool) -> bool:
+        """Show guests the whole chat (room open), or only what is shared (a closed room too); False if unchanged."""
+        if reveal_all:
+            self._open(swarm)
+        changed, swarm.reveal_all = swarm.reveal_all != reveal_all, reveal_all
+        return changed
 
     def close(self, swarm: Swarm, outcome: str) -> None:
         """Close the room: read-only from now on, kept with the case."""

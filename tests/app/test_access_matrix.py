@@ -40,6 +40,7 @@ STAFF_IN_SWARMS = rule("agent", "colleague", "expert", "admin")
 INVITEE = rule("expert", agent=404, colleague=404, admin=404)  # another's invitation is not theirs to see
 MEMBER = rule("agent", "expert", bot=401)  # the bot is no person: it is asked to sign in
 OWNER = rule("agent", bot=401)
+OWNER_OR_ADMIN = rule("agent", "admin", bot=401)  # an admin too, in the room or not
 ADMIN = rule("admin")
 
 
@@ -72,6 +73,8 @@ def bodies_for(values: dict, ids: dict) -> dict[tuple[str, str], dict]:
         ("POST", "/api/swarms/{swarm_id}/messages"): text,
         ("POST", "/api/swarms/{swarm_id}/messages/{message_id}/send"): text,
         ("POST", "/api/swarms/{swarm_id}/guests"): {"name": "Partner"},
+        ("POST", "/api/swarms/{swarm_id}/guest-view/shared"): {"message_id": values["chat_message_id"]},
+        ("PUT", "/api/swarms/{swarm_id}/guest-view"): {"reveal_all": True},
         ("POST", "/api/admin/users"): {
             "email": f"new-{uuid.uuid4().hex[:6]}@lumora.example",
             "display_name": "New Person",
@@ -145,6 +148,9 @@ ROUTES = {
     ("POST", "/api/swarms/{swarm_id}/messages/{message_id}/send"): OWNER,
     ("POST", "/api/swarms/{swarm_id}/guests"): OWNER,
     ("DELETE", "/api/swarms/{swarm_id}/guests/{guest_id}"): OWNER,
+    ("POST", "/api/swarms/{swarm_id}/guest-view/shared"): OWNER_OR_ADMIN,
+    ("DELETE", "/api/swarms/{swarm_id}/guest-view/shared/{message_id}"): OWNER_OR_ADMIN,
+    ("PUT", "/api/swarms/{swarm_id}/guest-view"): OWNER_OR_ADMIN,
     ("GET", "/api/admin/users"): ADMIN,
     ("POST", "/api/admin/users"): ADMIN,
     ("PATCH", "/api/admin/users/{user_id}"): ADMIN,
@@ -212,7 +218,7 @@ def world(own_database, monkeypatch, redis_prefix):
         handoff = {"conversation_id": conversation, "reason": "kb_unanswerable", "packet": {"summary": "charged twice"}}
         assert client.post("/api/bot/handoff", json=handoff, headers=auth["bot"]).json()["status"] == "queued"
         assert client.post(f"/api/desk/conversations/{conversation}/accept", headers=auth["agent"]).status_code == 200
-        client.post(f"/api/desk/conversations/{conversation}/messages", json={"text": "Hi"}, headers=auth["agent"])
+        hi = client.post(f"/api/desk/conversations/{conversation}/messages", json={"text": "Hi"}, headers=auth["agent"])
         case = {"customer_email": "rita@example.com", "subject": "Charged twice", "tags": ["billing"]}
         made = client.post(f"/api/desk/conversations/{conversation}/case", json=case, headers=auth["agent"])
         number = made.json()["number"]
@@ -232,7 +238,7 @@ def world(own_database, monkeypatch, redis_prefix):
             "conversation_id": conversation, "article_id": article["id"], "to_version": 1, "job_id": "no-such-job",
             "number": number, "seq": 1, "swarm_id": swarm, "invitation_id": invitation, "answer": "accept",
             "message_id": said.json()["id"], "guest_id": guest["id"], "user_id": ids["expert"], "session_id": 1,
-            "token_id": 1, "reply_id": _team_reply(client, auth["admin"]),
+            "token_id": 1, "reply_id": _team_reply(client, auth["admin"]), "chat_message_id": hi.json()["id"],
         }  # fmt: skip
         yield client, auth, values, bodies_for(values, ids)
         for kind in ("agent", "colleague"):

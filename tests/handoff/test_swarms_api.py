@@ -204,7 +204,7 @@ def test_the_owner_sends_the_proposed_answer_and_the_customer_sees_it_as_the_own
     assert counts["Eli Expert"]["swarms_joined"] == 1 and counts["Eli Expert"]["answers_accepted"] == 1
 
 
-def test_a_guest_sees_the_chat_without_personal_data_and_staff_see_it_all(world):
+def test_a_guest_sees_the_revealed_chat_without_personal_data_and_staff_see_it_all(world):
     client, conversation, customer = world["client"], world["conversation"], world["customer"]
     said = "I'm Rita, mail rita@example.com: charged twice for order LM-55812"
     assert client.post(f"/api/conversations/{conversation}/messages", json={"text": said}, headers=customer).is_success
@@ -212,6 +212,8 @@ def test_a_guest_sees_the_chat_without_personal_data_and_staff_see_it_all(world)
     invite_and_join(world, swarm, "eli")
     expert_room = client.get(f"/api/swarms/{swarm}", headers=world["eli"][1]).json()
     guest = client.post(f"/api/swarms/{swarm}/guests", json={"name": "Parcel Partner"}, headers=world["ana"][1])
+    reveal = {"reveal_all": True}  # by default a guest sees none of the chat (tests/handoff/test_swarm_sharing.py)
+    assert client.put(f"/api/swarms/{swarm}/guest-view", json=reveal, headers=world["ana"][1]).status_code == 200
     client.cookies.clear()
     client.get(f"/swarm-guest/{guest.json()['url'].rsplit('/', 1)[1]}", follow_redirects=False)
     guest_room = client.get(f"/api/swarms/{swarm}").json()
