@@ -246,6 +246,7 @@
     fetchMissed();
     window.DeskContext.open(id);
     window.DeskProblem.open(id);
+    window.DeskAssist.open(id);
     loadAgents();
     refreshLists();
   }
@@ -267,6 +268,7 @@
     document.querySelectorAll("#transcript .msg-customer .who").forEach((node) => (node.textContent = name));
   }
   document.addEventListener("desk:customer", (event) => current && nameCustomer(event.detail));
+  document.addEventListener("desk:sent", (event) => current && addMessage(event.detail)); // e.g. assist's Send link
 
   function addMessage(message) {
     if (!message || shown.has(message.seq)) return;
@@ -279,7 +281,10 @@
     window.DeskProblem.decorate(item, message);
     const later = [...$("transcript").children].find((node) => Number(node.dataset.seq) > message.seq);
     $("transcript").insertBefore(item, later || null);
-    if (message.sender === "customer") $("typing").hidden = true;
+    if (message.sender === "customer") {
+      $("typing").hidden = true;
+      document.dispatchEvent(new CustomEvent("desk:customer-message", { detail: current })); // assist looks again
+    }
     item.scrollIntoView({ block: "nearest" });
   }
 
