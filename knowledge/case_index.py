@@ -2,7 +2,7 @@
 the resolution), scrubbed of personal data, so the desk can show agents how a problem like this one was solved.
 
 The database's resolved and closed cases are the source: the index is built from them when it is empty on first
-use, a case is added when it is resolved and taken out when it is reopened (`app/listeners/assist.py`)."""
+use, a case is added when it is resolved and taken out when it is reopened (`app/listeners/past_cases.py`)."""
 
 import logging
 import threading
@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from cases.models import Case, case_id
 from core import pii
@@ -31,10 +30,10 @@ def folder(settings: Settings) -> Path:
     return settings.case_index_dir or settings.index_dir.with_name(f"{settings.index_dir.name}-cases")
 
 
-def to_article(session: Session, case: Case) -> Article:
-    """A resolved case as an index article: its subject and resolution with personal data scrubbed."""
+def to_article(case: Case, vocabulary: frozenset[str]) -> Article:
+    """A resolved case as an index article: its subject and resolution with personal data scrubbed (the company's
+    own `vocabulary` is never taken for a name)."""
     names = [case.customer_name or "", case.assignee_name or ""]
-    vocabulary = company_words(session)
     return Article(
         id=case.number,
         title=pii.scrub(case.subject, names, vocabulary),
@@ -77,7 +76,8 @@ class CaseIndex:
         """Every resolved or closed case with a resolution, as index articles."""
         with get_session_factory()() as session:
             query = select(Case).where(Case.status.in_(INDEXED), Case.resolution.is_not(None)).order_by(Case.id)
-            return [to_article(session, case) for case in session.scalars(query) if case.resolution.strip()]
+            vocabulary = company_words(session)
+            return [to_article(case, vocabulary) for case in session.scalars(query) if case.resolution.strip()]
 
     def built(self) -> bool:
         """Whether the index exists yet (until it does, its first use builds it from the database)."""
@@ -94,7 +94,7 @@ class CaseIndex:
                 key = case_id(number)
                 case = session.get(Case, key) if key is not None else None
                 keep = case is not None and case.status in INDEXED and (case.resolution or "").strip()
-                article = to_article(session, case) if keep else None
+                article = to_article(case, company_words(session)) if keep else None
             for attempt in range(BUSY_TRIES):
                 try:
                     version = retriever.upsert(article) if article else retriever.remove(number)

@@ -43,10 +43,11 @@ class Suggestions(BaseModel):
 
 
 def problem(session: Session, conversation_id: str) -> list[str]:
-    """What the customer needs, one line each: the packet's problem, the marked messages, their latest messages."""
+    """What the customer needs, one line each: the packet's problem, the marked messages, their latest messages
+    (the last three of each)."""
     packets = service.handoff_packets(session, conversation_id)
-    lines = list(packets[-1].get("problem") or []) if packets else []
-    lines += service.marked_problem(session, conversation_id)
+    lines = list(packets[-1].get("problem") or [])[-LATEST_MESSAGES:] if packets else []
+    lines += service.marked_problem(session, conversation_id)[-LATEST_MESSAGES:]
     latest = select(Message.text).where(Message.conversation_id == conversation_id, Message.sender == "customer")
     lines += reversed(session.scalars(latest.order_by(Message.seq.desc()).limit(LATEST_MESSAGES)).all())
     return list(dict.fromkeys(" ".join(line.split()) for line in lines if line.strip()))
