@@ -1,6 +1,6 @@
 """Every FastAPI dependency of the app, as `Annotated` aliases routes declare: who is calling, with which role,
-the database session, the settings, the case service, the knowledge base, the customer's conversation and the
-swarm room."""
+the database session, the settings, the case service, the knowledge base, the resolved cases' index, the customer's
+conversation and the swarm room."""
 
 from typing import Annotated
 
@@ -19,6 +19,7 @@ from handoff.desk import flows as desk
 from handoff.models import Conversation
 from handoff.swarm.models import Swarm, SwarmMember
 from handoff.swarm.service import Who
+from knowledge.case_index import CaseIndex
 from knowledge.live_index import KnowledgeBase
 from people.auth import Principal, principal_of
 
@@ -92,6 +93,14 @@ def get_knowledge_base(request: Request) -> KnowledgeBase:
 
 
 KnowledgeBaseDep = Annotated[KnowledgeBase, Depends(get_knowledge_base)]
+
+
+def get_case_index(request: Request) -> CaseIndex:
+    """The app's index of resolved cases (created in the lifespan)."""
+    return request.app.state.case_index
+
+
+CaseIndexDep = Annotated[CaseIndex, Depends(get_case_index)]
 
 
 def bearer(authorization: str | None) -> str:

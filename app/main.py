@@ -45,6 +45,7 @@ from core.postgres_line import PostgresLine
 from core.redis_client import make_async_redis
 from core.settings import get_settings
 from handoff.rasa_client import RasaClient
+from knowledge.case_index import CaseIndex
 from knowledge.live_index import KnowledgeBase
 from retrieval import IndexBusy
 
@@ -61,6 +62,7 @@ async def lifespan(app: FastAPI):
     app.state.postgres_line = PostgresLine(settings.database_url, settings.relay_threads) if postgres else None
     app.state.rasa = RasaClient(base_url=settings.rasa_url, timeout=settings.rasa_timeout_seconds)
     app.state.knowledge_base = KnowledgeBase(settings)
+    app.state.case_index = CaseIndex(settings, app.state.knowledge_base)
     if settings.kb_preload:
         app.state.knowledge_base.warm_up()
     listeners.wire(app)
@@ -74,6 +76,7 @@ async def lifespan(app: FastAPI):
     if app.state.postgres_line is not None:
         await app.state.postgres_line.close()
     app.state.knowledge_base.close()
+    app.state.case_index.close()
     app.state.rasa.close()
     await app.state.async_redis.aclose()
 

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     skills_file: Path = ROOT / "kb" / "skills.yml"  # KB tag → desk skill (handoff.skills)
     kb_dir: Path = ROOT / "kb"
     index_dir: Path = VAR_DIR / "index"
+    case_index_dir: Path | None = None  # the resolved cases' index (knowledge.case_index); None: INDEX_DIR + "-cases"
     kb_searches_per_minute: int = 120  # per address (a customer's own searches)
     kb_searches_per_conversation_per_minute: int = 20  # the bot's searches, per conversation it speaks for
     kb_preload: bool = True

@@ -7,13 +7,14 @@
 | `message.stored` | `metrics.count_message`: messages by sender on `/metrics` |
 | `case.created`, `case.public_update`, `case.resolved` (cases) | `casework`: customer emails, notices in open chats |
 | `case.resolved` | `drafts.draft_on_resolve`: a draft article from the resolution |
+| `case.resolved`, `case.status_changed` | `past_cases.index_resolutions`: resolved cases in the desk's assist index |
 """
 
 from functools import partial
 
 from fastapi import FastAPI
 
-from app.listeners import casework, chat, drafts, metrics
+from app.listeners import casework, chat, drafts, metrics, past_cases
 from core.events import bus
 from handoff.messages import STORED
 
@@ -24,6 +25,7 @@ def wire(app: FastAPI) -> None:
     app.state.case_bus = casework.build_case_bus(settings)
     if settings.draft_from_resolved:
         drafts.draft_on_resolve(app.state.case_bus, app.state.knowledge_base)
+    past_cases.index_resolutions(app.state.case_bus, app.state.case_index)
     case_bus = app.state.case_bus
     bus.subscribe(
         STORED,

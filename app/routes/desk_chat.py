@@ -1,4 +1,5 @@
-"""The agents' desk API around one conversation: transcript, replies, typing, internal notes, context, case."""
+"""The agents' desk API around one conversation: transcript, replies, typing, internal notes, context, assist,
+case."""
 
 from typing import Annotated
 
@@ -6,7 +7,17 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import StringConstraints
 from sqlalchemy import select
 
-from app.deps import AgentDep, CaseServiceDep, DeskConversation, HeldConversation, SessionDep, SettingsDep, check_text
+from app.deps import (
+    AgentDep,
+    CaseIndexDep,
+    CaseServiceDep,
+    DeskConversation,
+    HeldConversation,
+    KnowledgeBaseDep,
+    SessionDep,
+    SettingsDep,
+    check_text,
+)
 from app.openapi import refusals
 from app.refusals import REFUSED, refusal, staff_actor
 from cases import CaseCreate, CaseFilter
@@ -15,6 +26,7 @@ from core.db import as_utc, release
 from core.inputs import RequestBody, words
 from core.realtime import publish_conversation
 from handoff import customers, service
+from handoff.desk import assist as desk_assist
 from handoff.desk import relay
 from handoff.models import AgentMessage, ConversationNote, Handoff, MessageRead, MessagesRead
 
@@ -164,6 +176,22 @@ def context(
         "earlier_cases": [_case(case) for case in earlier if case not in linked],
         "earlier_conversations": others,
     }
+
+
+@router.get("/assist")
+def assist(
+    conversation_id: str,
+    conversation: DeskConversation,
+    agent: AgentDep,
+    session: SessionDep,
+    kb: KnowledgeBaseDep,
+    past: CaseIndexDep,
+) -> desk_assist.Suggestions:
+    """KB articles and past resolved cases that match the customer's problem now (both empty when none does); 503
+    with Retry-After while another worker builds an index."""
+    problem = desk_assist.problem(session, conversation_id)
+    release(session)  # the searches need no connection
+    return desk_assist.suggest(problem, articles=kb.retriever, cases=past.retriever)
 
 
 def _case(case) -> dict:

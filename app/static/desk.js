@@ -247,6 +247,7 @@
     window.DeskContext.open(id);
     window.DeskProblem.open(id);
     window.DeskCanned.open(id);
+    window.DeskAssist.open(id);
     loadAgents();
     refreshLists();
   }
@@ -268,6 +269,7 @@
     document.querySelectorAll("#transcript .msg-customer .who").forEach((node) => (node.textContent = name));
   }
   document.addEventListener("desk:customer", (event) => current && nameCustomer(event.detail));
+  document.addEventListener("desk:sent", (event) => current && addMessage(event.detail)); // e.g. assist's Send link
 
   function addMessage(message) {
     if (!message || shown.has(message.seq)) return;
@@ -280,7 +282,10 @@
     window.DeskProblem.decorate(item, message);
     const later = [...$("transcript").children].find((node) => Number(node.dataset.seq) > message.seq);
     $("transcript").insertBefore(item, later || null);
-    if (message.sender === "customer") $("typing").hidden = true;
+    if (message.sender === "customer") {
+      $("typing").hidden = true;
+      document.dispatchEvent(new CustomEvent("desk:customer-message", { detail: current })); // assist looks again
+    }
     item.scrollIntoView({ block: "nearest" });
   }
 

@@ -133,6 +133,7 @@ ROUTES = {
     ("GET", "/api/desk/conversations/{conversation_id}/notes"): AGENT,
     ("POST", "/api/desk/conversations/{conversation_id}/notes"): AGENT,
     ("GET", "/api/desk/conversations/{conversation_id}/context"): AGENT,
+    ("GET", "/api/desk/conversations/{conversation_id}/assist"): AGENT,
     ("POST", "/api/desk/conversations/{conversation_id}/case"): HOLDER,
     ("POST", "/api/desk/conversations/{conversation_id}/case/link"): HOLDER,
     ("POST", "/api/swarms"): SWARM_STARTER,
