@@ -23,8 +23,10 @@ window.Staff = (() => {
     if (response.status === 204) return null;
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
+      /** The field a refusal names: its location after "body", without the form a body was read as ("share=skill"). */
+      const fieldOf = (loc) => (loc || []).slice(1).filter((part) => !String(part).includes("=")).join(".");
       const detail = Array.isArray(data.detail)
-        ? data.detail.map((e) => (e.loc || []).slice(1).join(".") + ": " + e.msg).join("; ")
+        ? data.detail.map((e) => fieldOf(e.loc) + ": " + e.msg).join("; ")
         : data.detail || response.statusText;
       throw new Error(detail);
     }

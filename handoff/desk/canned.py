@@ -5,7 +5,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, Discriminator, Field, StringConstraints, Tag
 from pydantic_core import PydanticCustomError
 from sqlalchemy import String, Text, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -66,25 +66,45 @@ def _known_only(text: str) -> str:
     return text
 
 
-class CannedWrite(RequestBody):
-    """A canned reply to save: agents keep private ones; admins also share them with everyone or with a skill."""
+class _CannedText(RequestBody):
+    """What every canned reply says."""
 
     title: words(80)
     text: Annotated[words(4000), AfterValidator(_known_only), Field(description=f"may use {', '.join(KNOWN)}")]
-    share: Share = "private"
-    skill: Annotated[str, StringConstraints(pattern=f"^{SKILL_PATTERN.pattern}$")] | None = Field(
-        default=None, validate_default=True, description="the skill a reply shared with a skill is for"
+
+
+class CannedForSome(_CannedText):
+    """A reply kept private (agents) or shared with everyone (admins)."""
+
+    share: Literal["private", "everyone"] = "private"
+
+    @property
+    def skill(self) -> None:
+        """No skill: the reply is not shared with one."""
+        return None
+
+
+class CannedForSkill(_CannedText):
+    """A team reply shared with the holders of one skill (admins)."""
+
+    share: Literal["skill"]
+    skill: Annotated[str, StringConstraints(pattern=f"^{SKILL_PATTERN.pattern}$")] = Field(
+        description="the skill the reply is for"
     )
 
-    @field_validator("skill")
-    @classmethod
-    def _skill_for_skill_share(cls, skill: str | None, info: ValidationInfo) -> str | None:
-        """A skill exactly when the reply is shared with one."""
-        if info.data.get("share") == "skill" and not skill:
-            raise PydanticCustomError("skill", "name the skill this reply is shared with")
-        if skill and info.data.get("share", "skill") != "skill":
-            raise PydanticCustomError("skill", "only a reply shared with a skill names one")
-        return skill
+
+def _audience(body: object) -> str:
+    """Which form a body takes: shared with a skill, or not."""
+    share = body.get("share") if isinstance(body, dict) else getattr(body, "share", None)
+    return "share=skill" if share == "skill" else "share=private|everyone"
+
+
+# A skill exactly when the reply is shared with one; the schema says so too (one of the two forms), and a refusal's
+# location names the form it was read as: ["body", "share=skill", "skill"].
+CannedWrite = Annotated[
+    Annotated[CannedForSome, Tag("share=private|everyone")] | Annotated[CannedForSkill, Tag("share=skill")],
+    Discriminator(_audience),
+]
 
 
 class CannedRead(BaseModel):

@@ -76,12 +76,12 @@ def test_only_the_owner_changes_a_private_reply_and_only_admins_the_teams(team):
 def test_an_unknown_placeholder_or_a_skill_without_a_skill_share_is_refused_naming_the_field(team):
     client, admin, ana, *_ = team
     bad = client.post("/api/canned", json={"title": "Order", "text": "Your order {order_id} ships."}, headers=ana)
-    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "text"]
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "share=private|everyone", "text"]
     assert "{order_id}" in bad.json()["detail"][0]["msg"]
     no_skill = client.post("/api/canned", json={"title": "S", "text": "Hi.", "share": "skill"}, headers=admin)
-    assert no_skill.status_code == 422 and no_skill.json()["detail"][0]["loc"] == ["body", "skill"]
+    assert no_skill.status_code == 422 and no_skill.json()["detail"][0]["loc"] == ["body", "share=skill", "skill"]
     stray = client.post("/api/canned", json={"title": "S", "text": "Hi.", "skill": "billing"}, headers=admin)
-    assert stray.status_code == 422 and stray.json()["detail"][0]["loc"] == ["body", "skill"]
+    assert stray.status_code == 422 and stray.json()["detail"][0]["loc"] == ["body", "share=private|everyone", "skill"]
     good = "Hi {customer_name}, {agent_name} here about {case_number}."
     assert _save(client, ana, "All three", good)["text"] == good
 
