@@ -58,6 +58,9 @@ async def lifespan(app: FastAPI):
     settings = app.state.settings = get_settings()
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
     app.state.relay_limiter = anyio.CapacityLimiter(settings.relay_threads)
+    # A bot turn waits on Rasa, whose action calls back into this app (a KB search): turns wait in threads of
+    # their own, so the search always finds one of the request threads free.
+    app.state.bot_turn_limiter = anyio.CapacityLimiter(settings.bot_turn_threads)
     postgres = settings.database_url.startswith("postgresql://")
     app.state.postgres_line = PostgresLine(settings.database_url, settings.relay_threads) if postgres else None
     app.state.rasa = RasaClient(base_url=settings.rasa_url, timeout=settings.rasa_timeout_seconds)

@@ -31,7 +31,8 @@ def make_engine(url: str) -> Engine:
     # holding them wait for a thread would deadlock (sync dependencies and endpoints take separate threads).
     # All of them stay open: connections over `pool_size` are closed on return, and PostgreSQL forks a
     # backend for each new one, which under load cost more than the queries.
-    threads = get_settings().request_threads + get_settings().relay_threads
+    settings = get_settings()
+    threads = settings.request_threads + settings.bot_turn_threads + settings.relay_threads
     return create_engine(url, pool_pre_ping=True, pool_size=threads + 5, max_overflow=5)
 
 

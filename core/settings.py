@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     login_attempts_per_address: int = 30  # sign-in attempts per address and window
     login_window_seconds: int = Field(default=900, gt=0, le=900)  # the longest a lockout lasts: 15 minutes at most
     request_threads: int = 32
+    bot_turn_threads: int = 32  # bot turns at once; they wait on Rasa in threads of their own, see docs/settings.md
     relay_threads: int = 4  # connections (PostgreSQL) or threads (SQLite) for chat lines to or from a person
     max_message_chars: int = 4000
     ops_token: str = ""  # in production, /readyz shows its details only to `Authorization: Bearer <ops_token>`

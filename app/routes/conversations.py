@@ -4,12 +4,14 @@ import asyncio
 import json
 import logging
 import time
+from functools import partial
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Header, HTTPException, Query, Request, WebSocket, status
 from fastapi.websockets import WebSocketDisconnect
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.deps import (
     CustomerConversation,
@@ -74,12 +76,13 @@ async def post_message(
     The conversation is read once: a chat with a person takes the relay, anything else the bot's turn."""
     check_text(body.text, settings)
     token = bearer(authorization)
-    answer = await run_in_threadpool(_customer_turn, request, settings, conversation_id, token, body)
-    if answer is not None:
+    limiter = request.app.state.bot_turn_limiter
+    turn = partial(_customer_turn, request, settings, conversation_id, token, body)
+    if (answer := await anyio.to_thread.run_sync(turn, limiter=limiter)) is not None:
         return answer
     if relayed := await relay.from_customer(request, conversation_id, body.text, body.ref):
         return relayed
-    return await run_in_threadpool(_customer_turn, request, settings, conversation_id, token, body, person=False)
+    return await anyio.to_thread.run_sync(partial(turn, person=False), limiter=limiter)
 
 
 def _customer_turn(
