@@ -46,6 +46,7 @@ run: setup model redis
 
 test: setup model redis $(AXE_STAMP)
 	scripts/ensure_chromium.sh
+	scripts/ensure_nginx.sh
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports --no-cache
 	status=0; \
