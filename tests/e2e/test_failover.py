@@ -20,7 +20,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import connect
 
 from handoff.rasa_client import RasaClient
-from tests.e2e.topology import Running, production_topology
+from ops.topology import Running, production_topology
 
 pytestmark = pytest.mark.stack
 

@@ -1,5 +1,6 @@
-"""The production topology of `deploy/` on this machine, for the failover test: nginx (TLS, self-signed) → two app
-workers → two Rasa servers + two action servers, on Redis and a throwaway SQLite database, under supervisord."""
+"""The production topology of `deploy/` on this machine, for the failover test and the mixed-load bench: nginx (TLS,
+self-signed) → N app workers → two Rasa servers + two action servers, on Redis and a throwaway SQLite database, under
+supervisord."""
 
 import os
 import shutil
@@ -32,6 +33,7 @@ class Running:
     url: str  # nginx, https
     tls: ssl.SSLContext  # trusts the test's self-signed certificate
     topology: deploy.Topology
+    nginx_pid: int = 0
 
     def supervisor(self):
         """supervisord's XML-RPC interface."""
@@ -53,18 +55,30 @@ class Running:
                 time.sleep(0.1)  # between its exit and its restart: try again
         return pid
 
+    def pids(self) -> dict[str, int]:
+        """The running processes by name (`rasa-1`, `app-8001`, …, `nginx`): supervisord's programs, nginx's master."""
+        running = {info["name"]: info["pid"] for info in self.supervisor().getAllProcessInfo() if info["pid"]}
+        return running | {"nginx": self.nginx_pid}
 
-def free_port_pair() -> int:
-    """A free port whose next port is free too (supervisord numbers the app workers by consecutive ports)."""
+
+def free_ports_in_a_row(count: int = 2) -> int:
+    """A free port whose next `count - 1` ports are free too (supervisord numbers the app workers by consecutive
+    ports)."""
     for _ in range(50):
         port = free_port()
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port + 1))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError("no two consecutive free ports")
+        if all(_bindable(port + n) for n in range(1, count)):
+            return port
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
+def _bindable(port: int) -> bool:
+    """Nothing listens on `port` now."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
@@ -97,8 +111,11 @@ def _wait(what: str, probe, deadline: float) -> None:
 
 
 @contextmanager
-def production_topology(folder: Path, *, kb_dir: Path, redis_url: str, prefix: str) -> Iterator[Running]:
-    """Render `deploy/` for free ports, start supervisord and nginx, wait until every part is ready; stop them."""
+def production_topology(
+    folder: Path, *, kb_dir: Path, redis_url: str, prefix: str, app_workers: int = 2, env: dict[str, str] | None = None
+) -> Iterator[Running]:
+    """Render `deploy/` for free ports (`env` adds app settings), start supervisord and nginx, wait until every part
+    is ready; stop them."""
     database = f"sqlite:///{folder / 'swarmdesk.db'}"
     migrate.upgrade(database)
     cert, key = self_signed(folder)
@@ -109,16 +126,17 @@ def production_topology(folder: Path, *, kb_dir: Path, redis_url: str, prefix: s
         tls_key=key,
         listen=f"127.0.0.1:{listen}",
         server_name="127.0.0.1",
-        app_port_first=free_port_pair(),
+        app_workers=app_workers,
+        app_port_first=free_ports_in_a_row(app_workers),
         internal_port=free_port(),
         rasa_ports=(free_port(), free_port()),
         actions_ports=(free_port(), free_port()),
         app_env={
-            "DATABASE_URL": database, "REDIS_URL": redis_url, "REDIS_PREFIX": prefix, "SECRET_KEY": "failover",
-            "BOT_SERVICE_TOKEN": "failover-token", "KB_DIR": str(kb_dir), "INDEX_DIR": str(folder / "index"),
+            "DATABASE_URL": database, "REDIS_URL": redis_url, "REDIS_PREFIX": prefix, "SECRET_KEY": "topology",
+            "BOT_SERVICE_TOKEN": "topology-token", "KB_DIR": str(kb_dir), "INDEX_DIR": str(folder / "index"),
             "MAIL_OUTBOX_DIR": str(folder / "outbox"), "HF_HUB_OFFLINE": "1", "LOG_FORMAT": "text",
             "PUBLIC_URL": f"https://127.0.0.1:{listen}",
-        },
+        } | (env or {}),
     )  # fmt: skip
     nginx_conf, supervisord_conf = deploy.write(topology)
     env = {**os.environ, **topology.app_env}
@@ -140,7 +158,7 @@ def production_topology(folder: Path, *, kb_dir: Path, redis_url: str, prefix: s
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     tls = ssl.create_default_context(cafile=str(cert))
-    running = Running(folder, f"https://127.0.0.1:{listen}", tls, topology)
+    running = Running(folder, f"https://127.0.0.1:{listen}", tls, topology, nginx.pid)
     try:
         deadline = time.monotonic() + START_SECONDS
         for port in topology.rasa_ports:
