@@ -251,7 +251,11 @@ def compare(default: dict, scaled: dict, steps: list[int]) -> None:
         p99 = _p(results[top]["tally"].times["bot turn"], 0.99)
         print(f"  {name:<14} bot-turn p99 {p99 * 1000:7.0f} ms   (target ≤ {TARGET_P99 * 1000:.0f} ms)")
     speedup = scaled[top]["rate"] / max(default[top]["rate"], 1e-9)
-    print(f"  topology turns/s ÷ default stack turns/s: {speedup:.2f}×   (target ≥ {TARGET_SPEEDUP}×)")
+    errors = [sum(results[top]["tally"].errors.values()) for results in (scaled, default)]
+    print(
+        f"  topology turns/s ÷ default stack turns/s: {scaled[top]['rate']:.1f} ÷ {default[top]['rate']:.1f} = "
+        f"{speedup:.2f}×   (target ≥ {TARGET_SPEEDUP}×; errors in that step: {errors[0]} ÷ {errors[1]})"
+    )
     for name, results in (("default stack", default), ("topology", scaled)):
         ratio = statistics.median(results["app solo"]) / statistics.median(results["rasa solo"])
         print(f"  {name:<14} KB turn via the app ÷ Rasa's own KB turn at p50: {ratio:.2f}×   (≤ {TARGET_OVERHEAD}×)")

@@ -209,9 +209,9 @@ async def customer(site: Site, http: httpx.AsyncClient, tally: Tally, *, questio
             answered = bool(messages) and messages[-1]["sender"] == "bot"
             if answer and answer["state"] in WITH_A_PERSON:  # the bot handed off by itself: the person answers
                 tally.bot_handoffs += 1
-                await _talk_to_a_person(
-                    site, http, tally, conversation_id, after=messages[-1]["seq"] if messages else 0
-                )
+                await _talk_to_a_person(site, http, tally, conversation_id, caught_up=True)
+                break
+            if answer and answer["state"] == "closed":  # the bot ended the chat (the customer said goodbye)
                 break
             if answer and not answered:
                 tally.error(f"a turn ended in {messages[-1]['sender'] if messages else 'nothing'}, not the bot")
@@ -224,10 +224,11 @@ async def customer(site: Site, http: httpx.AsyncClient, tally: Tally, *, questio
 
 
 async def _talk_to_a_person(
-    site: Site, http: httpx.AsyncClient, tally: Tally, conversation_id: str, *, after: int | None = None
+    site: Site, http: httpx.AsyncClient, tally: Tally, conversation_id: str, *, caught_up: bool = False
 ) -> None:
-    """With the widget's socket open, ask for a person (or, `after` the bot handed off, catch up by seq like the
-    widget); answer the agent's first reply, wait for the second."""
+    """With the widget's socket open, ask for a person (or, when the bot has handed off, fetch what the socket missed:
+    the agent may have replied while the turn was still running); answer the agent's first reply, wait for the
+    second."""
     url = site.socket_url(f"/ws/conversations/{conversation_id}")
     auth = {"Authorization": f"Bearer {tally.tokens[conversation_id]}"}
     try:
@@ -235,15 +236,15 @@ async def _talk_to_a_person(
             await socket.send(json.dumps({"type": "hello", "token": tally.tokens[conversation_id]}))
             await asyncio.wait_for(socket.recv(), WAIT_SECONDS)  # the state frame: subscribed from here on
             missed: list[dict] = []
-            if after is None:
+            if not caught_up:
                 answer = await turn(http, tally, conversation_id, ASK_FOR_A_PERSON, "handoff")
                 if answer is None:
                     return
                 if answer["state"] not in WITH_A_PERSON:
                     return tally.error(f"asking for a person left the chat {answer['state']}")
             else:
-                caught_up = await http.get(f"/api/conversations/{conversation_id}/messages?after={after}", headers=auth)
-                missed = caught_up.json()["messages"]
+                fetched = await http.get(f"/api/conversations/{conversation_id}/messages?after=0", headers=auth)
+                missed = fetched.json()["messages"]
             seen, replies, deadline = set(), 0, time.perf_counter() + 3 * WAIT_SECONDS
             while replies < 2:
                 if missed:
@@ -267,7 +268,8 @@ async def _talk_to_a_person(
 
 
 async def editor(site: Site, tally: Tally, *, until: float) -> None:
-    """Publish a new article, then update it, every few seconds until `until`."""
+    """Publish a new article, then update it, every EDITOR_PAUSE seconds until `until` (confirming the impact: its
+    question is close to the earlier bench articles')."""
     auth = {"Authorization": f"Bearer {site.editor_token}"}
     async with httpx.AsyncClient(base_url=site.url, verify=site.verify, timeout=60, headers=auth) as http:
         while time.perf_counter() < until:
@@ -279,10 +281,14 @@ async def editor(site: Site, tally: Tally, *, until: float) -> None:
             }
             try:
                 draft = (await http.post("/api/kb/articles", json=article)).raise_for_status().json()
-                moved = await _timed(tally, "publish", http.post, f"/api/kb/articles/{draft['id']}/status",
-                                     {"status": "published", "version": draft["version"]})  # fmt: skip
+                publish = {"status": "published", "version": draft["version"], "take_over": True}
+                moved = await _timed(tally, "publish", http.post, f"/api/kb/articles/{draft['id']}/status", publish)
                 await asyncio.sleep(EDITOR_PAUSE)
-                edit = article | {"version": moved["version"], "body": article["body"] + " It keeps its routines."}
+                edit = article | {
+                    "version": moved["version"],
+                    "body": article["body"] + " It keeps its routines.",
+                    "take_over": True,
+                }
                 await _timed(tally, "update", http.put, f"/api/kb/articles/{draft['id']}", edit)
             except httpx.HTTPError as error:
                 tally.error(f"editor: {error}"[:120])
