@@ -46,6 +46,7 @@ run: setup model redis
 
 test: setup model redis $(AXE_STAMP)
 	scripts/ensure_chromium.sh
+	scripts/ensure_nginx.sh
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports --no-cache
 	status=0; \
@@ -62,6 +63,7 @@ bench: setup model redis
 	.venv/bin/python -m ops.bench
 	.venv/bin/python -m ops.bench_relay
 	.venv/bin/python -m ops.bench_kb
+	.venv/bin/python -m ops.bench_mixed
 
 fuzz: setup model redis
 	.venv/bin/python -m ops.fuzz --seconds 1800 --examples 300

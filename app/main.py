@@ -63,7 +63,11 @@ async def lifespan(app: FastAPI):
     app.state.bot_turn_limiter = anyio.CapacityLimiter(settings.bot_turn_threads)
     postgres = settings.database_url.startswith("postgresql://")
     app.state.postgres_line = PostgresLine(settings.database_url, settings.relay_threads) if postgres else None
-    app.state.rasa = RasaClient(base_url=settings.rasa_url, timeout=settings.rasa_timeout_seconds)
+    app.state.rasa = RasaClient(
+        base_urls=settings.rasa_servers,
+        timeout=settings.rasa_timeout_seconds,
+        cooldown_seconds=settings.rasa_cooldown_seconds,
+    )
     app.state.knowledge_base = KnowledgeBase(settings)
     app.state.case_index = CaseIndex(settings, app.state.knowledge_base)
     if settings.kb_preload:

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "swarmdesk"
     rasa_url: str = "http://127.0.0.1:5005"
+    rasa_urls: list[str] = []  # several Rasa servers sharing Redis tracker + lock stores; empty: [rasa_url]
+    rasa_cooldown_seconds: float = Field(default=5.0, ge=0)  # a Rasa server that failed is tried last this long
     action_server_url: str = "http://127.0.0.1:5055"
     rasa_timeout_seconds: float = 30.0
     public_url: str = "http://127.0.0.1:8000"
@@ -108,6 +110,11 @@ class Settings(BaseSettings):
                 " string shared with the receiver (it signs every request), or unset SWARM_WEBHOOK_URL"
             )
         return secret
+
+    @property
+    def rasa_servers(self) -> list[str]:
+        """The Rasa servers the app spreads bot turns over: `rasa_urls`, or just `rasa_url` when that is empty."""
+        return self.rasa_urls or [self.rasa_url]
 
     @property
     def production(self) -> bool:

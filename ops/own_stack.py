@@ -7,7 +7,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -28,10 +28,11 @@ class OwnStack:
     rasa_url: str
     database_url: str
     folder: Path
+    pids: dict[str, int] = field(default_factory=dict)  # app, rasa, actions
 
 
 @contextmanager
-def own_stack(name: str, env: dict[str, str] | None = None) -> Iterator[OwnStack]:
+def own_stack(name: str, env: dict[str, str] | None = None, *, access_log: bool = True) -> Iterator[OwnStack]:
     """Start the stack (about a minute), yield where it is, stop it and forget its Redis keys.
 
     Raises:
@@ -56,7 +57,7 @@ def own_stack(name: str, env: dict[str, str] | None = None) -> Iterator[OwnStack
             port=rasa_port,
             env=stack.rasa_env(REDIS_URL, prefix=f"{prefix}rasa", action_port=actions_port),
         ),
-        stack.app_process(host="127.0.0.1", port=app_port, env=app_env),
+        stack.app_process(host="127.0.0.1", port=app_port, env=app_env, access_log=access_log),
     ]
     try:
         for process in processes:
@@ -64,7 +65,8 @@ def own_stack(name: str, env: dict[str, str] | None = None) -> Iterator[OwnStack
         for process in processes:
             supervisor.wait_ready(process, timeout=300)
         _wait_until_ready(f"http://127.0.0.1:{app_port}", timeout=300)
-        yield OwnStack(f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{rasa_port}", database, folder)
+        pids = {process.name: process.popen.pid for process in processes if process.popen}
+        yield OwnStack(f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{rasa_port}", database, folder, pids)
     except RuntimeError as error:
         raise RuntimeError(f"{error} (log: {folder / 'stack.log'})") from error
     finally:

@@ -79,12 +79,23 @@ def healthz(session: SessionDep, settings: SettingsDep, kb: KnowledgeBaseDep) ->
     return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
 
 
+def _any_rasa(servers: list[str]) -> None:
+    """Pass when at least one Rasa server answers (the app fails over to it); raise the last error otherwise."""
+    for url in servers:
+        try:
+            httpx.get(url, timeout=2).raise_for_status()
+            return
+        except httpx.HTTPError as error:
+            failure = error
+    raise failure
+
+
 def _report(session, settings: Settings, kb, *, quiet: bool) -> dict:
     """Each dependency "ok" or why not, and the overall status."""
     report = {
         "database": _check(lambda: session.execute(text("SELECT 1")), quiet),
         "redis": _check(lambda: get_redis().ping(), quiet),
-        "rasa": _check(lambda: httpx.get(settings.rasa_url, timeout=2).raise_for_status(), quiet),
+        "rasa": _check(lambda: _any_rasa(settings.rasa_servers), quiet),
         "actions": _check(
             lambda: httpx.get(settings.action_server_url + "/health", timeout=2).raise_for_status(), quiet
         ),
