@@ -30,7 +30,7 @@ from retrieval.calibration import Embed, Entries, article_scores
 from retrieval.chunking import entries_for
 from retrieval.embedder import Embedder
 from retrieval.eval.metrics import REPO
-from retrieval.head import fit_head
+from retrieval.head import entry_weights, fit_head
 
 DEFAULT_PARAPHRASES = Path(__file__).with_name("demo_paraphrases.jsonl")
 
@@ -50,7 +50,8 @@ def entries_of(articles: Sequence[Article], embed: Embed) -> Entries:
 
 def ranks(entries: Entries, embed: Embed, queries: Sequence[str], expected: Sequence[int]) -> np.ndarray:
     """The 0-based rank of each query's expected article (by number) among all articles."""
-    head = fit_head(entries.vectors, entries.articles, entries.count) if entries.count >= 2 else None
+    weights = entry_weights(entries.kinds)
+    head = fit_head(entries.vectors, entries.articles, entries.count, weights=weights) if entries.count >= 2 else None
     every = np.ones(len(entries.texts), dtype=bool)
     live = np.ones(entries.count, dtype=bool)
     scores, _, _ = article_scores(entries, embed(list(queries)), queries, every, head, live)
