@@ -32,7 +32,8 @@ sentence or list-item boundary, list items on their own lines.
 
 How it decides (the same for any company's KB; nothing is written by hand for one):
 
-1. Rank: dense (MiniLM + FAISS), BM25 and a softmax head over the articles are fused per article.
+1. Rank: dense (MiniLM + FAISS), BM25 and a softmax head over the articles are fused per article; the
+   head weighs an article's passages 4× its title and questions (`retrieval.head`).
 2. Know what the KB does not say: each content word of the query the KB never uses (not as written,
    with another ending, or one typing slip away) weighs by its rarity in general English (wordfreq):
    "want" 0, "lamp" 0.6, "alexa" 0.8, an invented brand or an unknown code 1 (`retrieval.vocabulary`).

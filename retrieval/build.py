@@ -15,7 +15,7 @@ from retrieval.calibration import Entries, calibrate
 from retrieval.chunking import Entry, entries_for
 from retrieval.confidence import default_calibration
 from retrieval.embedder import Embedder
-from retrieval.head import fit_head, worth_fitting
+from retrieval.head import entry_weights, fit_head, worth_fitting
 from retrieval.segments import HNSW_MIN_ENTRIES, Segment, new_segment_id
 from retrieval.snapshot import Snapshot
 from retrieval.store import IndexStore
@@ -264,7 +264,7 @@ def _fit(
     )
     if not with_head:
         return None, calibration.to_dict()
-    head = fit_head(entries.vectors, entries.articles, entries.count)
+    head = fit_head(entries.vectors, entries.articles, entries.count, weights=entry_weights(entries.kinds))
     store.heads.mkdir(parents=True, exist_ok=True)
     name = f"h{uuid.uuid4().hex[:12]}.npz"
     np.savez(

@@ -2,7 +2,12 @@
 
 Each article's weight row is its prototype (the normalized mean of its entry embeddings) plus a learned
 correction kept small by weight decay, so an article added after the fit still has a sensible row: its
-prototype with a zero correction.
+prototype with a zero correction. A passage of the body weighs PASSAGE_WEIGHT times a title or question in
+the prototypes and the fit: with a handful of questions per article, equal weights bend each article
+towards the wording of its few questions (measured on the demo KB's questions, each left out of the
+index in turn: top-1 81.5 % at weight 1, 82.6 at 1.5, 83.7 at 2, 84.8 at 4 and at 6; `retrieval.eval.ranking`).
+An article added after the fit keeps the plain mean as its row: without a learned correction, its
+questions would otherwise count for little until the next re-index.
 """
 
 from __future__ import annotations
@@ -12,13 +17,19 @@ from dataclasses import dataclass
 import numpy as np
 
 SCALE = 16.0
+PASSAGE_WEIGHT = 4.0
 MAX_WORK = 6_000_000  # entries × articles above which no head is fit (the fit would take minutes)
 
 
-def prototypes(vectors: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
-    """Normalized mean embedding per label (zero rows for labels without entries)."""
+def entry_weights(kinds: np.ndarray) -> np.ndarray:
+    """Each entry's weight in the head: PASSAGE_WEIGHT for a passage ("chunk"), 1 for a title or a question."""
+    return np.where(np.asarray(kinds) == "chunk", PASSAGE_WEIGHT, 1.0)
+
+
+def prototypes(vectors: np.ndarray, labels: np.ndarray, count: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Normalized (weighted) mean embedding per label (zero rows for labels without entries)."""
     sums = np.zeros((count, vectors.shape[1]), dtype=np.float64)
-    np.add.at(sums, labels, vectors)
+    np.add.at(sums, labels, vectors if weights is None else vectors * weights[:, None])
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
     return (sums / np.maximum(norms, 1e-9)).astype(np.float32)
 
@@ -49,6 +60,7 @@ def fit_head(
     labels: np.ndarray,
     count: int,
     *,
+    weights: np.ndarray | None = None,
     weight_decay: float = 1e-3,
     steps: int = 200,
     learning_rate: float = 0.05,
@@ -59,11 +71,14 @@ def fit_head(
         vectors: (n, dim) unit embeddings of the entries.
         labels: (n,) article index of each entry, in [0, count).
         count: Number of articles (rows); articles without entries keep their zero prototype.
+        weights: (n,) weight of each entry (`entry_weights`). Defaults to None: all 1.
         weight_decay: L2 penalty on the correction to the prototypes. Defaults to 1e-3.
         steps: Adam steps. Defaults to 200.
         learning_rate: Adam step size. Defaults to 0.05.
     """
-    base = prototypes(vectors, labels, count)
+    share = np.ones(len(labels)) if weights is None else np.asarray(weights, dtype=np.float64)
+    share = (share / share.sum())[:, None]
+    base = prototypes(vectors, labels, count, weights)
     delta, bias = np.zeros_like(base), np.zeros(count, dtype=np.float32)
     moments = [np.zeros_like(delta), np.zeros_like(delta), np.zeros_like(bias), np.zeros_like(bias)]
     onehot_rows = np.arange(len(labels))
@@ -73,7 +88,7 @@ def fit_head(
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
         probs[onehot_rows, labels] -= 1.0
-        probs /= len(labels)
+        probs *= share
         grads = (SCALE * probs.T @ vectors + 2 * weight_decay * delta, probs.sum(axis=0))
         for i, (param, grad) in enumerate(zip((delta, bias), grads, strict=True)):
             first, second = moments[2 * i], moments[2 * i + 1]
