@@ -1,7 +1,7 @@
 """The swarm API: start a swarm on a case, find and invite experts, answer invitations, close."""
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import Field, StringConstraints
@@ -177,11 +177,13 @@ def _my_invitation(session, invitation_id: int, staff: Principal) -> SwarmInvita
 
 @router.post("/invitations/{invitation_id}/{answer}")
 def answer_invitation(
-    invitation_id: int, answer: str, staff: ExpertDep, session: SessionDep, settings: SettingsDep
+    invitation_id: int,
+    answer: Literal["accept", "decline"],
+    staff: ExpertDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> dict:
-    """Accept (join the room as an expert) or decline; an answered or expired one → 409."""
-    if answer not in {"accept", "decline"}:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "answer with accept or decline")
+    """Accept (join the room as an expert) or decline (anything else → 422); an answered or expired one → 409."""
     invitation = _my_invitation(session, invitation_id, staff)
     swarms = SwarmService(session)
     swarm = swarm_or_404(session, invitation.swarm_id)

@@ -88,6 +88,9 @@ def invite_and_join(world, swarm: int, who: str) -> None:
     client, (person_id, auth) = world["client"], world[who]
     client.post(f"/api/swarms/{swarm}/invitations", json={"person_ids": [person_id]}, headers=world["ana"][1])
     invitation = client.get("/api/swarms/mine", headers=auth).json()["invitations"][0]
+    for answer in ("maybe", "99999999999999999999"):  # only accept or decline, named in the refusal
+        refused = client.post(f"/api/swarms/invitations/{invitation['id']}/{answer}", headers=auth)
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["path", "answer"]
     assert client.post(f"/api/swarms/invitations/{invitation['id']}/accept", headers=auth).status_code == 200
 
 
