@@ -3,6 +3,7 @@
 from alembic import context
 
 from cases.models import Base as CasesBase
+from core.activity import Base as ActivityBase
 from core.db import get_engine, make_engine
 from handoff.desk import canned  # noqa: F401 (registers the canned replies' table)
 from handoff.models import Base as HandoffBase
@@ -10,7 +11,13 @@ from handoff.swarm import models as swarm_models  # noqa: F401 (registers the sw
 from knowledge.models import Base as KnowledgeBase
 from people.models import Base as PeopleBase
 
-target_metadata = [PeopleBase.metadata, HandoffBase.metadata, CasesBase.metadata, KnowledgeBase.metadata]
+target_metadata = [
+    PeopleBase.metadata,
+    HandoffBase.metadata,
+    CasesBase.metadata,
+    KnowledgeBase.metadata,
+    ActivityBase.metadata,
+]
 
 
 def run_migrations_online() -> None:
