@@ -77,6 +77,7 @@ EditorDep = Annotated[Principal, Depends(require_role("editor"))]
 AdminDep = Annotated[Principal, Depends(require_role("admin"))]
 ServiceDep = Annotated[Principal, Depends(require_role("service"))]
 WriterDep = Annotated[Principal, Depends(require_role("editor", "expert", "agent"))]
+LeadDep = Annotated[Principal, Depends(require_role("lead"))]  # support leads (and admins): analytics
 
 
 def get_case_service(request: Request, session: SessionDep) -> CaseService:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core.inputs import RequestBody
 
-ROLES = ("agent", "expert", "editor", "admin")
+ROLES = ("agent", "expert", "editor", "lead", "admin")
 SKILL_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 MAX_SKILLS = 20
 SKILLS_MAX_CHARS = 400  # the width of users.skills
