@@ -19,6 +19,7 @@ DEMO_PEOPLE = (
     ("agent@lumora.example", "Alex Agent", ["agent"]),
     ("expert@lumora.example", "Erin Expert", ["expert"]),
     ("editor@lumora.example", "Eddie Editor", ["editor"]),
+    ("lead@lumora.example", "Lee Lead", ["lead"]),
 )
 DEMO_LOGINS = VAR_DIR / "demo-logins.txt"
 

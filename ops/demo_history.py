@@ -1,0 +1,327 @@
+"""`python -m ops.demo_history [--url URL] [--conversations 240] [--days 21] [--seed 7]`: weeks of support
+traffic through the real API of a running stack (`make run`), so /analytics has a living history.
+
+Customers ask the demo KB in their own words (the development paraphrases, never the yardstick), press Yes or No
+under an answer, ask for a person; two agents online at the desk accept, reply, open cases, start swarms with an
+expert, resolve and close; customers answer the survey; some visitors come back with the same question. It all runs
+at machine speed, so afterwards each conversation is moved to its simulated day and stretched to a human pace —
+its activity rows, messages, conversation, handoffs and cases — the one step done in the database (`timeline`).
+"""
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import secrets
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+from websockets.asyncio.client import connect
+
+from cases.models import case_id
+from core.db import get_session_factory
+from core.settings import VAR_DIR
+from ops import timeline
+from people import service
+from people.models import UserCreate
+
+PARAPHRASES = Path(__file__).resolve().parents[1] / "retrieval" / "eval" / "demo_paraphrases.jsonl"
+LOGINS = VAR_DIR / "demo-history-logins.json"
+STAFF = (
+    ("sam.rivera@lumora.example", "Sam Rivera", ["agent"]),
+    ("priya.shah@lumora.example", "Priya Shah", ["agent"]),
+    ("noor.haddad@lumora.example", "Noor Haddad", ["expert"]),
+)
+ASK_FOR_A_PERSON = ("can I talk to a person please", "I want a human", "speak to an agent")
+AGENT_LINES = (
+    "Thanks for waiting — I'm looking at this now.",
+    "Sorry about the trouble. Let me check your account.",
+    "I can help with that. One moment please.",
+)
+WAIT = 30  # seconds for an offer or a reply before a conversation is left as it is
+
+
+@dataclass
+class Person:
+    """A demo staff member: their id, a desk-socket session cookie and an API client with their token."""
+
+    user_id: int
+    cookie: str
+    http: httpx.AsyncClient
+
+
+@dataclass
+class Run:
+    """What the simulation did: the conversations it opened (with their cases and swarms) and its tallies."""
+
+    rng: random.Random
+    conversations: list[str] = field(default_factory=list)
+    cases: dict[str, list[int]] = field(default_factory=dict)  # conversation → case ids
+    swarms: dict[str, list[int]] = field(default_factory=dict)  # conversation → swarm ids
+    visitors: list[tuple[str, str]] = field(default_factory=list)  # (visitor id, the question they asked)
+    done: dict[str, asyncio.Event] = field(default_factory=dict)  # a conversation an agent is serving → finished
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def count(self, what: str) -> None:
+        """Tally one thing that happened."""
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+
+def staff_logins(sessions: sessionmaker[Session], path: Path) -> list[tuple[str, str, int, str]]:
+    """The demo staff (created once; passwords kept in `path`, owner-only): email, password, id, a new API token."""
+    known = json.loads(path.read_text()) if path.exists() else {}
+    logins = []
+    with sessions() as session:
+        for email, name, roles in STAFF:
+            user = service.get_by_email(session=session, email=email)
+            if user is None or email not in known:
+                if user is not None:
+                    raise SystemExit(f"{email} exists but its password is not in {path}; remove the account first")
+                known[email] = secrets.token_urlsafe(12)
+                data = UserCreate(email=email, display_name=name, password=known[email], roles=roles, capacity=20)
+                user = service.create_user(session=session, data=data)
+            token = service.create_api_token(session=session, user=user, name="demo history")
+            logins.append((email, known[email], user.id, token))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(known))
+    path.chmod(0o600)
+    return logins
+
+
+async def sign_in(url: str, email: str, password: str, user_id: int, token: str) -> Person:
+    """Sign in through the login form (the desk socket takes the session cookie); REST calls use the API token."""
+    # Cookies are passed by hand: they are Secure, and a client's jar would not send them to http://127.0.0.1.
+    async with httpx.AsyncClient(base_url=url, timeout=60) as browser:
+        form = await browser.get("/login")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)[1]
+        jar = "; ".join(f"{name}={value}" for name, value in form.cookies.items())
+        fields = {"email": email, "password": password, "csrf_token": csrf}
+        answer = await browser.post("/login", data=fields, headers={"Cookie": jar})
+        if "swarmdesk_session" not in answer.cookies:
+            raise SystemExit(f"cannot sign in {email}: {answer.status_code}")
+        cookie = f"swarmdesk_session={answer.cookies['swarmdesk_session']}"
+    api = httpx.AsyncClient(base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"})
+    return Person(user_id, cookie, api)
+
+
+class Customer:
+    """One customer chatting through the customer API."""
+
+    def __init__(self, url: str, run: Run) -> None:
+        self.http = httpx.AsyncClient(base_url=url, timeout=60)
+        self.run = run
+        self.id = self.token = ""
+
+    async def open(self, visitor: str) -> None:
+        """Start a conversation as this visitor."""
+        opened = (await self.http.post("/api/conversations", json={"visitor_id": visitor})).raise_for_status().json()
+        self.id, self.token = opened["conversation_id"], opened["token"]
+        self.http.headers["Authorization"] = f"Bearer {self.token}"
+        self.run.conversations.append(self.id)
+
+    async def say(self, text: str, payload: str | None = None) -> dict:
+        """One message; the messages and state it brought."""
+        body = {"text": text} | ({"payload": payload} if payload else {})
+        return (await self.http.post(f"/api/conversations/{self.id}/messages", json=body)).raise_for_status().json()
+
+    async def end(self) -> None:
+        """Close the chat from the widget."""
+        await self.http.post(f"/api/conversations/{self.id}/end")
+
+    async def survey(self) -> None:
+        """Answer the closing survey (or not), as customers do."""
+        rng = self.run.rng
+        if rng.random() < 0.45:
+            score = rng.choices([5, 4, 3, 2, 1], [50, 25, 10, 8, 7])[0]
+            path = f"/api/conversations/{self.id}/survey"
+            answered = await self.http.post(path, json={"question": "csat", "score": score})
+            self.run.count(f"survey answered {answered.status_code}")
+            if rng.random() < 0.7:
+                ease = min(7, max(1, score + rng.choice([1, 2, 2, 1, 0, -1])))
+                await self.http.post(path, json={"question": "ces", "score": ease})
+
+
+async def chat(url: str, run: Run, questions: dict[str, list[str]], number: int) -> None:
+    """One conversation: a question or two, feedback, maybe a person, then the end and perhaps the survey."""
+    rng, customer = run.rng, Customer(url, run)
+    if run.visitors and rng.random() < 0.12:
+        visitor, question = rng.choice(run.visitors)  # back again with the same question
+        run.count("came back")
+    else:
+        visitor, question = uuid.uuid4().hex, rng.choice(questions["answerable" if rng.random() < 0.8 else "none"])
+        run.visitors.append((visitor, question))
+    try:
+        await customer.open(visitor)
+        answer = await customer.say(question)
+        if answer["state"] in {"queued", "agent"}:
+            return await _served(run, customer)
+        feedback = [b for m in answer["messages"] for b in m.get("buttons") or [] if b["payload"] == "/helpful"]
+        if feedback and rng.random() < 0.55:
+            helped = rng.random() < 0.75
+            answer = await customer.say("Yes" if helped else "No", "/helpful" if helped else "/not_helpful")
+            run.count("said it helped" if helped else "said it did not help")
+            if answer["state"] in {"queued", "agent"}:
+                return await _served(run, customer)
+        if number % 5 == 4:
+            answer = await customer.say(rng.choice(ASK_FOR_A_PERSON))
+            if answer["state"] in {"queued", "agent"}:
+                return await _served(run, customer)
+        if answer["state"] != "closed" and rng.random() < 0.6:
+            await customer.end()
+        await customer.survey()
+    except httpx.HTTPError as error:
+        run.count(f"customer error: {error}"[:80])
+    finally:
+        await customer.http.aclose()
+
+
+async def _served(run: Run, customer: Customer) -> None:
+    """Wait until an agent has finished with the conversation (or give up), then maybe answer the survey."""
+    run.count("handed off")
+    finished = run.done.setdefault(customer.id, asyncio.Event())
+    try:
+        await asyncio.wait_for(finished.wait(), WAIT)
+        await customer.survey()
+    except TimeoutError:
+        run.count("left waiting")
+        await customer.end()
+
+
+class Agent:
+    """An agent at the desk: online through the desk socket, serving every offer through the desk API."""
+
+    def __init__(self, person: Person, expert: Person, run: Run, url: str) -> None:
+        self.person, self.expert, self.run, self.url = person, expert, run, url
+
+    async def work(self, ready: asyncio.Event) -> None:
+        """Stay online and take offers until cancelled."""
+        socket_url = self.url.replace("http", "ws", 1) + "/ws/desk"
+        headers = {"Cookie": self.person.cookie, "Origin": self.url}
+        async with connect(socket_url, additional_headers=headers) as socket:
+            async for raw in socket:
+                frame = json.loads(raw)
+                if frame.get("type") == "ready":
+                    ready.set()
+                elif frame.get("type") == "offer":
+                    asyncio.create_task(self.serve(frame["conversation_id"]))
+
+    async def serve(self, conversation_id: str) -> None:
+        """Accept, reply; sometimes a case (resolved directly or through a swarm); close."""
+        http, rng, path = self.person.http, self.run.rng, f"/api/desk/conversations/{conversation_id}"
+        try:
+            if (await http.post(f"{path}/accept")).status_code != 200:
+                return
+            await http.post(f"{path}/messages", json={"text": rng.choice(AGENT_LINES)})
+            if conversation_id in self.run.conversations and rng.random() < 0.5:
+                await self.casework(conversation_id, path)
+            await http.post(f"{path}/close")
+        except httpx.HTTPError as error:
+            self.run.count(f"agent error: {error}"[:80])
+        finally:
+            self.run.done.setdefault(conversation_id, asyncio.Event()).set()
+
+    async def casework(self, conversation_id: str, path: str) -> None:
+        """Open a case for the chat; resolve it alone, or (one in three) with a swarm and the expert."""
+        http, rng = self.person.http, self.run.rng
+        body = {
+            "customer_email": f"customer{rng.randrange(10_000)}@example.com",
+            "subject": "Follow-up from chat",
+            "priority": rng.choice(["low", "normal", "normal", "high"]),
+            "tags": [rng.choice(["hub", "billing", "app"])],
+        }
+        case = await _post(http, f"{path}/case", body)
+        self.run.cases.setdefault(conversation_id, []).append(case_id(case["number"]))
+        if rng.random() < 0.35:
+            await self.swarm(conversation_id, case["number"])
+            return
+        update = {"version": case["version"], "status": "resolved", "resolution": "Walked the customer through it."}
+        await http.patch(f"/api/cases/{case['number']}", json=update)
+
+    async def swarm(self, conversation_id: str, number: str) -> None:
+        """Start a swarm, invite the expert, who joins and proposes an answer; send it and close, resolving."""
+        owner, expert = self.person.http, self.expert.http
+        swarm = await _post(owner, "/api/swarms", {"case_number": number, "conversation_id": conversation_id})
+        room = f"/api/swarms/{swarm['id']}"
+        self.run.swarms.setdefault(conversation_id, []).append(swarm["id"])
+        invited = await _post(owner, f"{room}/invitations", {"person_ids": [self.expert.user_id]})
+        await _post(expert, f"/api/swarms/invitations/{invited['invitations'][0]['id']}/accept")
+        said = await _post(expert, f"{room}/messages", {"text": "Reset the hub's radio, then pair it again."})
+        await _post(expert, f"{room}/messages/{said['id']}/propose")
+        await _post(owner, f"{room}/messages/{said['id']}/send", {"text": said["text"]})
+        await _post(owner, f"{room}/close", {"outcome": "Resetting the radio fixed it.", "resolve_case": True})
+        self.run.count("swarms")
+
+
+async def _post(http: httpx.AsyncClient, path: str, body: dict | None = None) -> dict:
+    """POST and return the JSON answer; raises httpx.HTTPStatusError on a refusal."""
+    return (await http.post(path, json=body)).raise_for_status().json()
+
+
+def load_questions() -> dict[str, list[str]]:
+    """The development paraphrases by whether the KB answers them."""
+    questions: dict[str, list[str]] = {"answerable": [], "none": []}
+    for line in PARAPHRASES.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        questions["answerable" if item.get("article_id") else "none"].append(item["query"])
+    return questions
+
+
+async def simulate(
+    url: str, sessions: sessionmaker[Session], *, conversations: int, seed: int, parallel: int, logins: Path = LOGINS
+) -> Run:
+    """Run the traffic with the agents online; what it did."""
+    run, questions = Run(random.Random(seed)), load_questions()
+    people = [await sign_in(url, *login) for login in staff_logins(sessions, logins)]
+    agents = [Agent(person, people[2], run, url) for person in people[:2]]
+    ready = [asyncio.Event() for _ in agents]
+    desks = [asyncio.create_task(agent.work(event)) for agent, event in zip(agents, ready, strict=True)]
+    await asyncio.wait_for(asyncio.gather(*(event.wait() for event in ready)), WAIT)
+    gate = asyncio.Semaphore(parallel)
+
+    async def one(number: int) -> None:
+        async with gate:
+            await chat(url, run, questions, number)
+            if number % 20 == 19:
+                print(f"  {number + 1} of {conversations} conversations", flush=True)
+
+    await asyncio.gather(*(one(n) for n in range(conversations)))
+    await asyncio.sleep(2)  # the agents finish their last chats
+    for task in desks:
+        task.cancel()
+    for person in people:
+        await person.http.aclose()
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, simulate, then spread the conversations over the past days."""
+    parser = argparse.ArgumentParser(prog="python -m ops.demo_history", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8000", help="the running app (default :8000)")
+    parser.add_argument("--conversations", type=int, default=240, help="how many (default 240)")
+    parser.add_argument("--days", type=int, default=21, help="spread over this many past days (default 21)")
+    parser.add_argument("--parallel", type=int, default=4, help="customers at once (default 4)")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    try:
+        httpx.get(f"{args.url}/livez", timeout=5).raise_for_status()
+    except httpx.HTTPError:
+        print(f"No Swarmdesk app answers at {args.url}: start it with `make run` first.", file=sys.stderr)
+        return 2
+    print(f"Simulating {args.conversations} conversations through {args.url} …", flush=True)
+    sessions = get_session_factory()
+    run = asyncio.run(
+        simulate(args.url, sessions, conversations=args.conversations, seed=args.seed, parallel=args.parallel)
+    )
+    moved = timeline.spread(sessions, run, days=args.days, rng=random.Random(args.seed))
+    print(f"Done: {len(run.conversations)} conversations over {args.days} days ({moved} rows moved); " + ", ".join(
+        f"{what} {count}" for what, count in sorted(run.counts.items())))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
