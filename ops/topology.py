@@ -112,12 +112,20 @@ def _wait(what: str, probe, deadline: float) -> None:
 
 @contextmanager
 def production_topology(
-    folder: Path, *, kb_dir: Path, redis_url: str, prefix: str, app_workers: int = 2, env: dict[str, str] | None = None
+    folder: Path,
+    *,
+    kb_dir: Path,
+    redis_url: str,
+    prefix: str,
+    app_workers: int = 2,
+    env: dict[str, str] | None = None,
+    database: str | None = None,
 ) -> Iterator[Running]:
     """Render `deploy/` for free ports (`env` adds app settings), start supervisord and nginx, wait until every part
-    is ready; stop them."""
-    database = f"sqlite:///{folder / 'swarmdesk.db'}"
-    migrate.upgrade(database)
+    is ready; stop them. The database is `database` (migrated by the caller), else a new SQLite file."""
+    if database is None:
+        database = f"sqlite:///{folder / 'swarmdesk.db'}"
+        migrate.upgrade(database)
     cert, key = self_signed(folder)
     listen = free_port()
     topology = deploy.Topology(

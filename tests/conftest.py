@@ -76,6 +76,24 @@ def _database_params() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get("TEST_DATABASE_URL") else ["sqlite"]
 
 
+@contextmanager
+def postgres_schema(name: str) -> Iterator[str]:
+    """A migrated PostgreSQL schema of its own on TEST_DATABASE_URL (its URL), dropped afterwards."""
+    from ops import migrate
+
+    admin = create_engine(os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {name}"))
+    try:
+        url = f"{os.environ['TEST_DATABASE_URL']}?options=-csearch_path%3D{name}"
+        migrate.upgrade(url)
+        yield url
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {name} CASCADE"))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session", params=_database_params())
 def database_url(request, tmp_path_factory) -> Iterator[str]:
     """A migrated, empty database: a SQLite file, or a PostgreSQL schema dropped after the run."""
@@ -86,17 +104,8 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
         migrate.upgrade(url)
         yield url
         return
-    base = os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
-    schema = f"swarmdesk_test_{RUN_ID}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{os.environ['TEST_DATABASE_URL']}?options=-csearch_path%3D{schema}"
-    migrate.upgrade(url)
-    yield url
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with postgres_schema(f"swarmdesk_test_{RUN_ID}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,11 @@ it twice (see `handoff.rasa_client`); that customer is told the bot is unavailab
 """
 
 import json
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 
 import httpx
 import pytest
@@ -21,6 +23,7 @@ from websockets.sync.client import connect
 
 from handoff.rasa_client import RasaClient
 from ops.topology import Running, production_topology
+from tests.conftest import RUN_ID, postgres_schema
 
 pytestmark = pytest.mark.stack
 
@@ -30,9 +33,17 @@ ROUNDS_BEFORE, ROUNDS_BETWEEN, ROUNDS_AFTER = 2, 2, 2
 
 @pytest.fixture(scope="module")
 def topology(tmp_path_factory, e2e_kb, redis_url, redis_prefix):
-    """The topology, up for this module only."""
+    """The topology, up for this module only, on PostgreSQL as in production when the run has one (else SQLite)."""
     folder = tmp_path_factory.mktemp("failover")
-    with production_topology(folder, kb_dir=e2e_kb, redis_url=redis_url, prefix=f"{redis_prefix}fo") as running:
+    with ExitStack() as stack:
+        database = None
+        if os.environ.get("TEST_DATABASE_URL"):
+            database = stack.enter_context(postgres_schema(f"swarmdesk_failover_{RUN_ID}"))
+        running = stack.enter_context(
+            production_topology(
+                folder, kb_dir=e2e_kb, redis_url=redis_url, prefix=f"{redis_prefix}fo", database=database
+            )
+        )
         yield running
 
 
