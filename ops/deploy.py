@@ -47,6 +47,7 @@ class Topology:
     tls_cert: Path
     tls_key: Path
     listen: str = "443"
+    http_listen: str = "80"  # plain HTTP: redirects to HTTPS
     server_name: str = "_"
     app_workers: int = 2
     app_port_first: int = 8001
@@ -79,6 +80,7 @@ def values(topology: Topology) -> dict[str, str]:
         "SWARMDESK_API_URL": f"http://127.0.0.1:{topology.internal_port}",
         "SWARMDESK_SERVICE_TOKEN": token,
     }
+    tls_port = topology.listen.rpartition(":")[2]
     rasa_envs = [
         stack.rasa_env(redis_url, prefix=f"{redis_prefix}rasa", action_port=port) for port in topology.actions_ports
     ]
@@ -88,6 +90,8 @@ def values(topology: Topology) -> dict[str, str]:
         "TEMP_DIR": str(folder / "temp"),
         "ROOT": str(ROOT),
         "LISTEN": topology.listen,
+        "HTTP_LISTEN": topology.http_listen,
+        "HTTPS_PORT_SUFFIX": "" if tls_port == "443" else f":{tls_port}",
         "SERVER_NAME": topology.server_name,
         "TLS_CERT": str(topology.tls_cert),
         "TLS_KEY": str(topology.tls_key),
@@ -132,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cert", type=Path, required=True, help="the TLS certificate (PEM, full chain)")
     parser.add_argument("--key", type=Path, required=True, help="its private key (PEM)")
     parser.add_argument("--listen", default="443", help="nginx's TLS address (default 443)")
+    parser.add_argument("--http-listen", default="80", help="nginx's plain-HTTP address, which redirects (default 80)")
     parser.add_argument("--server-name", default="_", help="nginx's server_name (default _)")
     parser.add_argument("--app-workers", type=int, default=2, help="app worker processes (default 2)")
     parser.add_argument("--app-port", type=int, default=8001, help="the first worker's port (default 8001)")
@@ -141,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         tls_cert=args.cert.resolve(),
         tls_key=args.key.resolve(),
         listen=args.listen,
+        http_listen=args.http_listen,
         server_name=args.server_name,
         app_workers=args.app_workers,
         app_port_first=args.app_port,

@@ -133,6 +133,7 @@ def production_topology(
         tls_cert=cert,
         tls_key=key,
         listen=f"127.0.0.1:{listen}",
+        http_listen=f"127.0.0.1:{free_port()}",
         server_name="127.0.0.1",
         app_workers=app_workers,
         app_port_first=free_ports_in_a_row(app_workers),

@@ -125,6 +125,15 @@ def _customers(running: Running) -> list[Customer]:
     return [customer for group in by_server.values() for customer in group]
 
 
+def test_plain_http_is_sent_to_https_which_browsers_are_told_to_keep(topology: Running):
+    redirected = httpx.get(f"http://{topology.topology.http_listen}/help?q=hub", follow_redirects=False)
+    assert redirected.status_code == 308
+    assert redirected.headers["location"] == f"{topology.url}/help?q=hub"
+    page = httpx.get(f"{topology.url}/help", verify=topology.tls)
+    assert page.status_code == 200
+    assert page.headers["strict-transport-security"] == "max-age=31536000"
+
+
 def test_customers_notice_nothing_when_a_rasa_server_and_an_app_worker_die(topology: Running):
     started = time.monotonic()
     customers = _customers(topology)

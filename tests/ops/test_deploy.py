@@ -51,6 +51,7 @@ def test_nginx_accepts_the_config(written, tmp_path):
     )
     conf = (tmp_path / "nginx.conf").read_text()
     assert conf.count("server 127.0.0.1:800") == 3 and "client_max_body_size 2097152;" in conf
+    assert "listen 80;" in conf and "return 308 https://$host$request_uri;" in conf  # TLS on 443: no port named
     check = [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e", "stderr", "-g", "daemon off;"]
     result = subprocess.run(check, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
