@@ -56,7 +56,7 @@ def main() -> None:
     low = measure(rows, high_accuracy=False)  # first: the memory figure is a rise of the process's peak
     modes = {"high": measure(rows, high_accuracy=True), "low": low}
     print(f"Language detection (lingua), {len(rows)} messages; target >= {TARGET:.0%} on >= 3 words")
-    print(f"{'language':<10}{'>=3 words high':>18}{'low':>14}{'1-2 words high':>18}{'low':>14}")
+    print(f"{'language':<10}{'>=3 words high':>18}{'low':>16}{'1-2 words high':>18}{'low':>16}")
     totals = Counter()
     for language in SERVED:
         cells = []
@@ -66,13 +66,13 @@ def main() -> None:
                 totals[(mode, short, "right")] += right
                 totals[(mode, short, "total")] += total
                 cells.append(f"{right}/{total} {right / max(total, 1):6.1%}")
-        print(f"{language:<10}{cells[0]:>18}{cells[1]:>14}{cells[2]:>18}{cells[3]:>14}")
+        print(f"{language:<10}{cells[0]:>18}{cells[1]:>16}{cells[2]:>18}{cells[3]:>16}")
     cells = [
         f"{totals[(m, s, 'right')]}/{totals[(m, s, 'total')]} {totals[(m, s, 'right')] / totals[(m, s, 'total')]:6.1%}"
         for s in (False, True)
         for m in modes
     ]
-    print(f"{'all':<10}{cells[0]:>18}{cells[1]:>14}{cells[2]:>18}{cells[3]:>14}")
+    print(f"{'all':<10}{cells[0]:>18}{cells[1]:>16}{cells[2]:>18}{cells[3]:>16}")
     for mode, result in modes.items():
         print(f"{mode}-accuracy mode: load {result['load_s']:.1f} s, +{result['mb']} MB, {result['ms']:.2f} ms/message")
     misses = [(row, got) for row, got in zip(rows, modes["high"]["found"], strict=True) if got != row["language"]]
