@@ -13,6 +13,7 @@ import yaml
 
 ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 FENCE = "---"
+TRANSLATIONS = "translations"  # <kb>/translations/<language>/<id>.md: a KB of its own, left out of <kb> itself
 
 
 class TextLoader(yaml.SafeLoader):
@@ -157,6 +158,9 @@ def parse_article(text: str, *, source: str | Path = "<string>") -> Article:
 def load_kb(kb_dir: str | Path) -> tuple[list[Article], list[ArticleError]]:
     """Parse every `*.md` file under `kb_dir` (sorted); a broken file never stops the others.
 
+    The `translations/` folder at the top of `kb_dir` is skipped: `translations/<language>/` holds the same articles
+    (same ids) in another language, and is loaded on its own, e.g. `load_kb("kb/translations/nl")`.
+
     Returns:
         The good articles and the errors. Of two files with the same id, the first (by path) wins and the
         second is reported as a duplicate at the line of its `id`.
@@ -169,7 +173,7 @@ def load_kb(kb_dir: str | Path) -> tuple[list[Article], list[ArticleError]]:
         raise FileNotFoundError(f"knowledge-base folder not found: {root}")
     articles: dict[str, Article] = {}
     errors: list[ArticleError] = []
-    for file in sorted(root.rglob("*.md")):
+    for file in sorted(p for p in root.rglob("*.md") if p.relative_to(root).parts[0] != TRANSLATIONS):
         try:
             article = parse_article(file.read_text(encoding="utf-8"), source=file)
         except ArticleError as exc:

@@ -65,6 +65,17 @@ def test_load_kb_keeps_good_articles_and_reports_broken_and_duplicate(tmp_path: 
     assert "duplicate id" in errors[1].message
 
 
+def test_load_kb_leaves_out_the_translations_folder_which_loads_on_its_own(tmp_path: Path):
+    (tmp_path / "billing").mkdir()
+    (tmp_path / "billing" / "a.md").write_text(GOOD)
+    (tmp_path / "translations" / "nl").mkdir(parents=True)
+    (tmp_path / "translations" / "nl" / "a.md").write_text(GOOD.replace("language: en", "language: nl"))
+    articles, errors = load_kb(tmp_path)
+    assert [(a.id, a.language) for a in articles] == [("hub-e204", "en")] and errors == []
+    dutch, errors = load_kb(tmp_path / "translations" / "nl")
+    assert [(a.id, a.language) for a in dutch] == [("hub-e204", "nl")] and errors == []
+
+
 def test_entries_title_questions_and_bounded_passages():
     body = "Intro paragraph.\n\n## Steps\n\n" + " ".join(f"Word{i} here." for i in range(150))
     article = parse_article(GOOD.split("---\nThe")[0] + "---\n" + body)

@@ -1,0 +1,1 @@
+"""Language detection against its held-out set (`langid_set.jsonl`): `python -m language.eval`."""
