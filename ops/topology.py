@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import xmlrpc.client
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,6 +123,7 @@ def production_topology(
 ) -> Iterator[Running]:
     """Render `deploy/` for free ports (`env` adds app settings), start supervisord and nginx, wait until every part
     is ready; stop them. The database is `database` (migrated by the caller), else a new SQLite file."""
+    nginx = nginx_binary()  # before anything is built or started
     if database is None:
         database = f"sqlite:///{folder / 'swarmdesk.db'}"
         migrate.upgrade(database)
@@ -155,20 +156,19 @@ def production_topology(
         "import core.settings as s, knowledge.live_index as k; k.index_now(s.get_settings())",
     ]
     subprocess.run(index, cwd=ROOT, env=env, check=True, capture_output=True)  # before the workers, as make run does
-    log = open(folder / "log" / "processes.log", "w")  # noqa: SIM115 (closed below)
-    supervisord = subprocess.Popen(
-        [sys.executable, "-m", "supervisor.supervisord", "-c", str(supervisord_conf)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
     as_root = " user root;" if os.geteuid() == 0 else ""  # workers would be `nobody`, shut out of the 0700 folder
-    nginx = subprocess.Popen(
-        [nginx_binary(), "-p", str(folder), "-c", str(nginx_conf), "-e", str(folder / "log" / "nginx-error.log")]
-        + ["-g", f"daemon off;{as_root}"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+    nginx_command = [nginx, "-p", str(folder), "-c", str(nginx_conf), "-g", f"daemon off;{as_root}"]
+    nginx_command += ["-e", str(folder / "log" / "nginx-error.log")]
+    log = open(folder / "log" / "processes.log", "w")  # noqa: SIM115 (closed below)
+    started: list[subprocess.Popen] = []
     tls = ssl.create_default_context(cafile=str(cert))
-    running = Running(folder, f"https://127.0.0.1:{listen}", tls, topology, nginx.pid)
-    try:
+    try:  # whatever fails from here on, what was started is stopped
+        started.append(subprocess.Popen(
+            [sys.executable, "-m", "supervisor.supervisord", "-c", str(supervisord_conf)],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        ))  # fmt: skip
+        started.append(subprocess.Popen(nginx_command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        running = Running(folder, f"https://127.0.0.1:{listen}", tls, topology, started[-1].pid)
         deadline = time.monotonic() + START_SECONDS
         for port in topology.rasa_ports:
             _wait(f"Rasa on {port}", stack.rasa_parses(f"http://127.0.0.1:{port}"), deadline)
@@ -181,15 +181,21 @@ def production_topology(
     except RuntimeError as error:
         raise RuntimeError(f"{error}; logs in {folder / 'log'}") from error
     finally:
-        for process in (nginx, supervisord):
-            process.send_signal(signal.SIGTERM)
-        for process in (nginx, supervisord):
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        _stop(reversed(started))
         log.close()
+
+
+def _stop(processes: Iterable[subprocess.Popen]) -> None:
+    """SIGTERM each process, then wait for it (its whole group is killed after 30 s)."""
+    processes = list(processes)
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def _https_ok(url: str, tls: ssl.SSLContext) -> bool:
