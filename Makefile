@@ -11,7 +11,7 @@ APP_STAMP := .venv/.built-$(shell sha256sum requirements.txt | cut -c1-16)
 RASA_STAMP := .venv-rasa/.built-$(shell sha256sum requirements-rasa.txt | cut -c1-16)
 AXE_STAMP := tests/e2e/axe/node_modules/.built-$(shell sha256sum tests/e2e/axe/package-lock.json | cut -c1-16)
 
-.PHONY: setup model redis run test lint bench fuzz eval admin clean
+.PHONY: setup model redis run test lint bench fuzz eval admin demo-history clean
 
 setup: $(APP_STAMP) $(RASA_STAMP)
 
@@ -77,6 +77,9 @@ eval: setup model
 
 admin: setup
 	.venv/bin/python -m ops.admin $(ARGS)
+
+demo-history: setup
+	.venv/bin/python -m ops.demo_history $(ARGS)
 
 clean:
 	rm -rf .venv .venv-rasa models var
