@@ -1,4 +1,9 @@
-"""Who gets a waiting conversation: the online agent with its skill and free capacity who was idle longest."""
+"""Who gets a waiting conversation: the online agent with its skill, its language and free capacity who was idle
+longest.
+
+Languages are skills named by their code ("nl", "it", "fi"): an agent lists the languages they serve customers in
+beside their topics. English is everyone's; a conversation in another language goes to its speakers, and to anyone
+once it has waited `widen_after_seconds` (as a topic skill does)."""
 
 import time
 from dataclasses import dataclass
@@ -8,6 +13,9 @@ from core.realtime import publish_agent, publish_conversation, publish_desk
 from core.settings import Settings
 from handoff.desk import queue as agent_queue
 from handoff.desk.presence import online_agents
+from language import SERVED
+
+LANGUAGES = frozenset(SERVED)  # skills that name a language the customers write in
 
 
 @dataclass(frozen=True)
@@ -21,19 +29,26 @@ class Candidate:
     last_assigned_ms: int
 
 
-def can_take(candidate: Candidate, *, skill: str, widened: bool, target: int | None) -> bool:
-    """True if the agent may be offered a conversation needing `skill` (generalists take any)."""
+def speaks(candidate: Candidate, language: str) -> bool:
+    """True if the agent serves customers in `language` (English: everyone)."""
+    return not language or language == "en" or language in candidate.skills
+
+
+def can_take(candidate: Candidate, *, skill: str, language: str = "", widened: bool, target: int | None) -> bool:
+    """True if the agent may be offered a conversation needing `skill` in `language` (generalists take any topic)."""
     if target is not None:
         return candidate.id == target
     if candidate.load >= candidate.capacity:
         return False
-    return widened or not skill or not candidate.skills or skill in candidate.skills
+    topics = candidate.skills - LANGUAGES
+    return widened or (speaks(candidate, language) and (not skill or not topics or skill in topics))
 
 
 def pick(
     candidates: list[Candidate],
     *,
     skill: str,
+    language: str = "",
     widened: bool,
     target: int | None,
     skip: set[int],
@@ -42,7 +57,8 @@ def pick(
     """The agent to offer to: can take it, not skipped; those never offered it before those offered it longest ago
     (`offered_at`, ms); then idle longest (ties: lower load, then id)."""
     offered_at = offered_at or {}
-    able = [c for c in candidates if c.id not in skip and can_take(c, skill=skill, widened=widened, target=target)]
+    rule = {"skill": skill, "language": language, "widened": widened, "target": target}
+    able = [c for c in candidates if c.id not in skip and can_take(c, **rule)]
     return min(able, key=lambda c: (offered_at.get(c.id, 0), c.last_assigned_ms, c.load, c.id), default=None)
 
 
@@ -75,6 +91,7 @@ def offer_next(conversation_id: str, settings: Settings, pool: list[Candidate] |
     busy = {c.id for c in pool if agent_queue.offer_of(c.id)}
     rule = {
         "skill": record.get("skill", ""),
+        "language": record.get("language", ""),
         "widened": record.get("widened") == "1",
         "target": int(record["target"]) if record.get("target") else None,
     }

@@ -3,7 +3,7 @@
 Keys (under the app's prefix):
 - `queue` — sorted set of waiting conversation ids; the score puts higher priority first, then the longest
   waiting. A conversation keeps its score while an agent holds it, so a requeue restores its place.
-- `queued:<id>` — hash: skill, priority, reason, score, since (ms), widened ("1" once any skill may take
+- `queued:<id>` — hash: skill, language, priority, reason, score, since (ms), widened ("1" once any skill may take
   it), target (an agent id when transferred to one person), affinity (the agent who helped this customer last:
   offered it first), offered (the agent of the last offer until it is answered, so an offer that expired is
   noticed). Kept until the conversation is finished.
@@ -47,6 +47,7 @@ def enqueue(
     reason: str = "",
     summary: str = "",
     affinity: int | None = None,
+    language: str = "",
 ) -> int:
     """Put a conversation in the queue (once), first for the `affinity` agent to take; returns its place."""
     client = get_redis()
@@ -57,7 +58,7 @@ def enqueue(
     pipe.zadd(key("queue"), {conversation_id: score}, nx=True)
     pipe.hsetnx(record, "score", score)
     pipe.hsetnx(record, "since", now)
-    fields = {"skill": skill or "", "priority": priority, "reason": reason, "summary": summary}
+    fields = {"skill": skill or "", "language": language, "priority": priority, "reason": reason, "summary": summary}
     pipe.hset(record, mapping=fields | {"affinity": str(affinity or "")})
     pipe.execute()
     return position(conversation_id) or 0
@@ -108,6 +109,7 @@ def waiting() -> list[dict]:
             {
                 "conversation_id": conversation_id,
                 "skill": meta.get("skill", ""),
+                "language": meta.get("language", ""),
                 "priority": meta.get("priority", "normal"),
                 "reason": meta.get("reason", ""),
                 "widened": meta.get("widened") == "1",

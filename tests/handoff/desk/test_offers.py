@@ -39,6 +39,14 @@ def c(agent_id, skills=(), capacity=3, load=0, last=0) -> Candidate:
         ([c(1, last=100), c(2, last=200)], {"skill": ""}, {1}, 2),
         # widened: any skill may take it
         ([c(1, ["orders"])], {"skill": "billing", "widened": True}, set(), 1),
+        # language: a Dutch chat goes to an agent who lists "nl" (a language alone leaves them a topic generalist);
+        # nobody who speaks it: it waits until widened; English is everyone's
+        ([c(1, ["billing"]), c(2, ["billing", "nl"], last=9)], {"skill": "billing", "language": "nl"}, set(), 2),
+        ([c(1, []), c(2, ["nl"], last=9)], {"skill": "", "language": "nl"}, set(), 2),
+        ([c(1, ["nl"])], {"skill": "billing", "language": "nl"}, set(), 1),
+        ([c(1, ["it"]), c(2, [])], {"skill": "", "language": "nl"}, set(), None),
+        ([c(1, [])], {"skill": "", "language": "nl", "widened": True}, set(), 1),
+        ([c(1, ["orders"])], {"skill": "", "language": "en"}, set(), 1),
         # transferred to one person: only them, even when others are idler
         ([c(1, last=0), c(2, last=900)], {"skill": "", "target": 2}, set(), 2),
     ],
