@@ -21,6 +21,8 @@ BOT_DOWN_TEXT = (
 )
 PERSON_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
 HANDED_BACK_TEXT = "You're back with the {company} virtual assistant. How can I help?"  # COMPANY_NAME
+JOINED_TEXT = "{name} joined the chat."
+ENDED_TEXT = "The customer ended the chat."
 Publish = Callable[[str, dict], None]
 RequestPerson = Callable[[Conversation, str], str]  # (conversation, reason) -> what to tell the customer
 LeaveEmail = Callable[[Conversation, str], str | None]  # (conversation, text) -> what to say if it opened a case
@@ -112,7 +114,7 @@ def _move(session: Session, publish: Publish, conversation: Conversation, handof
 def agent_joined(*, session: Session, publish: Publish, conversation: Conversation, agent_name: str) -> Message:
     """An agent took the conversation: the customer is told who joined."""
     _move(session, publish, conversation, ("queued", "accepted"), "agent")
-    return _system(session, conversation.id, f"{agent_name} joined the chat.")
+    return _system(session, conversation.id, JOINED_TEXT.format(name=agent_name))
 
 
 def back_to_queue(*, session: Session, publish: Publish, conversation: Conversation, text: str) -> Message:
@@ -152,7 +154,7 @@ def end_conversation(
     session: Session,
     publish: Publish,
     conversation: Conversation,
-    closing_text: str = "The customer ended the chat.",
+    closing_text: str = ENDED_TEXT,
 ) -> None:
     """Close the chat, leaving a system note in the transcript."""
     if conversation.state == "closed":

@@ -26,6 +26,8 @@ from handoff.flows import post_system_message
 from mail import make_mailer
 
 log = logging.getLogger(__name__)
+CASE_UPDATE_TEXT = "Update on your case {number}: {text}"
+CASE_RESOLVED_TEXT = "Your case {number} is resolved: {resolution}"
 
 
 def sla_policy(settings: Settings) -> SlaPolicy:
@@ -57,8 +59,8 @@ def build_case_bus(settings: Settings) -> EventBus:
 
     def tell_conversations(event: DomainEvent) -> None:
         text = {
-            PUBLIC_UPDATE: f"Update on your case {event.case_number}: {event.data.get('text', '')}",
-            RESOLVED: f"Your case {event.case_number} is resolved: {event.data.get('resolution', '')}",
+            PUBLIC_UPDATE: CASE_UPDATE_TEXT.format(number=event.case_number, text=event.data.get("text", "")),
+            RESOLVED: CASE_RESOLVED_TEXT.format(number=event.case_number, resolution=event.data.get("resolution", "")),
         }[event.kind]
         with get_session_factory()() as session:
             service = CaseService(session)

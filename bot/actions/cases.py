@@ -16,6 +16,12 @@ SHORT_TEXT = "Could you tell me a bit more? A sentence with the device and what 
 BAD_NUMBER_TEXT = "Case numbers look like CS-10428 — the letters CS, a dash and five or more digits."
 NOT_FOUND_TEXT = "Sorry, I couldn't find a case with that number and email address. Please check both and try again."
 CASE_FAILED_TEXT = "Sorry — I couldn't open the case just now. Please try again in a few minutes."
+LOOKUP_FAILED_TEXT = "Sorry — I couldn't look the case up just now. Please try again in a few minutes."
+CASE_OPENED_TEXT = "I've opened case {number} for you and emailed you a confirmation."
+CASE_OPENED_BY_EMAIL_TEXT = CASE_OPENED_TEXT + " Our team will answer by email."
+CASE_VIEW_TEXT = "Case {number} “{subject}”: {status}"  # then a line each for the latest update and the resolution
+CASE_UPDATE_LINE_TEXT = "Latest update: {update}"
+CASE_RESOLUTION_LINE_TEXT = "Resolution: {resolution}"
 
 
 def checked_email(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
@@ -71,10 +77,8 @@ class ActionSubmitCase(PlatformAction):
         except PlatformError:
             dispatcher.utter_message(text=CASE_FAILED_TEXT)
             return [SlotSet("problem_description", None), SlotSet("case_reason", None)]
-        text = f"I've opened case {case['number']} for you and emailed you a confirmation."
-        if reason == "no_agent":
-            text += " Our team will answer by email."
-        dispatcher.utter_message(text=text)
+        opened = CASE_OPENED_BY_EMAIL_TEXT if reason == "no_agent" else CASE_OPENED_TEXT
+        dispatcher.utter_message(text=opened.format(number=case["number"]))
         return [
             SlotSet("case_number", case["number"]),
             SlotSet("problem_description", None),
@@ -118,12 +122,12 @@ class ActionCheckCase(PlatformAction):
             dispatcher.utter_message(text=NOT_FOUND_TEXT)
             return [SlotSet("case_number", None), SlotSet("customer_email", None)]
         except PlatformError:
-            dispatcher.utter_message(text=CASE_FAILED_TEXT.replace("open the case", "look the case up"))
+            dispatcher.utter_message(text=LOOKUP_FAILED_TEXT)
             return [SlotSet("case_number", None)]
-        text = f"Case {view['number']} “{view['subject']}”: {view['status_text']}"
+        lines = [CASE_VIEW_TEXT.format(number=view["number"], subject=view["subject"], status=view["status_text"])]
         if view.get("public_updates"):
-            text += f"\nLatest update: {view['public_updates'][-1]['text']}"
+            lines.append(CASE_UPDATE_LINE_TEXT.format(update=view["public_updates"][-1]["text"]))
         if view.get("resolution"):
-            text += f"\nResolution: {view['resolution']}"
-        dispatcher.utter_message(text=text)
+            lines.append(CASE_RESOLUTION_LINE_TEXT.format(resolution=view["resolution"]))
+        dispatcher.utter_message(text="\n".join(lines))
         return [SlotSet("case_number", None)]

@@ -12,6 +12,7 @@ QUEUED_TEXT = (
     "I'm connecting you with a person from our support team. Please stay in this chat — "
     "they will see everything we've said so far."
 )
+QUEUED_PLACE_TEXT = QUEUED_TEXT + " You are number {place} in the queue."
 NO_AGENT_TEXT = (
     "Nobody from our team can take a chat right now. I'll open a case instead and the answer will come by email."
 )
@@ -77,7 +78,7 @@ async def hand_off(
         dispatcher.utter_message(text=NO_AGENT_TEXT)
         return [SlotSet("case_reason", "no_agent"), FollowupAction("case_form")]
     place = answer.get("position")
-    dispatcher.utter_message(text=QUEUED_TEXT + (f" You are number {place} in the queue." if place else ""))
+    dispatcher.utter_message(text=QUEUED_PLACE_TEXT.format(place=place) if place else QUEUED_TEXT)
     return [SlotSet("kb_misses", 0), SlotSet("kb_not_helpful", 0)]
 
 

@@ -26,6 +26,7 @@ GIVE_UP_TEXT = "Sorry that didn't help."
 CLARIFY_TEXT = "Did you mean one of these?"
 SOMETHING_ELSE_BUTTON = {"title": "Something else", "payload": "/something_else"}
 GONE_TEXT = "Sorry, that article has just been taken down."
+FEEDBACK_TEXT = "Did this answer your question?"
 MAX_MISSES = 2  # unanswerable questions in a row before a person takes over
 MIN_QUESTION_WORDS = 3  # "k", "yeah", "ah right" are acknowledgements the classifier missed, not questions
 MAX_NOT_HELPFUL = 2  # "No" answers in a conversation before a person takes over
@@ -34,7 +35,7 @@ MAX_NOT_HELPFUL = 2  # "No" answers in a conversation before a person takes over
 def _offer(dispatcher: CollectingDispatcher, hit: dict[str, Any]) -> None:
     """A short answer from the article, its title as a link, and "Did this answer your question?"."""
     dispatcher.utter_message(text=hit["snippet"], json_message={"links": [{"title": hit["title"], "url": hit["url"]}]})
-    dispatcher.utter_message(text="Did this answer your question?", buttons=FEEDBACK_BUTTONS)
+    dispatcher.utter_message(text=FEEDBACK_TEXT, buttons=FEEDBACK_BUTTONS)
 
 
 def _count(tracker: Tracker, slot: str) -> int:

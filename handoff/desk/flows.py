@@ -19,6 +19,10 @@ from handoff.rasa_client import RasaClient
 from people.auth import Principal
 from people.models import User
 
+PASSING_TEXT = "{name} is passing you to a colleague; they will see everything so far."
+PASSING_TO_SKILL_TEXT = "{name} is passing you to a colleague who handles {skill}; they will see everything so far."
+CLOSED_TEXT = "{name} closed the chat."
+
 
 class NotFound(LookupError):
     """No such conversation."""
@@ -125,12 +129,12 @@ def transfer(
     if to_agent == agent.user_id:
         raise InvalidTarget("agent_id: that is you")
     place = agent_queue.requeue(conversation_id, skill=skill, target=to_agent)
-    where = f"a colleague who handles {skill}" if skill else "a colleague"
+    passing = PASSING_TO_SKILL_TEXT.format(name=agent.display_name, skill=skill) if skill else None
     flows.back_to_queue(
         session=session,
         publish=publish_conversation,
         conversation=conversation,
-        text=f"{agent.display_name} is passing you to {where}; they will see everything so far.",
+        text=passing or PASSING_TEXT.format(name=agent.display_name),
     )
     offered = offers.offer_next(conversation_id, settings)
     publish_desk({"type": "queue"})
@@ -144,7 +148,7 @@ def close(session: Session, agent: Principal, conversation_id: str) -> Conversat
         session=session,
         publish=publish_conversation,
         conversation=conversation,
-        closing_text=f"{agent.display_name} closed the chat.",
+        closing_text=CLOSED_TEXT.format(name=agent.display_name),
     )
     agent_queue.release(conversation_id)
     return conversation

@@ -22,6 +22,13 @@ from handoff.skills import skill_for, skills_by_tag
 log = logging.getLogger(__name__)
 EMAIL = TypeAdapter(EmailStr)
 EMAIL_WANTED_SECONDS = 3600
+CONNECTING_TEXT = "Connecting you with a person — you are number {position} in the queue."
+EMAIL_INSTEAD_TEXT = "{why} Type your email address and I'll open a case with your messages; we'll email you."
+DISCONNECTED_TEXT = (
+    "Your agent was disconnected. You're back in the queue at number {place}; the next person will see everything "
+    "so far."
+)
+LEFT_WAITING_TEXT = "The customer left while waiting for a person."
 
 NO_AGENT_TEXT = {
     "outside_business_hours": "Our team is offline now (outside business hours).",
@@ -66,9 +73,9 @@ def person_for_customer(session: Session, settings: Settings):
         packet = {"summary": "The virtual assistant was unavailable; the customer asked for a person."}
         answer = queue_for_person(session, settings, conversation, reason, packet)
         if answer["status"] == "queued":
-            return f"Connecting you with a person — you are number {answer['position']} in the queue."
+            return CONNECTING_TEXT.format(position=answer["position"])
         get_redis().set(key("email-wanted", conversation.id), "1", ex=EMAIL_WANTED_SECONDS)
-        return f"{answer['text']} Type your email address and I'll open a case with your messages; we'll email you."
+        return EMAIL_INSTEAD_TEXT.format(why=answer["text"])
 
     return request_person
 
@@ -112,8 +119,7 @@ def requeue_lost_agents(settings: Settings) -> int:
                         session=session,
                         publish=publish_conversation,
                         conversation=conversation,
-                        text=f"Your agent was disconnected. You're back in the queue at number {place}; "
-                        "the next person will see everything so far.",
+                        text=DISCONNECTED_TEXT.format(place=place),
                     )
                 moved += 1
     if moved:
@@ -136,7 +142,7 @@ def drop_away_customers(settings: Settings) -> int:
                     session=session,
                     publish=publish_conversation,
                     conversation=conversation,
-                    closing_text="The customer left while waiting for a person.",
+                    closing_text=LEFT_WAITING_TEXT,
                 )
             cases = CaseService(session)
             for case in cases.cases_of_conversation(conversation_id):
