@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+import language
 from app import gauges, listeners, refusals
 from app.headers import SecurityHeaders
 from app.input_guard import BodyLimit, sane_input
@@ -72,6 +73,8 @@ async def lifespan(app: FastAPI):
     app.state.case_index = CaseIndex(settings, app.state.knowledge_base)
     if settings.kb_preload:
         app.state.knowledge_base.warm_up()
+    if settings.language_detection:
+        language.preload()  # in the background: until it is loaded, messages do not count towards a language
     listeners.wire(app)
     gauges.register()
     timers = [asyncio.create_task(run_forever(settings, round_)) for round_ in ROUNDS]

@@ -34,6 +34,7 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(20), default="new")
     priority: Mapped[str] = mapped_column(String(10), default="normal")
     channel: Mapped[str] = mapped_column(String(20), default="chat")
+    language: Mapped[str | None] = mapped_column(String(8))  # the customer's, from their chat (emails go out in it)
     reason: Mapped[str | None] = mapped_column(String(40))
     tags: Mapped[list] = mapped_column(JSON, default=list)
     assignee_id: Mapped[int | None] = mapped_column(index=True)

@@ -158,8 +158,11 @@ class CaseService:
 
     # -- changing --------------------------------------------------------------------------------
 
-    def create(self, data: CaseCreate, actor: Actor, *, conversation_id: str | None = None) -> Case:
-        """Open a case (number assigned, SLA started, customer emailed), optionally from a conversation."""
+    def create(
+        self, data: CaseCreate, actor: Actor, *, conversation_id: str | None = None, language: str | None = None
+    ) -> Case:
+        """Open a case (number assigned, SLA started, customer emailed), optionally from a conversation (whose
+        customer's `language` it keeps)."""
         _limit("description", data.description)
         now = self.clock()
         case = Case(
@@ -172,6 +175,7 @@ class CaseService:
             reason=data.reason,
             tags=list(dict.fromkeys(data.tags)),
             origin_conversation_id=conversation_id,
+            language=language,
             created_at=now,
             updated_at=now,
         )

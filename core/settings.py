@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     kb_searches_per_minute: int = 120  # per address (a customer's own searches)
     kb_searches_per_conversation_per_minute: int = 20  # the bot's searches, per conversation it speaks for
     kb_preload: bool = True
+    language_detection: bool = True  # load the language detector at start (about 10 s, 300 MB) and use it
     kb_export_on_publish: bool = False
     draft_from_resolved: bool = True
     sla_first_response_minutes: dict[str, int] = {}  # per priority, over cases.sla's defaults

@@ -10,6 +10,7 @@ from core import metrics
 from core.settings import get_settings
 from handoff import messages, service
 from handoff.customers import CUSTOMER
+from handoff.languages import note_language
 from handoff.models import Conversation, Handoff, Message
 from handoff.rasa_client import BotUnavailable, RasaClient, as_rasa_text
 
@@ -50,13 +51,15 @@ def customer_turn(
     When the bot is down the customer is offered a person; taking that offer goes straight to `request_person`,
     and an email address typed after it was told nobody is online goes to `leave_email` (which opens a case).
     """
+    note_language(conversation, text)  # saved with the message, so the bot hears this turn's language
     new = [_store(session, conversation.id, sender="customer", sender_name=CUSTOMER, text=text)]
     if conversation.state != "bot":
         return new
     message = payload if payload is not None else as_rasa_text(text)
+    metadata = {"customer_ip": customer_ip, "language": conversation.speaks}
     try:
         with metrics.timed(metrics.BOT_TURNS):
-            replies = rasa.send(sender=conversation.id, text=message, metadata={"customer_ip": customer_ip})
+            replies = rasa.send(sender=conversation.id, text=message, metadata=metadata)
     except BotUnavailable as error:
         log.warning("bot unavailable for conversation %s: %s", conversation.id, error)
         if payload == PERSON_BUTTON["payload"]:

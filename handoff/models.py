@@ -39,6 +39,16 @@ class Conversation(Base):
     closed_at: Mapped[datetime | None]
     visitor_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # the widget's visitor id, hashed
     agent_id: Mapped[int | None]  # the agent who last took the conversation (a returning customer's first offer)
+    # The customer's language (language.Steadied: detected and steadied over their messages), or their own choice.
+    language: Mapped[str | None] = mapped_column(String(8))
+    language_candidate: Mapped[str | None] = mapped_column(String(8))
+    language_run: Mapped[int] = mapped_column(default=0)
+    language_chosen: Mapped[str | None] = mapped_column(String(8))
+
+    @property
+    def speaks(self) -> str:
+        """The language to serve this customer in: their choice, else the one detected, else English."""
+        return self.language_chosen or self.language or "en"
 
 
 class Message(Base):

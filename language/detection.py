@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
@@ -12,6 +13,7 @@ SERVED = ("en", "nl", "it", "fi")
 # taken for Dutch, or an Estonian one for Finnish. Chosen from who writes to a European shop, not from any score.
 OTHERS = ("de", "fr", "es", "pt", "sv", "da", "pl", "et")
 OTHER = "other"
+NAMES = {"en": "English", "nl": "Dutch", "it": "Italian", "fi": "Finnish", OTHER: "a language we do not serve"}
 WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -48,3 +50,25 @@ class LanguageDetector:
         best = self._lingua.compute_language_confidence_values(text)[0]
         code = best.language.iso_code_639_1.name.lower()
         return Guess(language=code if code in self.served else OTHER, confidence=best.value, words=words)
+
+
+_shared: dict[str, LanguageDetector] = {}
+_loading = threading.Lock()
+
+
+def preload() -> None:
+    """Build the process's detector and load its models in a background thread (about 10 s), once per process."""
+    if _loading.acquire(blocking=False):
+        threading.Thread(target=_load, name="language-detector", daemon=True).start()
+
+
+def _load() -> None:
+    """Build the detector and run it once, which loads the models; then it is shared."""
+    detector = LanguageDetector()
+    detector.detect("loading the language models")
+    _shared["detector"] = detector
+
+
+def ready_detector() -> LanguageDetector | None:
+    """The process's detector once `preload` has finished loading it; None until then."""
+    return _shared.get("detector")

@@ -129,6 +129,7 @@ def app_env(monkeypatch, database_url: str, redis_url: str, redis_prefix: str, r
         "BOT_SERVICE_TOKEN": "test-bot-token",
         "KB_PRELOAD": "false",
         "DRAFT_FROM_RESOLVED": "false",  # on only where a test wants it: drafting opens the KB index
+        "LANGUAGE_DETECTION": "false",  # on only where a test wants it: the detector takes 300 MB and 10 s to load
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)

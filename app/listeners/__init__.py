@@ -5,6 +5,7 @@
 | `message.stored` (handoff.messages) | `casework.record_chat_message`: a customer's line on the conversation's cases |
 | `message.stored` | `chat.push`: the live push to the conversation's subscribers |
 | `message.stored` | `metrics.count_message`: messages by sender on `/metrics` |
+| `message.stored` (live) | `customer_language.count_relayed`: a customer's line to a person: its language |
 | `case.created`, `case.public_update`, `case.resolved` (cases) | `casework`: customer emails, notices in open chats |
 | `case.resolved` | `drafts.draft_on_resolve`: a draft article from the resolution |
 | `case.resolved`, `case.status_changed` | `past_cases.index_resolutions`: resolved cases in the desk's assist index |
@@ -14,7 +15,7 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from app.listeners import casework, chat, drafts, metrics, past_cases
+from app.listeners import casework, chat, customer_language, drafts, metrics, past_cases
 from core.events import bus
 from handoff.messages import STORED
 
@@ -35,3 +36,4 @@ def wire(app: FastAPI) -> None:
     )
     bus.subscribe(STORED, "live push", chat.push, live=chat.live_push(app.state.async_redis))
     bus.subscribe(STORED, "metrics", metrics.count_message, live=metrics.count_message_live)
+    bus.subscribe(STORED, "language", customer_language.counted_by_the_turn, live=customer_language.count_relayed)

@@ -117,7 +117,12 @@ def create_case(
             )
     actor = staff_actor(caller) if caller else Actor("customer", body.customer_name or "Customer")
     try:
-        case = cases.create(body, actor, conversation_id=conversation.id if conversation else None)
+        case = cases.create(
+            body,
+            actor,
+            conversation_id=conversation.id if conversation else None,
+            language=conversation.speaks if conversation else None,
+        )
         cases.commit()
     except REFUSED as error:
         raise refusal(error) from error

@@ -5,7 +5,7 @@ import json
 import logging
 import time
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Literal
 
 import anyio
 import anyio.to_thread
@@ -25,10 +25,11 @@ from app.deps import (
 from app.openapi import refusals
 from core import ratelimit
 from core.db import get_session_factory, release
+from core.inputs import RequestBody
 from core.live_hub import serve
 from core.realtime import conversation_channel, publish_conversation
 from core.settings import Settings
-from handoff import flows, service
+from handoff import flows, languages, service
 from handoff.desk import flows as desk
 from handoff.desk import relay
 from handoff.desk.presence import customer_seen
@@ -41,6 +42,7 @@ from handoff.models import (
     MessageRead,
     MessagesRead,
 )
+from language import NAMES, SERVED
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/conversations", tags=["customer"], responses=refusals(401, 409, 429))
@@ -147,6 +149,20 @@ def end_conversation(conversation: CustomerConversation, session: SessionDep) ->
     """End the chat at the customer's request (leaving the queue, if waiting for a person)."""
     desk.customer_leaves(session, conversation)
     return {"state": conversation.state}
+
+
+class LanguageChoice(RequestBody):
+    """The language the customer picked in the widget (ISO 639-1 code of a language Swarmdesk serves)."""
+
+    language: Literal[SERVED]
+
+
+@router.put("/{conversation_id}/language")
+def choose_language(body: LanguageChoice, conversation: CustomerConversation, session: SessionDep) -> dict:
+    """Serve this conversation in the customer's chosen language from now on (it wins over detection)."""
+    languages.choose_language(conversation, body.language)
+    session.commit()
+    return {"language": conversation.speaks, "language_name": NAMES[conversation.speaks]}
 
 
 ws_router = APIRouter()

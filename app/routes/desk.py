@@ -15,6 +15,7 @@ from handoff.desk import flows as desk
 from handoff.desk import queue as agent_queue
 from handoff.desk.presence import online_agents
 from handoff.models import Handoff
+from language import NAMES
 
 router = APIRouter(prefix="/api/desk", tags=["desk"], responses=refusals(401, 403, 409, 503))
 
@@ -42,7 +43,9 @@ def _described(session, rows: list[dict]) -> list[dict]:
     packets = {h.conversation_id: h.packet for h in session.scalars(query)}
     names = customers.labels(session, ids)
     return [
-        row | {"packet": packets.get(c, {}), "customer": names[c], "title": customers.title(packets.get(c))}
+        row
+        | {"packet": packets.get(c, {}), "customer": names[c], "title": customers.title(packets.get(c))}
+        | {"language_name": NAMES.get(row.get("language", ""), "")}
         for row, c in zip(rows, ids, strict=True)
     ]
 

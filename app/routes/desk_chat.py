@@ -29,6 +29,7 @@ from handoff import customers, service
 from handoff.desk import assist as desk_assist
 from handoff.desk import relay
 from handoff.models import AgentMessage, ConversationNote, Handoff, MessageRead, MessagesRead
+from language import NAMES
 
 router = APIRouter(
     prefix="/api/desk/conversations/{conversation_id}", tags=["desk"], responses=refusals(401, 403, 409, 429, 503)
@@ -169,6 +170,8 @@ def context(
     others = sorted(others - {conversation_id})
     return {
         "state": conversation.state,
+        "language": conversation.speaks,
+        "language_name": NAMES.get(conversation.speaks, conversation.speaks),
         "handoff": {"reason": handoff.reason, "skill": handoff.skill, "packet": handoff.packet} if handoff else None,
         "cases": [_case(case) for case in linked],
         "customer": customers.label(session, conversation_id),
@@ -210,7 +213,7 @@ def create_case(
 ):
     """Open a case for the customer of a conversation this agent holds, linked to it."""
     try:
-        case = cases.create(body, staff_actor(agent), conversation_id=conversation_id)
+        case = cases.create(body, staff_actor(agent), conversation_id=conversation_id, language=conversation.speaks)
         cases.commit()
     except REFUSED as error:
         raise refusal(error) from error

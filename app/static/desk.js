@@ -149,6 +149,7 @@
     const what = [
       frame.reason && frame.reason.replace(/_/g, " "),
       frame.skill && "skill: " + frame.skill,
+      frame.language_name && "in " + frame.language_name,
       frame.summary,
     ];
     $("offer-what").textContent = what.filter(Boolean).join(" · ");
@@ -208,6 +209,7 @@
       "waiting " + row.waited_seconds + " s",
       (row.reason || "").replace(/_/g, " "),
       row.skill ? "skill: " + row.skill : "any skill",
+      row.language_name && "in " + row.language_name,
       row.priority,
     ];
     item.append(el("span", "muted", facts.filter(Boolean).join(" · ")));

@@ -25,7 +25,7 @@ window.DeskContext = (() => {
     const data = await attempt(() => api("GET", chatUrl("/context")));
     if (!data || id !== current) return;
     document.dispatchEvent(new CustomEvent("desk:customer", { detail: data.customer })); // a case may have named them
-    renderPacket(data.handoff);
+    renderPacket(data.handoff, data.language_name);
     $("cases").replaceChildren(...data.cases.map(caseRow));
     if (data.customer_email) $("case-email").value = data.customer_email;
     const history = data.earlier_cases.map((c) => el("li", "row", `${c.number} · ${c.status} · ${c.subject}`));
@@ -34,9 +34,10 @@ window.DeskContext = (() => {
     $("history").replaceChildren(...history);
   }
 
-  function renderPacket(handoff) {
+  function renderPacket(handoff, languageName) {
     const rows = [];
     const add = (term, value) => rows.push(el("dt", "", term), value instanceof Node ? value : el("dd", "", value));
+    add("Language", languageName);
     if (!handoff) {
       add("Reason", "—");
     } else {

@@ -16,6 +16,7 @@ from handoff.desk import queue as agent_queue
 from handoff.desk.presence import online_agents
 from handoff.models import Conversation, Handoff
 from handoff.rasa_client import RasaClient
+from language import NAMES
 from people.auth import Principal
 from people.models import User
 
@@ -67,7 +68,8 @@ def held_by(agent: Principal, session: Session, conversation_id: str) -> Convers
 
 
 def _check_can_take(agent: Principal, session: Session, conversation_id: str) -> None:
-    """NotAllowed if the conversation needs a skill this agent lacks (unless widened, or offered to them)."""
+    """NotAllowed if the conversation needs a skill or a language this agent lacks (unless widened, or offered to
+    them)."""
     record = agent_queue.details(conversation_id)
     if agent_queue.offered_to(conversation_id) == agent.user_id or record.get("widened") == "1":
         return
@@ -75,8 +77,11 @@ def _check_can_take(agent: Principal, session: Session, conversation_id: str) ->
     if target and int(target) != agent.user_id:
         raise NotAllowed("this conversation was transferred to another agent")
     skills = set(session.get(User, agent.user_id).skill_list) if agent.user_id else set()
-    if skill and skills and skill not in skills:
+    topics, language = skills - offers.LANGUAGES, record.get("language", "")
+    if skill and topics and skill not in topics:
         raise NotAllowed(f"this conversation needs the skill {skill}")
+    if language and language not in skills:
+        raise NotAllowed(f"this conversation is in {NAMES.get(language, language)}: its speakers are offered it first")
 
 
 def accept(session: Session, agent: Principal, conversation_id: str) -> Conversation:

@@ -13,7 +13,7 @@ from core.realtime import publish_agent, publish_conversation, publish_desk
 from core.settings import Settings
 from handoff.desk import queue as agent_queue
 from handoff.desk.presence import online_agents
-from language import SERVED
+from language import NAMES, SERVED
 
 LANGUAGES = frozenset(SERVED)  # skills that name a language the customers write in
 
@@ -111,6 +111,7 @@ def offer_next(conversation_id: str, settings: Settings, pool: list[Candidate] |
             "type": "offer",
             "conversation_id": conversation_id,
             "skill": rule["skill"],
+            "language_name": NAMES.get(rule["language"], ""),
             "reason": record.get("reason", ""),
             "summary": record.get("summary", ""),
             "expires_in": settings.offer_timeout_seconds,

@@ -55,7 +55,10 @@ def queue_for_person(
         packet=packet | {"reason": reason},
     )
     summary, helped = packet.get("summary") or "", customers.helped_last(session, conversation.id)
-    position = agent_queue.enqueue(conversation.id, skill=skill, reason=reason, summary=summary, affinity=helped)
+    language = conversation.speaks if conversation.speaks != "en" else ""
+    position = agent_queue.enqueue(
+        conversation.id, skill=skill, reason=reason, summary=summary, affinity=helped, language=language
+    )
     customer_seen(conversation.id, settings.customer_away_seconds)
     routing.offer_next(conversation.id, settings)
     publish_desk({"type": "queue"})
@@ -95,7 +98,9 @@ def case_for_customer(session: Session):
         lines = [m.text for m in said if m.sender == "customer" and m.text.strip() != text.strip()]
         data = CaseCreate(customer_email=email, subject="Chat while nobody was online", description="\n\n".join(lines))
         cases = CaseService(session)
-        case = cases.create(data, Actor("bot", "Virtual agent"), conversation_id=conversation.id)
+        case = cases.create(
+            data, Actor("bot", "Virtual agent"), conversation_id=conversation.id, language=conversation.speaks
+        )
         cases.commit()
         get_redis().delete(key("email-wanted", conversation.id))
         return f"I've opened case {case.number} with your messages; we'll email you at {email} when someone replies."

@@ -167,6 +167,7 @@ ROUTES = {
     ("PUT", "/api/canned/{reply_id}"): ADMIN,  # a team reply; an agent's own: tests/handoff/desk/test_canned.py
     ("DELETE", "/api/canned/{reply_id}"): ADMIN,
     ("POST", "/api/desk/conversations/{conversation_id}/transfer"): HOLDER,
+    ("PUT", "/api/conversations/{conversation_id}/language"): CUSTOMER,
     # last: these end the chat or the swarm for the routes after them
     ("POST", "/api/swarms/{swarm_id}/close"): OWNER,
     ("POST", "/api/conversations/{conversation_id}/hand-back"): HOLDER,

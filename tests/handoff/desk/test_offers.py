@@ -91,10 +91,18 @@ def agent(name: str, skills: str = "", capacity: int = 3) -> tuple[int, dict]:
         return user.id, {"Authorization": f"Bearer {token}"}
 
 
-def hand_off(client, tag: str | None = None, visitor: str | None = None) -> tuple[str, dict]:
-    """A customer conversation (of a widget's `visitor`) the bot hands off (needing the skill of `tag`); its id and
-    customer header."""
+def hand_off(
+    client, tag: str | None = None, visitor: str | None = None, language: str | None = None
+) -> tuple[str, dict]:
+    """A customer conversation (of a widget's `visitor`, in `language`) the bot hands off (needing the skill of
+    `tag`); its id and customer header."""
     opened = client.post("/api/conversations", json={"visitor_id": visitor} if visitor else None).json()
+    if language:
+        auth = {"Authorization": f"Bearer {opened['token']}"}
+        chosen = client.put(
+            f"/api/conversations/{opened['conversation_id']}/language", json={"language": language}, headers=auth
+        )
+        assert chosen.status_code == 200, chosen.text
     tried = [{"title": "An article", "score": 0.4, "tags": [tag]}] if tag else []
     packet = {"summary": "help", "kb_articles_tried": tried}
     body = {"conversation_id": opened["conversation_id"], "reason": "not_helpful", "packet": packet}
@@ -218,6 +226,27 @@ def test_a_conversation_waiting_too_long_widens_to_any_skill(desk, monkeypatch):
     queueing.route(get_settings())
     assert agent_queue.offered_to(conversation) == orders
     assert desk.post(f"/api/desk/conversations/{conversation}/accept", headers=orders_auth).status_code == 200
+
+
+def test_a_dutch_chat_goes_to_an_agent_who_speaks_dutch_and_to_anyone_once_widened(desk, monkeypatch):
+    english, english_auth = agent("Erin English", "billing")
+    conversation, _ = hand_off(desk, "refunds", language="nl")
+    assert agent_queue.offered_to(conversation) is None  # nobody online speaks Dutch: it waits
+    refused = desk.post(f"/api/desk/conversations/{conversation}/accept", headers=english_auth)
+    assert refused.status_code == 403 and "Dutch" in refused.json()["detail"]
+    dutch, _ = agent("Daan Dutch", "billing nl")
+    queueing.route(get_settings())
+    assert agent_queue.offered_to(conversation) == dutch
+    assert desk.get("/api/desk/queue", headers=english_auth).json()["waiting"][0]["language_name"] == "Dutch"
+
+
+def test_without_a_dutch_speaker_a_dutch_chat_widens_to_anyone(desk, monkeypatch):
+    english, english_auth = agent("Erin English")
+    conversation, _ = hand_off(desk, language="nl")
+    assert agent_queue.offered_to(conversation) is None
+    settings_with(monkeypatch, widen_after_seconds=0)
+    queueing.route(get_settings())
+    assert agent_queue.offered_to(conversation) == english
 
 
 def test_a_full_agent_is_not_offered_more(desk):
