@@ -17,7 +17,7 @@ from handoff.desk.presence import mark_offline, mark_online
 from ops.stack import free_port
 from tests.conftest import app_client
 from tests.handoff.test_swarms_api import person
-from tests.retrieval.sample_kb import ARTICLES, write_article
+from tests.retrieval.sample_kb import ARTICLES, CLOSE_PAIR, write_article
 
 BOT = {"Authorization": "Bearer test-bot-token"}
 
@@ -60,9 +60,9 @@ def rows(**where) -> list[Activity]:
 
 @pytest.fixture(scope="module")
 def kb_source(tmp_path_factory):
-    """The small Lumora KB of the retrieval tests."""
+    """The small Lumora KB of the retrieval tests, with its two close articles (a "Did you mean" between them)."""
     folder = tmp_path_factory.mktemp("kb")
-    for article_id, (title, tags, questions, body) in ARTICLES.items():
+    for article_id, (title, tags, questions, body) in (ARTICLES | CLOSE_PAIR).items():
         write_article(folder, article_id, title, tags, questions, body)
     return folder
 

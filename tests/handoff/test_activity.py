@@ -142,3 +142,16 @@ def test_a_swarm_leaves_started_joined_answer_accepted_and_closed(chat_app, agen
     assert {row.detail["swarm_id"] for row in swarm_rows} == {swarm}
     assert {row.conversation_id for row in swarm_rows} == {conversation_id}
     assert [row.kind for row in rows(case_id=case_id(number))][-1] == "case_resolved"
+
+
+def test_a_did_you_mean_is_a_clarify_row_with_the_articles_offered(chat_app):
+    client = chat_app
+    conversation_id, auth, _ = open_chat(client)
+    asked = "I need to change the address"
+    public = client.post("/api/kb/search", json={"query": asked, "top_k": 3}).json()  # a customer's: never a row
+    assert public["decision"] == "clarify"
+    say(client, conversation_id, auth, asked)
+    (clarify,) = rows(conversation_id=conversation_id)
+    assert clarify.kind == "clarify"
+    assert clarify.detail == {"offered": [hit["article_id"] for hit in public["offered"]]}
+    assert set(clarify.detail["offered"]) >= {"delivery-address", "billing-address"}
