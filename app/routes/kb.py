@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import Field
+from sqlalchemy.orm import Session
 
 from app.deps import Caller, EditorDep, KnowledgeBaseDep, SessionDep, SettingsDep, client_address
 from app.openapi import refusals
@@ -62,7 +63,7 @@ def search(
     return result
 
 
-def _note(session: SessionDep, body: SearchRequest, result: dict) -> None:
+def _note(session: Session, body: SearchRequest, result: dict) -> None:
     """Note the bot's search as the customer's turn (answer, clarify or not_found; a miss keeps the question,
     scrubbed). The bot searches once per customer message: "No, that didn't help" and a "Did you mean…" pick show
     articles it found before, so they add no row (the Yes/No feedback records what the customer made of them)."""
