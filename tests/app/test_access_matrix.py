@@ -126,7 +126,7 @@ ROUTES = {
     ("GET", "/api/desk/agents"): AGENT,
     ("POST", "/api/desk/conversations/{conversation_id}/accept"): AGENT,
     ("POST", "/api/desk/conversations/{conversation_id}/decline"): AGENT,
-    ("GET", "/api/desk/conversations/{conversation_id}/messages"): AGENT,
+    ("GET", "/api/desk/conversations/{conversation_id}/messages"): rule("agent", "colleague", "lead", "admin"),
     ("POST", "/api/desk/conversations/{conversation_id}/messages"): HOLDER,
     ("POST", "/api/desk/conversations/{conversation_id}/typing"): HOLDER,
     ("GET", "/api/desk/conversations/{conversation_id}/problem"): AGENT,
