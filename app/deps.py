@@ -78,6 +78,7 @@ AdminDep = Annotated[Principal, Depends(require_role("admin"))]
 ServiceDep = Annotated[Principal, Depends(require_role("service"))]
 WriterDep = Annotated[Principal, Depends(require_role("editor", "expert", "agent"))]
 LeadDep = Annotated[Principal, Depends(require_role("lead"))]  # support leads (and admins): analytics
+ReaderDep = Annotated[Principal, Depends(require_role("agent", "lead"))]  # who reads chats: leads read any, act in none
 
 
 def get_case_service(request: Request, session: SessionDep) -> CaseService:
@@ -160,8 +161,9 @@ def room_owner_or_admin(
 RoomOwnerDep = Annotated[tuple[Swarm, Principal], Depends(room_owner_or_admin)]
 
 
-def desk_conversation(conversation_id: str, agent: AgentDep, session: SessionDep) -> Conversation:
-    """A conversation this agent may read on the desk (404 if unknown, 403 if only the bot ever had it)."""
+def desk_conversation(conversation_id: str, agent: ReaderDep, session: SessionDep) -> Conversation:
+    """A conversation this agent (or lead) may read on the desk (404 if unknown, 403 if only the bot ever had it and
+    the caller is no admin or lead); routes that act in it also ask for an agent."""
     with desk_refusals():
         return desk.readable_by(agent, session, conversation_id)
 

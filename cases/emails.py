@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cases.models import Case, CaseEmail
+from cases.survey_link import survey_url
 
 log = logging.getLogger(__name__)
 RETRY_MINUTES = (1, 5, 15, 60, 180, 720)  # after the 1st, 2nd, … failure; then the email is marked failed
@@ -31,6 +32,7 @@ def compose(kind: str, case: Case, *, text: str = "", signature: str = SIGNATURE
     elif kind == "resolved":
         subject = f"[{case.number}] Resolved: {case.subject}"
         body = f"{greeting}\n\nWe have resolved your case.\n\n{case.resolution}\n\nIf this did not fix it, just reply."
+        body += f"\n\nHow did we do? Two quick questions: {survey_url(case.id)}"
     else:
         raise ValueError(f"unknown email kind {kind!r}")
     return subject, body + footer

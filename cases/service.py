@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from cases import emails, events, lifecycle, sla
+from cases import activity, emails, events, lifecycle, sla
 from cases.models import Case, CaseConversation, CaseEmail, CaseEvent, case_id, utcnow
 from cases.schemas import MAX_TEXT, CaseCreate, CaseUpdate
 
@@ -186,6 +186,7 @@ class CaseService:
         if conversation_id:
             self.session.add(CaseConversation(case_id=case.id, conversation_id=conversation_id, linked_at=now))
         emails.queue(self.session, case, "created", now, signature=self.signature)
+        activity.record(self.session, case, "case_opened", actor_id=actor.user_id, at=now)
         self._announce(events.CREATED, case, conversation_id=conversation_id)
         return case
 
@@ -316,10 +317,12 @@ class CaseService:
         if kind == "reopened":
             case.resolved_at = case.closed_at = None
             sla.restart_resolution(case, self.policy, now)
+            activity.record(self.session, case, "case_reopened", actor_id=actor.user_id, at=now, reason=current)
         if target == "resolved":
             case.resolution, case.resolved_at = resolution.strip(), now
             self._first_response(case, actor, now)
             emails.queue(self.session, case, "resolved", now, signature=self.signature)
+            activity.record(self.session, case, "case_resolved", actor_id=actor.user_id, at=now)
             self._announce(events.RESOLVED, case, resolution=case.resolution)
         if target == "closed":
             case.closed_at = now

@@ -7,11 +7,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import metrics
+from core.db import as_utc
 from core.settings import get_settings
-from handoff import messages, service
+from handoff import activity, messages, service
 from handoff.customers import CUSTOMER
 from handoff.languages import note_language
-from handoff.models import Conversation, Handoff, Message
+from handoff.models import Conversation, Handoff, Message, utcnow
 from handoff.rasa_client import BotUnavailable, RasaClient, as_rasa_text
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def customer_turn(
         with metrics.timed(metrics.BOT_TURNS):
             replies = rasa.send(sender=conversation.id, text=message, metadata=metadata)
     except BotUnavailable as error:
+        activity.add_searches(session, conversation, answered=False)
         log.warning("bot unavailable for conversation %s: %s", conversation.id, error)
         if payload == PERSON_BUTTON["payload"]:
             notice, buttons = request_person(conversation, "bot_unavailable"), None
@@ -71,6 +73,7 @@ def customer_turn(
         new.append(_system(session, conversation.id, notice, buttons=buttons))
         return new
     session.refresh(conversation)  # an action may have handed the conversation off meanwhile
+    activity.add_searches(session, conversation)  # written with the replies' commit below
     said = [
         {
             "sender": "bot",
@@ -99,6 +102,8 @@ def request_handoff(
     if queued is None:
         queued = Handoff(conversation_id=conversation.id, reason=reason, skill=skill, packet=packet)
         session.add(queued)
+        question = (packet.get("problem") or [None])[-1]  # the open question, scrubbed by the packet's describe()
+        activity.record(session, conversation, "handoff", reason=reason, detail={"question": question})
         service.set_state(session=session, conversation=conversation, state="queued")
         publish(conversation.id, {"type": "state", "state": "queued"})
     return queued
@@ -131,9 +136,12 @@ def agent_says(*, session: Session, conversation: Conversation, agent_name: str,
     return _store(session, conversation.id, sender="agent", sender_name=agent_name, text=text)
 
 
-def hand_back(*, session: Session, publish: Publish, rasa: RasaClient, conversation: Conversation) -> None:
+def hand_back(
+    *, session: Session, publish: Publish, rasa: RasaClient, conversation: Conversation, actor_id: int | None
+) -> None:
     """Give the conversation back to the bot from a clean state; raises BotUnavailable if Rasa cannot be reset."""
     rasa.restart(sender=conversation.id)
+    activity.record(session, conversation, "hand_back", actor_id=actor_id)
     session.execute(
         update(Handoff)
         .where(Handoff.conversation_id == conversation.id, Handoff.status != "returned")
@@ -158,15 +166,20 @@ def end_conversation(
     publish: Publish,
     conversation: Conversation,
     closing_text: str = ENDED_TEXT,
+    actor_id: int | None = None,
 ) -> None:
-    """Close the chat, leaving a system note in the transcript."""
+    """Close the chat (by the staff member `actor_id`, if one did), leaving a system note in the transcript; a
+    customer still waiting for a person abandoned the wait."""
     if conversation.state == "closed":
         return
-    session.execute(
-        update(Handoff)
-        .where(Handoff.conversation_id == conversation.id, Handoff.status == "queued")
-        .values(status="abandoned")
+    waiting = session.scalar(
+        select(Handoff).where(Handoff.conversation_id == conversation.id, Handoff.status == "queued")
     )
+    if waiting is not None:
+        waiting.status = "abandoned"
+        waited = (utcnow() - as_utc(waiting.created_at)).total_seconds()
+        activity.record(session, conversation, "abandoned", reason=waiting.reason, value=waited)
+    activity.record(session, conversation, "close", actor_id=actor_id)
     service.set_state(session=session, conversation=conversation, state="closed")
     _system(session, conversation.id, closing_text)
     publish(conversation.id, {"type": "state", "state": "closed"})

@@ -5,6 +5,7 @@ from alembic import context
 from cases.models import Base as CasesBase
 from core.activity import Base as ActivityBase
 from core.db import get_engine, make_engine
+from handoff import survey  # noqa: F401 (registers the survey answers' table)
 from handoff.desk import canned  # noqa: F401 (registers the canned replies' table)
 from handoff.models import Base as HandoffBase
 from handoff.swarm import models as swarm_models  # noqa: F401 (registers the swarm tables)

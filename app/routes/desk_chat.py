@@ -14,6 +14,7 @@ from app.deps import (
     DeskConversation,
     HeldConversation,
     KnowledgeBaseDep,
+    ReaderDep,
     SessionDep,
     SettingsDep,
     check_text,
@@ -53,12 +54,12 @@ class CaseLink(RequestBody):
 def transcript(
     conversation_id: str,
     conversation: DeskConversation,
-    agent: AgentDep,
+    reader: ReaderDep,
     session: SessionDep,
     after: Annotated[int, Query(ge=0)] = 0,
 ) -> DeskTranscript:
-    """The whole conversation after `after`, bot turns included (any agent may read a handed-off chat); the
-    customer's lines under their name (`customer`)."""
+    """The whole conversation after `after`, bot turns included (any agent may read a handed-off chat, a lead or
+    admin any chat); the customer's lines under their name (`customer`)."""
     messages = service.messages_after(session=session, conversation_id=conversation_id, after=after)
     customer = customers.label(session, conversation_id)
     release(session)  # fetched on every reconnect: the connection goes back before the response is serialized

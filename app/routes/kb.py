@@ -7,13 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import Field
+from sqlalchemy.orm import Session
 
-from app.deps import Caller, EditorDep, KnowledgeBaseDep, SettingsDep, client_address
+from app.deps import Caller, EditorDep, KnowledgeBaseDep, SessionDep, SettingsDep, client_address
 from app.openapi import refusals
-from core import metrics, ratelimit
+from core import metrics, pii, ratelimit
+from core.db import release
 from core.inputs import RequestBody, SomeText
 from core.settings import Settings
+from handoff import activity
 from knowledge.live_index import count_served
+from knowledge.vocabulary import company_words
 from people.auth import Principal
 from retrieval import QueryError, ReindexRunning
 
@@ -35,6 +39,7 @@ def search(
     kb: KnowledgeBaseDep,
     settings: SettingsDep,
     caller: Caller,
+    session: SessionDep,
 ) -> dict:
     """Search the live index: {"query", "decision", "answerable", "confidence", "offered", "hits", "threshold"}.
 
@@ -42,7 +47,8 @@ def search(
     query was cut. `threshold` is the confidence from which the index answers outright.
 
     When the bot asks and gets an answer, the article's "served" count goes up (counted in Redis, off the
-    answer's path; the scheduler adds the counts to the articles)."""
+    answer's path; the scheduler adds the counts to the articles). Its decision is noted for the conversation's
+    activity record (see `_note`)."""
     _limit(request, caller, body, settings)
     retriever = kb.retriever
     try:
@@ -50,9 +56,22 @@ def search(
             result = retriever.search(body.query, top_k=body.top_k) | {"threshold": retriever.threshold}
     except QueryError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"query: {error}") from error
-    if caller is not None and "service" in caller.roles and result["answerable"] and result["hits"]:
-        count_served(result["hits"][0]["article_id"])
+    if caller is not None and "service" in caller.roles:
+        if result["answerable"] and result["hits"]:
+            count_served(result["hits"][0]["article_id"])
+        _note(session, body, result)
     return result
+
+
+def _note(session: Session, body: SearchRequest, result: dict) -> None:
+    """Note the bot's search as the customer's turn (answer, clarify or not_found; a miss keeps the question,
+    scrubbed). The bot searches once per customer message: "No, that didn't help" and a "Did you mean…" pick show
+    articles it found before, so they add no row (the Yes/No feedback records what the customer made of them)."""
+    offered = [hit["article_id"] for hit in result.get("offered") or []]
+    kind = activity.search_kind(result["decision"], offered)
+    question = pii.scrub(body.query, (), company_words(session)) if kind == "not_found" else None
+    release(session)
+    activity.note_search(body.conversation_id, kind, offered, question)
 
 
 def _limit(request: Request, caller: Principal | None, body: SearchRequest, settings: Settings) -> None:

@@ -21,6 +21,8 @@ from app.openapi import refusals
 from app.pages import MARKDOWN, staff_page
 from core.db import as_utc
 from core.inputs import RequestBody, words
+from handoff import activity
+from handoff.models import Conversation
 from handoff.service import recent_customer_texts
 from knowledge.files import export
 from knowledge.impact import TakesOver, asked_by_customers, impact, takeover_note
@@ -69,6 +71,9 @@ class Feedback(RequestBody):
     """The bot's report: an article was served, or a customer pressed Yes or No under it."""
 
     event: Literal["served", "helpful", "not_helpful"]
+    conversation_id: Annotated[
+        str | None, Field(max_length=36, description="the chat the customer answered in (for its activity record)")
+    ] = None
 
 
 def refusal(error: Exception) -> HTTPException:
@@ -263,11 +268,17 @@ def retry_index(article_id: str, editor: EditorDep, session: SessionDep, kb: Kno
 
 @router.post("/{article_id}/feedback", status_code=status.HTTP_204_NO_CONTENT)
 def feedback(article_id: str, body: Feedback, bot: ServiceDep, session: SessionDep) -> None:
-    """Count a serving or a Yes/No from the bot (per-article figures on the editor page)."""
+    """Count a serving or a Yes/No from the bot (per-article figures on the editor page); a Yes/No in a chat
+    (`conversation_id`) is also a row of its activity record."""
     article = session.get(KbArticle, article_id)
     if article is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no article {article_id}")
     setattr(article, body.event, getattr(article, body.event) + 1)
+    if body.conversation_id is not None and body.event != "served":
+        conversation = session.get(Conversation, body.conversation_id)
+        if conversation is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"conversation_id: no conversation {body.conversation_id}")
+        activity.record(session, conversation, body.event, article_id=article_id)
     session.commit()
 
 

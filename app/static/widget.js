@@ -9,6 +9,7 @@
   const STORE_KEY = "swarmdesk.conversation";
   const OPEN_KEY = "swarmdesk.open";
   const VISITOR_KEY = "swarmdesk.visitor"; // a random id, so the team sees a returning visitor's earlier chats
+  const SURVEYED_KEY = "swarmdesk.surveyed"; // the chat whose survey was shown: once per chat, reloads included
   const SENDERS = ["customer", "bot", "agent", "system"];
   const STATE_TEXT = {
     bot: "Virtual assistant", queued: "Waiting for an agent…", agent: "Chatting with an agent", closed: "This chat has ended",
@@ -86,7 +87,10 @@
   function build() {
     const css = el("link", "", undefined, { rel: "stylesheet" });
     css.href = ORIGIN + "/static/widget.css";
-    document.head.appendChild(css);
+    const survey = el("script", "", undefined, { defer: "" }); // widget_survey.js: the card shown when a chat closes
+    survey.src = ORIGIN + "/static/widget_survey.js";
+    survey.addEventListener("load", offerSurvey); // a chat that closed before the survey's script came
+    document.head.append(css, survey);
     const root = el("div", "", undefined, { id: "swarmdesk-root" });
     ui.launcher = el("button", "sd-launcher", "Chat", { id: "swarmdesk-launcher", type: "button",
       "aria-label": "Open chat", "aria-expanded": "false", "aria-controls": "swarmdesk-panel" });
@@ -108,11 +112,12 @@
     ui.send = el("button", "sd-send", "Send", { id: "swarmdesk-send", type: "submit" });
     form.append(el("label", "sd-visually-hidden", "Your message", { for: "swarmdesk-input" }), ui.input, ui.send);
     ui.restart = el("button", "sd-restart", "Start a new chat", { id: "swarmdesk-restart", type: "button", hidden: "" });
+    ui.survey = el("section", "sd-survey", undefined, { id: "swarmdesk-survey", "aria-label": "Survey", hidden: "" });
     ui.typing = el("p", "sd-typing", undefined, { id: "swarmdesk-typing", "aria-live": "polite", hidden: "" });
     ui.welcome = el("div", "sd-welcome", undefined, { id: "swarmdesk-welcome" });
     ui.forget = el("button", "sd-forget", "Forget me on this browser", { id: "swarmdesk-forget", type: "button" });
     ui.welcome.append(el("p", "sd-welcome-text", WELCOME_TEXT), ui.forget);
-    ui.panel.append(header, ui.welcome, ui.messages, ui.typing, ui.error, form, ui.restart);
+    ui.panel.append(header, ui.welcome, ui.messages, ui.typing, ui.error, ui.survey, form, ui.restart);
     root.append(ui.panel, ui.launcher);
     document.body.appendChild(root);
 
@@ -187,7 +192,7 @@
       throw Object.assign(new Error(OFFLINE_TEXT), { status: 0 });
     }
     const data = await response.json().catch(() => null);
-    if (response.ok && data) return data;
+    if (response.ok && (data || response.status === 204)) return data;
     throw Object.assign(new Error(reason(response.status, data)), { status: response.status });
   }
 
@@ -233,6 +238,8 @@
     waiting.clear();
     shown.clear();
     ui.messages.replaceChildren();
+    ui.survey.replaceChildren();
+    ui.survey.hidden = true;
     ui.welcome.hidden = false;
     setState("bot");
   }
@@ -462,6 +469,16 @@
     if (!closing) return;
     setDisabled(ui.messages, true);
     if (hadFocus) ui.restart.focus();
+    offerSurvey();
+  }
+
+  /** Once per chat, when it closes: the survey card (widget_survey.js), answered through the customer API. */
+  function offerSurvey() {
+    const current = conversation;
+    if (!current || state !== "closed" || !window.SwarmdeskSurvey) return;
+    if (load("localStorage", SURVEYED_KEY) === current.conversation_id) return;
+    save("localStorage", SURVEYED_KEY, current.conversation_id);
+    window.SwarmdeskSurvey.show(ui.survey, (question, score) => api("POST", path("/survey"), { question, score }));
   }
 
   /** Put "End chat" back to its resting label. */

@@ -49,7 +49,7 @@ async def _record(platform: Platform, tracker: Tracker, event: str) -> None:
     position = _count(tracker, "kb_position")
     if position < len(hits):
         with contextlib.suppress(PlatformError):  # Platform logged it; the reply matters more than the figure
-            await platform.feedback(hits[position]["article_id"], event)
+            await platform.feedback(tracker, hits[position]["article_id"], event)
 
 
 async def miss(

@@ -81,9 +81,11 @@ class Platform:
         body = {"query": query, "top_k": top_k, "conversation_id": tracker.sender_id}
         return await self._call("POST", "/api/kb/search", body)
 
-    async def feedback(self, article_id: str, event: str) -> None:
-        """Tell the platform a customer found an article helpful or not (figures on the KB editor page)."""
-        await self._call("POST", f"/api/kb/articles/{article_id}/feedback", {"event": event})
+    async def feedback(self, tracker: Tracker, article_id: str, event: str) -> None:
+        """Tell the platform this conversation's customer found an article helpful or not (figures on the KB editor
+        page, and a row of the chat's activity record)."""
+        body = {"event": event, "conversation_id": tracker.sender_id}
+        await self._call("POST", f"/api/kb/articles/{article_id}/feedback", body)
 
     async def is_served(self, article_id: str) -> bool:
         """True while the article is published and answerable (False once it is archived)."""

@@ -30,7 +30,7 @@ class MemoryPlatform:
         empty = {"query": query, "answerable": False, "confidence": 0.0, "hits": [], "threshold": 0.5}
         return self.search_results.get(query, empty)
 
-    async def feedback(self, article_id: str, event: str) -> None:
+    async def feedback(self, tracker: Tracker, article_id: str, event: str) -> None:
         """Record a helpful / not-helpful count."""
         self._called("feedback", (article_id, event))
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from core import metrics
 from core.realtime import publish_agent, publish_conversation, publish_desk
 from core.settings import Settings
-from handoff import flows
+from handoff import activity, flows
 from handoff.desk import offers
 from handoff.desk import queue as agent_queue
 from handoff.desk.presence import online_agents
@@ -23,6 +23,7 @@ from people.models import User
 PASSING_TEXT = "{name} is passing you to a colleague; they will see everything so far."
 PASSING_TO_SKILL_TEXT = "{name} is passing you to a colleague who handles {skill}; they will see everything so far."
 CLOSED_TEXT = "{name} closed the chat."
+READS_ANY = frozenset({"admin", "lead"})  # roles that may read every chat, the bot's own included
 
 
 class NotFound(LookupError):
@@ -52,11 +53,12 @@ def conversation_of(session: Session, conversation_id: str) -> Conversation:
 def readable_by(agent: Principal, session: Session, conversation_id: str) -> Conversation:
     """The conversation if this agent may read and watch it: every chat that was handed to a person (queued, held
     now or earlier, by anyone: colleagues take over, transfer and swarm on them); a chat only the bot ever had is
-    for admins only. NotFound / NotAllowed otherwise."""
+    for admins and support leads only (who read any chat, and act in none they do not hold). NotFound / NotAllowed
+    otherwise."""
     conversation = conversation_of(session, conversation_id)
-    if "admin" in agent.roles or session.scalar(select(Handoff.id).where(Handoff.conversation_id == conversation_id)):
+    if READS_ANY & agent.roles or session.scalar(select(Handoff.id).where(Handoff.conversation_id == conversation_id)):
         return conversation
-    raise NotAllowed("this chat never came to a person: only admins may read it")
+    raise NotAllowed("this chat never came to a person: only admins and leads may read it")
 
 
 def held_by(agent: Principal, session: Session, conversation_id: str) -> Conversation:
@@ -95,6 +97,7 @@ def accept(session: Session, agent: Principal, conversation_id: str) -> Conversa
         why = "another agent accepted it first" if holder and holder != agent.user_id else "it is not waiting"
         raise NotAvailable(f"you can't take this conversation: {why}")
     conversation.agent_id = agent.user_id  # stored with the join below: who helped, should the customer return
+    activity.record(session, conversation, "accept", actor_id=agent.user_id, value=waited)
     if waited is not None:
         metrics.QUEUE_WAIT.observe(waited)
     if offered == agent.user_id:
@@ -115,6 +118,7 @@ def decline(settings: Settings, agent: Principal, conversation_id: str) -> int |
         raise NotAvailable("you have no offer of this conversation")
     agent_queue.clear_offer_of(agent.user_id, conversation_id)
     metrics.OFFERS.labels("declined").inc()
+    activity.record_now(conversation_id, "offer_declined", actor_id=agent.user_id)
     return offers.offer_next(conversation_id, settings)
 
 
@@ -134,6 +138,8 @@ def transfer(
     if to_agent == agent.user_id:
         raise InvalidTarget("agent_id: that is you")
     place = agent_queue.requeue(conversation_id, skill=skill, target=to_agent)
+    moved = {"from": agent.user_id, "skill": skill}  # to a skill: who takes it is known at their accept
+    activity.record(session, conversation, "transfer", actor_id=to_agent, detail=moved)
     passing = PASSING_TO_SKILL_TEXT.format(name=agent.display_name, skill=skill) if skill else None
     flows.back_to_queue(
         session=session,
@@ -154,6 +160,7 @@ def close(session: Session, agent: Principal, conversation_id: str) -> Conversat
         publish=publish_conversation,
         conversation=conversation,
         closing_text=CLOSED_TEXT.format(name=agent.display_name),
+        actor_id=agent.user_id,
     )
     agent_queue.release(conversation_id)
     return conversation
@@ -163,7 +170,9 @@ def hand_back(session: Session, rasa: RasaClient, agent: Principal, conversation
     """Give the conversation this agent holds back to the bot, from a clean state (BotUnavailable if Rasa can't
     reset)."""
     conversation = held_by(agent, session, conversation_id)
-    flows.hand_back(session=session, publish=publish_conversation, rasa=rasa, conversation=conversation)
+    flows.hand_back(
+        session=session, publish=publish_conversation, rasa=rasa, conversation=conversation, actor_id=agent.user_id
+    )
     agent_queue.withdraw(conversation.id)
     agent_queue.release(conversation.id)
     return conversation

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from core import metrics
 from core.realtime import publish_agent, publish_conversation, publish_desk
 from core.settings import Settings
+from handoff import activity
 from handoff.desk import queue as agent_queue
 from handoff.desk.presence import online_agents
 from language import NAMES, SERVED
@@ -87,6 +88,7 @@ def offer_next(conversation_id: str, settings: Settings, pool: list[Candidate] |
         return None
     if agent_queue.expired_offer(conversation_id):
         metrics.OFFERS.labels("timed_out").inc()
+        activity.record_now(conversation_id, "offer_timed_out", actor_id=int(record.get("offered") or 0) or None)
     pool = candidates() if pool is None else pool
     busy = {c.id for c in pool if agent_queue.offer_of(c.id)}
     rule = {
@@ -105,6 +107,7 @@ def offer_next(conversation_id: str, settings: Settings, pool: list[Candidate] |
     chosen = chosen or pick(pool, **rule, skip=skip, offered_at=tried)
     if chosen is None or not agent_queue.offer(conversation_id, chosen.id, settings.offer_timeout_seconds):
         return None
+    activity.record_now(conversation_id, "offer", actor_id=chosen.id)
     publish_agent(
         chosen.id,
         {

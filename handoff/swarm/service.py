@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from cases import activity
+from cases.models import Case, case_id
 from handoff.models import Message, utcnow
 from handoff.swarm.models import GuestLink, SharedChatMessage, Swarm, SwarmInvitation, SwarmMember, SwarmMessage
 
@@ -80,6 +82,7 @@ class SwarmService:
         self.session.flush()
         self.session.add(SwarmMember(swarm_id=swarm.id, person_id=owner.person_id, name=owner.name, role="owner"))
         self._post(swarm, Who("Swarmdesk"), "system", f"{owner.name} started a swarm on {case_number}.")
+        self._record(swarm, "swarm_started", actor_id=owner.person_id)
         return swarm
 
     def rooms_of(self, person_id: int) -> list[Swarm]:
@@ -154,6 +157,7 @@ class SwarmService:
         self.session.add(member)
         swarm.first_expert_at = swarm.first_expert_at or now
         self._post(swarm, Who("Swarmdesk"), "system", f"{invitation.person_name} joined.")
+        self._record(swarm, "swarm_joined", actor_id=invitation.person_id)
         return member
 
     def expire_due(self) -> list[SwarmInvitation]:
@@ -210,8 +214,10 @@ class SwarmService:
         message.proposed = True
 
     def mark_sent(self, swarm: Swarm, message: SwarmMessage) -> None:
-        """The owner sent this message on to the customer."""
+        """The owner sent this message on to the customer (the first sending accepts its author's answer)."""
         self._open(swarm)
+        if message.sent_at is None:
+            self._record(swarm, "swarm_answer_accepted", actor_id=message.author_id, message_id=message.id)
         message.sent_at = self.clock()
 
     def add_guest(self, swarm: Swarm, *, name: str, valid_for: timedelta, by: int) -> tuple[GuestLink, str]:
@@ -257,6 +263,7 @@ class SwarmService:
             member = SwarmMember(swarm_id=swarm.id, guest_id=link.id, name=link.name, role="guest")
             self.session.add(member)
             self._post(swarm, Who("Swarmdesk"), "system", f"{link.name} (guest) joined.")
+            self._record(swarm, "swarm_joined", guest_id=link.id)
         return member
 
     def revoke(self, link: GuestLink) -> None:
@@ -316,6 +323,7 @@ class SwarmService:
         self._open(swarm)
         self._post(swarm, Who("Swarmdesk"), "system", f"Swarm closed: {outcome}")
         swarm.status, swarm.outcome, swarm.closed_at = "closed", outcome, self.clock()
+        self._record(swarm, "swarm_closed")
 
     def figures(self, swarm: Swarm) -> dict:
         """Time to first expert, experts joined, time to resolution (seconds)."""
@@ -353,6 +361,12 @@ class SwarmService:
             .group_by(SwarmMember.person_id)
         )
         return dict(rows.all())
+
+    def _record(self, swarm: Swarm, kind: str, *, actor_id: int | None = None, **detail) -> None:
+        """Add the swarm's row to the activity record, with its case, chat and `detail` (the swarm's id always)."""
+        case = self.session.get(Case, case_id(swarm.case_number))
+        about = {"conversation_id": swarm.conversation_id, "actor_id": actor_id, "at": self.clock()}
+        activity.record(self.session, case, kind, **about | {"detail": {"swarm_id": swarm.id} | detail})
 
     def _open(self, swarm: Swarm) -> None:
         """SwarmClosed if the room is closed."""

@@ -50,6 +50,7 @@ def bodies_for(values: dict, ids: dict) -> dict[tuple[str, str], dict]:
     case = {"customer_email": "rita@example.com", "subject": "Charged twice"}
     return {
         ("POST", "/api/conversations/{conversation_id}/messages"): text,
+        ("POST", "/api/conversations/{conversation_id}/survey"): {"question": "csat", "score": 5},
         ("POST", "/api/kb/search"): {"query": "refund"},
         ("POST", "/api/widget/forget"): {"visitor_id": "matrix-visitor-0001"},
         ("POST", "/api/kb/articles"): {"title": "Matrix article", "body": "Body."},
@@ -98,6 +99,7 @@ ROUTES = {
     ("POST", "/api/widget/forget"): PUBLIC,  # possessing the random visitor id is what lets a browser forget it
     ("POST", "/api/conversations/{conversation_id}/messages"): CUSTOMER,
     ("GET", "/api/conversations/{conversation_id}/messages"): CUSTOMER,
+    ("POST", "/api/conversations/{conversation_id}/survey"): CUSTOMER,  # 409 here: the chat has not closed
     ("POST", "/api/kb/search"): PUBLIC,
     ("GET", "/api/kb/live/{article_id}"): PUBLIC,
     ("GET", "/api/kb/articles"): EDITOR,
@@ -124,7 +126,7 @@ ROUTES = {
     ("GET", "/api/desk/agents"): AGENT,
     ("POST", "/api/desk/conversations/{conversation_id}/accept"): AGENT,
     ("POST", "/api/desk/conversations/{conversation_id}/decline"): AGENT,
-    ("GET", "/api/desk/conversations/{conversation_id}/messages"): AGENT,
+    ("GET", "/api/desk/conversations/{conversation_id}/messages"): rule("agent", "colleague", "lead", "admin"),
     ("POST", "/api/desk/conversations/{conversation_id}/messages"): HOLDER,
     ("POST", "/api/desk/conversations/{conversation_id}/typing"): HOLDER,
     ("GET", "/api/desk/conversations/{conversation_id}/problem"): AGENT,

@@ -162,3 +162,18 @@ def test_the_page_escapes_display_names(client, admin_auth):
     assert page.status_code == 200
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert SCRIPT not in page.text
+
+
+def test_an_admin_makes_someone_a_lead_on_the_page(client, admin_auth):
+    person = _new_person(client, admin_auth)
+    _sign_in(client, *_admin_with_login())
+    page = client.get("/admin/people")
+    assert '<input type="checkbox" name="roles" value="lead">' in page.text  # offered on every person's form
+    csrf = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
+    url = f"/api/admin/users/{person['id']}"
+    assert client.patch(url, json={"roles": ["agent", "lead"]}, headers={"X-CSRF-Token": csrf}).json()["roles"] == [
+        "agent",
+        "lead",
+    ]
+    row = client.get("/admin/people").text.split(person["email"], 1)[1].split("</tr>", 1)[0]
+    assert ">lead<" in row and 'value="lead" checked' in row

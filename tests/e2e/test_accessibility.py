@@ -54,6 +54,17 @@ def test_the_widget_with_a_bot_answer_and_its_buttons(open_page):
     assert findings(page) == []
 
 
+def test_the_widgets_survey_card_when_a_chat_closes(open_page):
+    page = open_page("/")
+    page.click("#swarmdesk-launcher")
+    say(page, "hello")
+    expect(page.locator(".sd-msg.sd-bot").last).to_be_visible(timeout=30_000)
+    page.click("#swarmdesk-end")
+    page.click("#swarmdesk-end")
+    expect(page.locator(".sd-survey-score")).to_have_count(5)
+    assert findings(page) == []
+
+
 def test_the_help_centre_and_an_article(open_page):
     page = open_page("/help")
     assert findings(page) == []

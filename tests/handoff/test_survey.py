@@ -1,0 +1,112 @@
+"""The satisfaction survey: the widget's answers about a closed chat, and the page a resolved case's email links to."""
+
+import re
+
+from sqlalchemy import select
+
+from cases.models import CaseEmail, case_id
+from cases.survey_link import token
+from core.db import get_session_factory
+from handoff.service import token_hash
+from tests.conftest import staff_auth
+from tests.handoff.activity_support import rows
+
+
+def _closed_chat(client) -> tuple[str, dict]:
+    """A chat its customer ended: its id and the customer's header."""
+    opened = client.post("/api/conversations", json={"visitor_id": "survey-visitor-0001"}).json()
+    auth = {"Authorization": f"Bearer {opened['token']}"}
+    assert client.post(f"/api/conversations/{opened['conversation_id']}/end", headers=auth).status_code == 200
+    return opened["conversation_id"], auth
+
+
+def test_a_closed_chat_takes_each_answer_once(client):
+    conversation_id, auth = _closed_chat(client)
+    url = f"/api/conversations/{conversation_id}/survey"
+    assert client.post(url, json={"question": "csat", "score": 4}, headers=auth).status_code == 204
+    again = client.post(url, json={"question": "csat", "score": 5}, headers=auth)
+    assert again.status_code == 409 and again.json()["detail"] == "already answered"
+    assert client.post(url, json={"question": "ces", "score": 7}, headers=auth).status_code == 204
+    answers = [(row.reason, row.value, row.channel, row.visitor) for row in rows(conversation_id=conversation_id)][1:]
+    visitor = token_hash("survey-visitor-0001")
+    assert answers == [("csat", 4, "chat", visitor), ("ces", 7, "chat", visitor)]  # after the close row
+
+
+def test_scores_off_the_scale_are_refused_naming_score(client):
+    conversation_id, auth = _closed_chat(client)
+    url = f"/api/conversations/{conversation_id}/survey"
+    for question, score in (("csat", 6), ("csat", 0), ("ces", 8)):
+        refused = client.post(url, json={"question": question, "score": score}, headers=auth)
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "score"], refused.text
+    unknown = client.post(url, json={"question": "nps", "score": 3}, headers=auth)
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["body", "question"]
+    assert rows(conversation_id=conversation_id, kind="survey") == []
+
+
+def test_the_survey_waits_for_the_close_and_takes_only_the_chats_own_token(client):
+    opened = client.post("/api/conversations").json()
+    mine, auth = opened["conversation_id"], {"Authorization": f"Bearer {opened['token']}"}
+    early = client.post(f"/api/conversations/{mine}/survey", json={"question": "csat", "score": 5}, headers=auth)
+    assert early.status_code == 409 and early.json()["detail"] == "the survey opens when the conversation closes"
+    other, other_auth = _closed_chat(client)
+    forged = client.post(f"/api/conversations/{other}/survey", json={"question": "csat", "score": 1}, headers=auth)
+    wrong_token = client.get(f"/api/conversations/{other}/messages", headers=auth)
+    assert forged.status_code == wrong_token.status_code == 401
+    missing = client.post("/api/conversations/no-such-chat/survey", json={"question": "csat", "score": 1}, headers=auth)
+    assert missing.status_code == 404
+    assert rows(conversation_id=other, kind="survey") == [] and rows(conversation_id=mine, kind="survey") == []
+
+
+def _resolved_case(client) -> str:
+    """A case opened by phone and resolved by an agent: its number."""
+    agent = staff_auth("Ana Agent", ["agent"])
+    case = {"customer_email": "rita@example.com", "subject": "Charged twice", "channel": "phone"}
+    number = client.post("/api/cases", json=case, headers=agent).json()["number"]
+    version = client.get(f"/api/cases/{number}", headers=agent).json()["version"]
+    change = {"version": version, "status": "resolved", "resolution": "Refunded."}
+    assert client.patch(f"/api/cases/{number}", json=change, headers=agent).status_code == 200
+    return number
+
+
+def test_the_resolved_email_links_a_survey_page_that_asks_csat_then_ces_then_thanks(client):
+    number = _resolved_case(client)
+    with get_session_factory()() as session:
+        query = select(CaseEmail.body).where(CaseEmail.case_id == case_id(number), CaseEmail.kind == "resolved")
+        body = session.scalar(query)
+    link = re.search(r"https?://\S+(/survey/\S+)", body).group(1)
+    assert link == f"/survey/{token(case_id(number))}"
+    page = client.get(link)
+    assert page.status_code == 200 and "How satisfied are you with the help you got?" in page.text
+    assert page.text.count('name="score"') == 5 and "No thanks" in page.text
+    answered = client.post(link, data={"question": "csat", "score": "5"})
+    assert answered.status_code == 200 and "How easy was it to get your problem solved?" in answered.text
+    assert answered.text.count('name="score"') == 7
+    done = client.post(link, data={"question": "ces", "score": "6"})
+    assert done.status_code == 200 and "Thank you" in done.text
+    again = client.post(link, data={"question": "csat", "score": "1"})
+    assert again.status_code == 409 and "Already answered" in again.text
+    survey = [(row.reason, row.value, row.channel) for row in rows(case_id=case_id(number), kind="survey")]
+    assert survey == [("csat", 5, "phone"), ("ces", 6, "phone")]
+
+
+def test_no_thanks_passes_a_question(client):
+    number = _resolved_case(client)
+    link = f"/survey/{token(case_id(number))}"
+    passed = client.get(f"{link}?after=csat").text
+    assert "How easy was it" in passed and "How satisfied" not in passed
+    assert "Thank you" in client.get(f"{link}?after=ces").text
+    assert rows(case_id=case_id(number), kind="survey") == []
+
+
+def test_a_forged_or_altered_survey_link_is_not_found(client):
+    number = _resolved_case(client)
+    genuine = token(case_id(number))
+    case_part, signature = genuine.split("-")
+    altered = f"{case_part}-{signature[:-1]}{'0' if signature[-1] != '0' else '1'}"
+    other_case = f"{int(case_part) + 1}-{signature}"
+    for forged in (altered, other_case, "1-nothex", "<script>"):
+        page = client.get(f"/survey/{forged}")
+        assert page.status_code == 404 and "Survey not found" in page.text
+        posted = client.post(f"/survey/{forged}", data={"question": "csat", "score": "5"})
+        assert posted.status_code == 404
+    assert rows(case_id=case_id(number), kind="survey") == []
