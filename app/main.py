@@ -17,6 +17,7 @@ from app.headers import SecurityHeaders
 from app.input_guard import BodyLimit, sane_input
 from app.openapi import with_shared_rules
 from app.routes import (
+    analytics,
     canned,
     cases,
     conversations,
@@ -37,7 +38,7 @@ from app.routes import (
     swarms,
     widget,
 )
-from app.scheduler import ROUNDS, run_forever
+from app.scheduler import ROUNDS, analytics_round, run_forever
 from app.widget_origins import WidgetOrigins
 from core import logs, metrics
 from core.live_hub import Hub
@@ -74,7 +75,8 @@ async def lifespan(app: FastAPI):
         app.state.knowledge_base.warm_up()
     listeners.wire(app)
     gauges.register()
-    timers = [asyncio.create_task(run_forever(settings, round_)) for round_ in ROUNDS]
+    rounds = (*ROUNDS, analytics_round(app.state.knowledge_base))
+    timers = [asyncio.create_task(run_forever(settings, round_)) for round_ in rounds]
     _freeze_what_startup_made()
     yield
     for timer in timers:
@@ -125,6 +127,8 @@ def create_app() -> FastAPI:
         swarm_sharing.router,
         swarm_pages.router,
         dev_outbox.router,
+        analytics.router,
+        analytics.pages,
     )
     for router in (*routers, people.pages, people.api):
         app.include_router(router)
