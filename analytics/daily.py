@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import String, case, cast, delete, func, insert, literal_column, select
+from sqlalchemy import String, case, cast, delete, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from analytics.days import as_date, midnight, runs, sql_day
@@ -119,5 +119,5 @@ def recompute(session: Session, days: Iterable[date]) -> int:
         fields = ("metric", "day", "channel", "bucket", "n", "total")
         rows = [dict(zip(fields, (*key, n, total), strict=True)) for key, (n, total) in sums.items()]
         for start in range(0, len(rows), 5000):
-            session.execute(insert(Daily), rows[start : start + 5000])
+            session.execute(Daily.__table__.insert(), rows[start : start + 5000])
     return sum((last - first).days + 1 for first, last in touched)

@@ -4,11 +4,12 @@ cases and swarms they touch, settle the conversations whose recontact window end
 Database ids do not commit in order, so rows younger than LAG are read again next time; every step rebuilds from
 the raw rows, so reading a row twice changes nothing."""
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from analytics import daily
@@ -23,6 +24,7 @@ from core.db import as_utc
 LAG = timedelta(minutes=2)  # longer than any transaction that writes an activity row stays open
 SCAN = 50_000  # activity ids read per round trip
 KEYS = 500  # conversations or cases rebuilt per round trip
+FACTS = ConversationFacts.__table__
 SWARM_KINDS = ("swarm_started", "swarm_joined", "swarm_answer_accepted", "swarm_closed")
 FACT_FIELDS = tuple(Facts.__dataclass_fields__)
 
@@ -83,7 +85,7 @@ def _scan(session: Session, start: int, newest: int, now: datetime, touched: Tou
             if as_utc(row.at) > young:
                 mark = min(mark, row.id - 1)
         if questions:
-            session.execute(insert(Question), questions)
+            session.execute(Question.__table__.insert(), questions)
     return mark
 
 
@@ -98,7 +100,8 @@ def _conversation_rows(session: Session, ids: Iterable[str]) -> Iterator[list]:
 
 
 def _rebuild_conversations(session: Session, ids: set[str], now: datetime, window: timedelta) -> set:
-    """Rebuild the facts of these conversations from their rows; returns the days whose sums changed."""
+    """Rebuild these conversations from their rows and decide their outcomes, and those of their visitors' other
+    conversations a new start may have recontacted; returns the days whose sums changed."""
     days: set = set()
     for batch in batched(sorted(ids), KEYS):
         clusters = dict(
@@ -108,60 +111,90 @@ def _rebuild_conversations(session: Session, ids: set[str], now: datetime, windo
                 )
             ).all()
         )
-        old = session.scalars(select(ConversationFacts.day).where(ConversationFacts.conversation_id.in_(batch)))
-        days.update(old)
-        session.execute(delete(ConversationFacts).where(ConversationFacts.conversation_id.in_(batch)))
+        days.update(session.scalars(select(FACTS.c.day).where(FACTS.c.conversation_id.in_(batch))))
+        session.execute(delete(FACTS).where(FACTS.c.conversation_id.in_(batch)))
+        built = [facts_of(rows, clusters) for rows in _conversation_rows(session, batch)]
+        stored = _neighbours(session, built, window)
+        together = _by_visitor([*built, *(_facts(row) for row in stored)])
         rows = []
-        for activity in _conversation_rows(session, batch):
-            facts = facts_of(activity, clusters)
+        for facts in built:
+            decided = outcome(facts, together.get(facts.visitor, ()), now=now, window=window)
+            rows.append(_row(facts, decided, window))
             days.add(day_of(facts.started_at))
-            rows.append(_row(facts, now, window))
         if rows:
-            session.execute(insert(ConversationFacts), rows)
+            session.execute(FACTS.insert(), rows)
+        starts = sorted(facts.started_at for facts in built)
+        days |= _decide(session, [row for row in stored if _may_be_recontacted(row, starts)], together, now, window)
     return days
 
 
-def _row(facts: Facts, now: datetime, window: timedelta) -> dict:
-    """A conversation's roll-up row, its outcome left pending until `_settle` decides it."""
+def _neighbours(session: Session, built: list[Facts], window: timedelta) -> list:
+    """The stored conversations of these conversations' visitors that could recontact them or be recontacted."""
+    visitors = {facts.visitor for facts in built if facts.visitor}
+    if not visitors:
+        return []
+    c = FACTS.c
+    earliest = min(facts.started_at for facts in built) - window
+    latest = max(facts.ended_at for facts in built) + window
+    query = select(FACTS).where(c.visitor.in_(visitors), c.started_at >= earliest, c.started_at <= latest)
+    return session.execute(query).all()
+
+
+def _by_visitor(facts: list[Facts]) -> dict[str, list[Facts]]:
+    """Conversations grouped by their visitor."""
+    grouped: dict[str, list[Facts]] = defaultdict(list)
+    for one in facts:
+        if one.visitor:
+            grouped[one.visitor].append(one)
+    return grouped
+
+
+def _row(facts: Facts, decided: tuple[str, bool], window: timedelta) -> dict:
+    """A conversation's roll-up row."""
     return {
         **{name: getattr(facts, name) for name in FACT_FIELDS},
         "day": day_of(facts.started_at),
-        "outcome": "pending",
-        "deflected": False,
+        "outcome": decided[0],
+        "deflected": decided[1],
         "window_ends_at": facts.ended_at + window,
     }
 
 
-def _facts(row: ConversationFacts) -> Facts:
+def _facts(row) -> Facts:
     """The definitions' view of a stored conversation (times with their zone: SQLite hands them back naive)."""
     facts = Facts(**{name: getattr(row, name) for name in FACT_FIELDS})
     facts.started_at, facts.ended_at = as_utc(facts.started_at), as_utc(facts.ended_at)
     return facts
 
 
-def _settle(session: Session, ids: set[str], now: datetime, window: timedelta) -> set:
-    """Decide the outcome of these conversations, of the pending ones whose window ended, and of their visitors'
-    earlier ones a new conversation may have recontacted; returns the days whose sums changed."""
-    c = ConversationFacts
-    due = select(c.conversation_id).where(c.outcome == "pending", c.window_ends_at <= now)
-    ids = ids | set(session.scalars(due))
-    days: set = set()
-    for batch in batched(sorted(ids), KEYS):
-        mine = list(session.scalars(select(c).where(c.conversation_id.in_(batch))))
-        visitors = {row.visitor for row in mine if row.visitor}
-        earliest = min((as_utc(row.started_at) for row in mine), default=now) - window
-        neighbours = session.scalars(select(c).where(c.visitor.in_(visitors), c.started_at >= earliest)).all()
-        by_visitor: dict[str, list[Facts]] = defaultdict(list)
-        for row in neighbours:
-            by_visitor[row.visitor].append(_facts(row))
-        changes = []
-        for row in {r.conversation_id: r for r in [*mine, *neighbours]}.values():
-            decided = outcome(_facts(row), by_visitor.get(row.visitor, ()), now=now, window=window)
-            if decided != (row.outcome, row.deflected):
-                changes.append({"conversation_id": row.conversation_id, "outcome": decided[0], "deflected": decided[1]})
-                days.add(row.day)
-        if changes:
-            session.execute(update(ConversationFacts), changes)
+def _may_be_recontacted(row, starts: list[datetime]) -> bool:
+    """Whether one of these new starts falls in the stored conversation's recontact window."""
+    begin, end = as_utc(row.started_at), as_utc(row.window_ends_at)
+    at = bisect.bisect_right(starts, begin)
+    return at < len(starts) and starts[at] <= end
+
+
+def _decide(session: Session, stored: list, together: dict, now: datetime, window: timedelta) -> set:
+    """Decide stored conversations again and write the outcomes that changed; returns their days."""
+    c, days, changes = FACTS.c, set(), []
+    for row in stored:
+        decided = outcome(_facts(row), together.get(row.visitor, ()), now=now, window=window)
+        if decided != (row.outcome, row.deflected):
+            changes.append({"key": row.conversation_id, "decided": decided[0], "flag": decided[1]})
+            days.add(row.day)
+    if changes:
+        decide = update(FACTS).where(c.conversation_id == bindparam("key"))
+        session.execute(decide.values(outcome=bindparam("decided"), deflected=bindparam("flag")), changes)
+    return days
+
+
+def _settle_due(session: Session, now: datetime, window: timedelta) -> set:
+    """Decide the pending conversations whose recontact window has ended; returns the days whose sums changed."""
+    c, days = FACTS.c, set()
+    due = session.execute(select(FACTS).where(c.outcome == "pending", c.window_ends_at <= now)).all()
+    for batch in batched(due, KEYS):
+        together = _by_visitor([_facts(row) for row in _neighbours(session, [_facts(row) for row in batch], window)])
+        days |= _decide(session, batch, together, now, window)
     return days
 
 
@@ -228,7 +261,7 @@ def refresh(session: Session, *, window: timedelta, embed: Embed | None = None, 
     if embed is not None:
         touched.conversations |= assign(session, embed)
     days = _rebuild_conversations(session, touched.conversations, now, window)
-    days |= _settle(session, touched.conversations, now, window)
+    days |= _settle_due(session, now, window)
     _rebuild_swarms(session, touched.swarms, touched)
     _rebuild_cases(session, touched.cases)
     recomputed = daily.recompute(session, days | touched.days)
