@@ -2,16 +2,24 @@
 whose centroid is nearest when the cosine reaches SAME_MEANING, else starts a cluster of its own."""
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analytics.models import Cluster, Question
+from core import pii
 
 SAME_MEANING = 0.65  # cosine of all-MiniLM-L6-v2 embeddings from which two questions ask the same thing
 BATCH = 2000  # questions clustered per round trip
 Embed = Callable[[Sequence[str]], np.ndarray]  # texts → (n, dim) unit vectors
+
+
+@lru_cache(maxsize=4096)
+def scrubbed(text: str) -> str:
+    """Customer text without personal data (scrubbed again here: clusters and exports show it to more people)."""
+    return pii.scrub(text)
 
 
 def _vector(cluster: Cluster) -> np.ndarray:

@@ -6,14 +6,13 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
-from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from analytics.clusters import scrubbed
 from analytics.days import midnight
 from analytics.period import Period
-from core import pii
 from core.activity import KINDS, Activity
 
 PAGE = 1000
@@ -37,12 +36,6 @@ def _line(cells: Iterable) -> str:
     return out.getvalue()
 
 
-@lru_cache(maxsize=4096)
-def scrubbed(text: str) -> str:
-    """Customer text without personal data (the same text is scrubbed once)."""
-    return pii.scrub(text)
-
-
 def _flatten(prefix: str, node) -> Iterator[tuple]:
     """(figure, value, numerator, denominator, counts) rows of a view's figures, nested names joined by dots."""
     if isinstance(node, dict) and "counts" in node and "value" in node:
@@ -58,11 +51,11 @@ def _flatten(prefix: str, node) -> Iterator[tuple]:
 
 
 def figures_csv(views: dict[str, Callable[[], dict]]) -> Iterator[str]:
-    """The figures of each view (computed when its turn comes), one figure a line; customer text scrubbed."""
+    """The figures of each view (computed when its turn comes), one figure a line; the questions scrubbed."""
     yield _line(("view", "figure", "value", "numerator", "denominator", "counts"))
     for view, compute in views.items():
         for figure, value, numerator, denominator, counts in _flatten("", compute()):
-            shown = scrubbed(value) if isinstance(value, str) and ".examples." in figure else value
+            shown = scrubbed(value) if isinstance(value, str) and view == "unanswered" else value
             yield _line((view, figure, shown, numerator, denominator, counts))
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from analytics import daily
-from analytics.clusters import Embed, assign
+from analytics.clusters import Embed, assign, scrubbed
 from analytics.days import day_of, midnight
 from analytics.models import CaseFacts, ConversationFacts, Question, RefreshState, SwarmFacts
 from analytics.outcomes import QUESTION_KINDS, Facts, facts_of, outcome
@@ -23,6 +23,7 @@ from core.db import as_utc
 
 LAG = timedelta(minutes=2)  # longer than any transaction that writes an activity row stays open
 SCAN = 50_000  # activity ids read per round trip
+MOST = 500_000  # activity ids one refresh reads at most: a long backlog is caught up over several rounds
 KEYS = 500  # conversations or cases rebuilt per round trip
 FACTS = ConversationFacts.__table__
 SWARM_KINDS = ("swarm_started", "swarm_joined", "swarm_answer_accepted", "swarm_closed")
@@ -80,7 +81,7 @@ def _scan(session: Session, start: int, newest: int, now: datetime, touched: Tou
             if isinstance(text, str) and text.strip() and row.id not in known:
                 questions.append(
                     {"activity_id": row.id, "conversation_id": row.conversation_id, "channel": row.channel,
-                     "at": row.at, "day": day_of(row.at), "text": text.strip()[:1000]}
+                     "at": row.at, "day": day_of(row.at), "text": scrubbed(text.strip()[:1000])}
                 )  # fmt: skip
             if as_utc(row.at) > young:
                 mark = min(mark, row.id - 1)
@@ -251,11 +252,13 @@ def _rebuild_cases(session: Session, ids: set[int]) -> None:
 
 
 def refresh(session: Session, *, window: timedelta, embed: Embed | None = None, now: datetime | None = None) -> dict:
-    """Bring every roll-up up to the activity rows committed now; the caller commits. Returns what it did."""
+    """Bring every roll-up up to the activity rows committed now (at most MOST rows further); the caller commits.
+    Returns what it did: `rows` read, `conversations` rebuilt, `days` recomputed, `behind`: rows left to read."""
     now = as_utc(now or utcnow())
     state = session.get(RefreshState, "activity") or RefreshState(name="activity", value=0)
     session.add(state)
-    newest, start = session.scalar(select(func.max(Activity.id))) or 0, state.value
+    start = state.value
+    newest = min(session.scalar(select(func.max(Activity.id))) or 0, start + MOST)
     touched = Touched()
     mark = _scan(session, start, newest, now, touched)
     if embed is not None:
@@ -266,4 +269,5 @@ def refresh(session: Session, *, window: timedelta, embed: Embed | None = None, 
     _rebuild_cases(session, touched.cases)
     recomputed = daily.recompute(session, days | touched.days)
     state.value, state.at = mark, now
-    return {"rows": newest - start, "conversations": len(touched.conversations), "days": recomputed}
+    behind = (session.scalar(select(func.max(Activity.id))) or 0) - newest
+    return {"behind": behind, "rows": newest - start, "conversations": len(touched.conversations), "days": recomputed}
