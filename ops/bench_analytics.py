@@ -18,8 +18,10 @@ import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import psycopg
 
+from ops import stack
 from ops.bench_support import drop_schema, forget_prefix, machine_speed, postgres_schema
 
 ARTICLES = [f"article-{n}" for n in range(200)]
@@ -162,31 +164,37 @@ def timed_refresh(embed, now: datetime) -> tuple[float, dict]:
 
 
 def time_calls(calls: int, end: datetime, seed: int = 5) -> dict[str, list[float]]:
-    """Time random analytics calls through the app as a lead; seconds per route."""
-    from fastapi.testclient import TestClient
-
-    from app.main import create_app
+    """Time random analytics calls as a lead against the app under uvicorn; seconds per route."""
     from ops import admin
 
     admin.create_user("lead@bench.example", "Bench Lead", ["lead"], "bench-password-1")
     headers = {"Authorization": f"Bearer {admin.create_token('lead@bench.example', 'bench')}"}
-    rng, timings = random.Random(seed), defaultdict(list)
-    with TestClient(create_app(), base_url="https://testserver") as client:
-        for _ in range(calls):
-            route, days = rng_choice(rng, ROUTES), rng.randint(1, 400)
-            first = (end - timedelta(days=rng.randint(0, 365))).date()
-            params = {
-                "from": str(first - timedelta(days=days - 1)),
-                "to": str(first),
-                "channel": rng_choice(rng, ("all", "chat", "email")),
-            }
-            if route == "conversations":
-                params |= {"metric": "outcome", "bucket": rng_choice(rng, ("contained", "recontacted", "handed_off"))}
-            started = time.perf_counter()
-            answer = client.get(f"/api/analytics/{route}", params=params, headers=headers)
-            timings[route].append(time.perf_counter() - started)
-            if answer.status_code != 200:
-                raise RuntimeError(f"{route} answered {answer.status_code}: {answer.text[:200]}")
+    rng, timings, port = random.Random(seed), defaultdict(list), stack.free_port()
+    supervisor = stack.Stack(log=open(os.devnull, "w"))  # noqa: SIM115 (closed with the process)
+    app = stack.app_process(host="127.0.0.1", port=port, env=dict(os.environ), access_log=False)
+    supervisor.start(app)
+    try:
+        supervisor.wait_ready(app, timeout=120)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60) as client:
+            for route in ROUTES[:-1]:  # warm up: the worker's first connections and imports are not what is measured
+                client.get(f"/api/analytics/{route}")
+            for _ in range(calls):
+                route, days = rng_choice(rng, ROUTES), rng.randint(1, 400)
+                last = (end - timedelta(days=rng.randint(0, 365))).date()
+                channel = rng_choice(rng, ("all", "chat", "email"))
+                params = {"from": str(last - timedelta(days=days - 1)), "to": str(last), "channel": channel}
+                if route == "conversations":
+                    params |= {
+                        "metric": "outcome",
+                        "bucket": rng_choice(rng, ("contained", "recontacted", "handed_off")),
+                    }
+                started = time.perf_counter()
+                answer = client.get(f"/api/analytics/{route}", params=params)
+                timings[route].append(time.perf_counter() - started)
+                if answer.status_code != 200:
+                    raise RuntimeError(f"{route} answered {answer.status_code}: {answer.text[:200]}")
+    finally:
+        supervisor.stop()
     return timings
 
 
