@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import statistics
 import sys
 import time
@@ -159,6 +160,7 @@ def timed_refresh(embed, now: datetime) -> tuple[float, dict]:
             done = refresh(session, window=timedelta(hours=72), embed=embed, now=now)
             session.commit()
         totals = {"rounds": totals["rounds"] + 1} | {k: totals[k] + done[k] for k in ("conversations", "days")}
+        print(f"  round {totals['rounds']}: {done['rows']:,} rows read, {done['behind']:,} to go", flush=True)
         if not done["behind"]:
             return time.perf_counter() - started, totals
 
@@ -214,6 +216,7 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=200)
     args = parser.parse_args()
     base = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("analytics bench stopped"))  # the schema is still dropped
     try:
         database, schema = postgres_schema(base)
     except Exception as error:
