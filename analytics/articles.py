@@ -4,9 +4,11 @@ clarifications, and the top unanswered question clusters (with a draft article m
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from analytics.days import as_date
 from analytics.models import Cluster, Daily, Question
 from analytics.period import Period, ratio
 from analytics.queries import count, sums
+from core.db import as_utc
 from knowledge.models import KbArticle, KbArticleCase
 from knowledge.service import Content, KnowledgeService
 
@@ -63,18 +65,18 @@ def _from_cases(session: Session, period: Period) -> list[dict]:
             .limit(100)
         )
     )
+    ids = [row.article_id for row in drafted]
+    served = session.execute(
+        select(d.bucket, d.day, func.sum(d.n))
+        .where(d.metric == "answer", d.bucket.in_(ids), *period.where(d.day, d.channel))
+        .group_by(d.bucket, d.day)
+    ).all()
     found = []
     for article_id, case_number, created_at, title, status in drafted:
-        since = max(period.start, created_at.date())
-        served = session.scalar(
-            select(func.coalesce(func.sum(d.n), 0)).where(
-                d.metric == "answer",
-                d.bucket == article_id,
-                *Period(since, period.end, period.channel).where(d.day, d.channel),
-            )
-        )
+        since = as_utc(created_at).date()
+        reuse = sum(int(n) for bucket, day, n in served if bucket == article_id and as_date(day) >= since)
         found.append({"article_id": article_id, "title": title, "status": status, "case_number": case_number,
-                      "drafted_at": created_at.isoformat(), "served_since": int(served)})  # fmt: skip
+                      "drafted_at": as_utc(created_at).isoformat(), "served_since": reuse})  # fmt: skip
     return found
 
 

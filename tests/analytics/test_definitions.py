@@ -4,6 +4,8 @@ import uuid
 
 from analytics import drill, figures
 from analytics.articles import knowledge
+from knowledge.models import KbArticleCase
+from knowledge.service import Content, KnowledgeService
 from tests.analytics.conftest import visitor
 
 HOUR = 60
@@ -148,3 +150,21 @@ def test_knowledge_served_helpful_rate_and_clarify_counted_once(history):
     served = {a["article_id"]: a["served"] for a in found["articles"]}
     assert served == {"flaky": 4, "solid": 1} and found["clarifications"] == 1
     assert [(a["article_id"], a["helpful_rate"]["value"]) for a in found["worst_helpful"]] == [("flaky", 0.5)]
+
+
+def test_an_article_drafted_from_a_case_counts_its_reuse_from_the_day_it_was_drafted(history):
+    article = KnowledgeService(history.session).create(
+        Content(f"Reset the hub {uuid.uuid4().hex[:6]}", "Hold the button.", [], []), author="Ann Agent"
+    )
+    history.session.add(
+        KbArticleCase(
+            article_id=article.id, case_number="CS-10042", relation="created", created_at=history.at(24 * HOUR)
+        )
+    )
+    history.conversation(("answer", 0, {"article_id": article.id}))  # the day before it was drafted
+    for day in (3, 4):
+        history.conversation(("answer", day * 24 * HOUR, {"article_id": article.id}))
+    history.refresh()
+
+    drafted = {a["article_id"]: a for a in knowledge(history.session, history.period())["from_cases"]}
+    assert drafted[article.id]["served_since"] == 2 and drafted[article.id]["case_number"] == "CS-10042"
