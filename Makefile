@@ -64,6 +64,7 @@ bench: setup model redis
 	.venv/bin/python -m ops.bench_relay
 	.venv/bin/python -m ops.bench_kb
 	.venv/bin/python -m ops.bench_mixed
+	.venv/bin/python -m ops.bench_analytics
 
 fuzz: setup model redis
 	.venv/bin/python -m ops.fuzz --seconds 1800 --examples 300

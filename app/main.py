@@ -18,6 +18,7 @@ from app.headers import SecurityHeaders
 from app.input_guard import BodyLimit, sane_input
 from app.openapi import with_shared_rules
 from app.routes import (
+    analytics,
     canned,
     cases,
     conversations,
@@ -39,7 +40,7 @@ from app.routes import (
     swarms,
     widget,
 )
-from app.scheduler import ROUNDS, run_forever
+from app.scheduler import ROUNDS, analytics_round, run_forever
 from app.widget_origins import WidgetOrigins
 from core import logs, metrics
 from core.live_hub import Hub
@@ -78,7 +79,8 @@ async def lifespan(app: FastAPI):
         language.preload()  # in the background: until it is loaded, messages do not count towards a language
     listeners.wire(app)
     gauges.register()
-    timers = [asyncio.create_task(run_forever(settings, round_)) for round_ in ROUNDS]
+    rounds = (*ROUNDS, analytics_round(app.state.knowledge_base))
+    timers = [asyncio.create_task(run_forever(settings, round_)) for round_ in rounds]
     _freeze_what_startup_made()
     yield
     for timer in timers:
@@ -131,6 +133,8 @@ def create_app() -> FastAPI:
         swarm_sharing.router,
         swarm_pages.router,
         dev_outbox.router,
+        analytics.router,
+        analytics.pages,
     )
     for router in (*routers, people.pages, people.api):
         app.include_router(router)

@@ -2,15 +2,19 @@
 
 Three rounds: the slow one (SLA breaches, auto-close, email retries, the bot's served counts), the routing
 one every second (offer timeouts, widening, agents gone offline, customers gone away, swarm invitations
-expiring) and the notification one (webhook and Slack deliveries, whose retries must not hold up routing)."""
+expiring) and the notification one (webhook and Slack deliveries, whose retries must not hold up routing); and
+the analytics round, which brings the roll-ups up to the activity record (`analytics_round`)."""
 
 import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from redis.exceptions import LockError, RedisError
 
+from analytics.clusters import app_embedder
+from analytics.refresh import refresh
 from app.listeners.casework import case_service, deliver_emails
 from core.db import get_session_factory
 from core.redis_client import get_redis, key
@@ -64,6 +68,20 @@ ROUNDS = (
     Round("router", (route, expire_invitations), lambda s: s.router_interval_seconds, 15),
     Round("notify", (deliver_due_notifications,), lambda s: s.notify_interval_seconds, 60),
 )
+
+
+def analytics_round(knowledge_base) -> Round:
+    """Refresh the analytics roll-ups every `analytics_refresh_seconds`, clustering new unanswered questions with
+    the embedder of this worker's knowledge base once its index is open (no second copy of the model)."""
+
+    def refresh_analytics(settings: Settings) -> int:
+        with get_session_factory()() as session:
+            window = timedelta(hours=settings.recontact_window_hours)
+            done = refresh(session, window=window, embed=app_embedder(knowledge_base))
+            session.commit()
+            return done["rows"]
+
+    return Round("analytics", (refresh_analytics,), lambda s: s.analytics_refresh_seconds, 600)
 
 
 def run_due_jobs(settings: Settings, round_: Round = ROUNDS[0]) -> bool:

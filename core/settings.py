@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     notify_timeout_seconds: float = Field(default=5.0, gt=0)
     notify_max_attempts: int = Field(default=6, ge=1)
     notify_interval_seconds: float = Field(default=2.0, gt=0)  # how often due swarm notifications are sent
+    recontact_window_hours: float = Field(default=72.0, gt=0)  # analytics: a return this soon undoes "contained"
+    analytics_refresh_seconds: float = Field(default=120.0, gt=0, le=300)  # how often the analytics roll-ups catch up
 
     @field_validator("swarm_webhook_secret")
     @classmethod

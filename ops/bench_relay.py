@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 from websockets.asyncio.client import connect
 
 from ops import migrate, stack
-from ops.bench_support import forget_prefix, machine_speed, percentiles
+from ops.bench_support import drop_schema, forget_prefix, machine_speed, percentiles, postgres_schema
 from ops.stack import free_port
 
 CONVERSATIONS = int(os.environ.get("BENCH_CONVERSATIONS", "200"))
@@ -195,29 +195,11 @@ async def _run(hosts: list[str], agents: list[tuple[str, str]]) -> None:
     print(f"lost: {lost}   duplicated: {duplicated}   sends refused: {tally.failed_sends}")
 
 
-def _postgres_schema(base_url: str) -> tuple[str, str]:
-    """Create a schema of our own; the database URL using it and the schema's name."""
-    schema = f"swarmdesk_bench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    engine.dispose()
-    return f"{base_url}?options=-csearch_path%3D{schema}", schema
-
-
-def _drop_schema(base_url: str, schema: str) -> None:
-    """Drop the bench's schema."""
-    engine = create_engine(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
-
-
 def main() -> int:
     """Start two workers on PostgreSQL, run the relay, stop everything and clean up."""
     base = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     try:
-        database, schema = _postgres_schema(base)
+        database, schema = postgres_schema(base)
     except Exception as error:
         print(f"the relay bench needs PostgreSQL at {base} (set BENCH_DATABASE_URL): {error}", file=sys.stderr)
         return 1
@@ -258,7 +240,7 @@ def main() -> int:
     finally:
         supervisor.stop()
         forget_prefix(redis_url, prefix)
-        _drop_schema(base, schema)
+        drop_schema(base, schema)
 
 
 def _set_capacity(database: str, capacity: int) -> None:

@@ -1,9 +1,12 @@
-"""What the `make bench` scripts share: percentiles, a reference CPU figure, and leaving Redis as they found it."""
+"""What the `make bench` scripts share: percentiles, a reference CPU figure, a PostgreSQL schema of their own, and
+leaving Redis as they found it."""
 
 import statistics
 import time
+import uuid
 
 import redis
+from sqlalchemy import create_engine, text
 
 
 def percentiles(samples: list[float]) -> str:
@@ -29,3 +32,21 @@ def forget_prefix(redis_url: str, prefix: str) -> None:
     client = redis.Redis.from_url(redis_url)
     for key in client.scan_iter(f"{prefix}*"):
         client.delete(key)
+
+
+def postgres_schema(base_url: str) -> tuple[str, str]:
+    """Create a schema of our own; the database URL using it and the schema's name."""
+    schema = f"swarmdesk_bench_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    return f"{base_url}?options=-csearch_path%3D{schema}", schema
+
+
+def drop_schema(base_url: str, schema: str) -> None:
+    """Drop the bench's schema."""
+    engine = create_engine(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()

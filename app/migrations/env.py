@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from analytics.models import Base as AnalyticsBase
 from cases.models import Base as CasesBase
 from core.activity import Base as ActivityBase
 from core.db import get_engine, make_engine
@@ -18,6 +19,7 @@ target_metadata = [
     CasesBase.metadata,
     KnowledgeBase.metadata,
     ActivityBase.metadata,
+    AnalyticsBase.metadata,
 ]
 
 

@@ -11,10 +11,11 @@ from tests.conftest import app_client
 from tests.handoff.test_swarms_api import person
 
 OK = "ok"
-CALLERS = ("anonymous", "customer", "stranger", "bot", "agent", "colleague", "expert", "editor", "admin")
-PEOPLE = ("agent", "colleague", "expert", "editor", "admin")
+CALLERS = ("anonymous", "customer", "stranger", "bot", "agent", "colleague", "expert", "editor", "lead", "admin")
+PEOPLE = ("agent", "colleague", "expert", "editor", "lead", "admin")
 # The caller kinds: nobody; the chat's customer (its token); another chat's customer; the bot's service token; the
-# agent holding the chat (and owning its swarm); another agent; an expert in the swarm; a KB editor; an admin.
+# agent holding the chat (and owning its swarm); another agent; an expert in the swarm; a KB editor; a support lead;
+# an admin.
 
 
 def rule(*served: str, **refused: int) -> dict[str, object]:
@@ -42,6 +43,7 @@ MEMBER = rule("agent", "expert", bot=401)  # the bot is no person: it is asked t
 OWNER = rule("agent", bot=401)
 OWNER_OR_ADMIN = rule("agent", "admin", bot=401)  # an admin too, in the room or not
 ADMIN = rule("admin")
+LEAD = rule("lead", "admin")  # support leads: analytics
 
 
 def bodies_for(values: dict, ids: dict) -> dict[tuple[str, str], dict]:
@@ -170,6 +172,17 @@ ROUTES = {
     ("DELETE", "/api/canned/{reply_id}"): ADMIN,
     ("POST", "/api/desk/conversations/{conversation_id}/transfer"): HOLDER,
     ("PUT", "/api/conversations/{conversation_id}/language"): CUSTOMER,
+    ("GET", "/api/analytics/overview"): LEAD,
+    ("GET", "/api/analytics/containment"): LEAD,
+    ("GET", "/api/analytics/handoffs"): LEAD,
+    ("GET", "/api/analytics/swarms"): LEAD,
+    ("GET", "/api/analytics/surveys"): LEAD,
+    ("GET", "/api/analytics/knowledge"): LEAD,
+    ("GET", "/api/analytics/unanswered"): LEAD,
+    ("GET", "/api/analytics/conversations"): LEAD,  # without a metric: 422, still served
+    ("POST", "/api/analytics/unanswered/{cluster}/draft"): LEAD,  # an unknown cluster: 404, still served
+    ("GET", "/api/analytics/export/figures.csv"): LEAD,
+    ("GET", "/api/analytics/export/events.csv"): LEAD,
     # last: these end the chat or the swarm for the routes after them
     ("POST", "/api/swarms/{swarm_id}/close"): OWNER,
     ("POST", "/api/conversations/{conversation_id}/hand-back"): HOLDER,
@@ -210,7 +223,7 @@ def world(own_database, monkeypatch, redis_prefix):
         notify_interval_seconds=3600,
     ) as client:
         ids, auth = {}, {"anonymous": {}, "bot": {"Authorization": "Bearer test-bot-token"}}
-        roles = {"agent": ["agent"], "colleague": ["agent"], "expert": ["expert"], "editor": ["editor"]}
+        roles = {"colleague": ["agent"]} | {kind: [kind] for kind in ("agent", "expert", "editor", "lead")}
         for kind, kind_roles in (roles | {"admin": ["admin"]}).items():
             ids[kind], auth[kind] = person(f"Matrix {kind.title()}", kind_roles, "billing")
         for kind in ("agent", "colleague"):
@@ -243,6 +256,7 @@ def world(own_database, monkeypatch, redis_prefix):
             "number": number, "seq": 1, "swarm_id": swarm, "invitation_id": invitation, "answer": "accept",
             "message_id": said.json()["id"], "guest_id": guest["id"], "user_id": ids["expert"], "session_id": 1,
             "token_id": 1, "reply_id": _team_reply(client, auth["admin"]), "chat_message_id": hi.json()["id"],
+            "cluster": 987654,
         }  # fmt: skip
         yield client, auth, values, bodies_for(values, ids)
         for kind in ("agent", "colleague"):

@@ -1,0 +1,120 @@
+"""Drill-down: the conversations or cases behind one point of a chart, newest first, a page at a time."""
+
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from analytics.daily import wait_bucket
+from analytics.models import CaseFacts, ConversationFacts, Question, SwarmFacts
+from analytics.period import Period
+from cases.models import NUMBER_OFFSET, NUMBER_PREFIX, Case, CaseConversation
+from core.activity import Activity
+from core.db import as_utc
+
+PAGE = 50
+Metric = Literal[
+    "outcome", "deflected", "handoff", "wait", "abandoned", "unanswered", "article", "survey", "swarm", "resolution",
+    "reopened",
+]  # fmt: skip
+NEEDS_BUCKET = {"outcome", "handoff", "wait", "unanswered", "article", "survey", "resolution"}
+
+
+class BadBucket(ValueError):
+    """The bucket does not fit the metric (the API answers 422 naming `bucket`)."""
+
+
+def _conversations(period: Period, metric: str, bucket: str):
+    """The query of the conversations behind a conversation metric's point."""
+    c = ConversationFacts
+    where = [*period.where(c.day, c.channel)]
+    if metric == "unanswered":
+        if not bucket.isdigit():
+            raise BadBucket("bucket: a cluster id (a number)")
+        q = Question
+        asked = select(q.conversation_id).where(q.cluster_id == int(bucket), *period.where(q.day, q.channel))
+        where.append(c.conversation_id.in_(asked))
+    elif metric == "survey":
+        a = Activity
+        answered = select(a.conversation_id).where(
+            a.kind == "survey", a.reason == bucket, a.conversation_id.is_not(None)
+        )
+        where.append(c.conversation_id.in_(answered))
+    else:
+        where.append({
+            "outcome": c.outcome == bucket, "deflected": c.deflected, "handoff": c.handoff_reason == bucket,
+            "wait": wait_bucket(c.wait_seconds) == bucket, "abandoned": c.abandoned, "article": c.article_id == bucket,
+        }[metric])  # fmt: skip
+    return select(c).where(*where).order_by(c.started_at.desc(), c.conversation_id)
+
+
+def _cases(period: Period, metric: str, bucket: str):
+    """The query of the cases behind a case metric's point."""
+    k = CaseFacts
+    if metric == "swarm":
+        s = SwarmFacts
+        return (
+            select(k)
+            .where(k.case_id.in_(select(s.case_id).where(*period.where(s.day, s.channel))))
+            .order_by(k.case_id.desc())
+        )
+    where = [*period.where(k.resolved_day, k.channel)]
+    if metric == "reopened":
+        where.append(k.reopened > 0)
+    else:  # resolution: "swarm|<priority>|<tags>" or "no_swarm|<priority>|<tags>"
+        parts = bucket.split("|")
+        if len(parts) != 3 or parts[0] not in ("swarm", "no_swarm"):
+            raise BadBucket("bucket: swarm|<priority>|<tags> or no_swarm|<priority>|<tags>")
+        where += [k.swarmed == (parts[0] == "swarm"), k.priority == parts[1], k.tags == parts[2]]
+        where.append(k.resolution_seconds.is_not(None))
+    return select(k).where(*where).order_by(k.resolved_at.desc(), k.case_id)
+
+
+def _names(session: Session, conversation_ids: list[str]) -> dict[str, str]:
+    """Conversation → the customer's name on its case, where one was given."""
+    if not conversation_ids:
+        return {}
+    link = CaseConversation
+    query = (
+        select(link.conversation_id, Case.customer_name)
+        .join(Case, Case.id == link.case_id)
+        .where(link.conversation_id.in_(conversation_ids), Case.customer_name != "")
+    )
+    return dict(session.execute(query).all())
+
+
+def page_of(session: Session, period: Period, metric: str, bucket: str, page: int) -> dict:
+    """One page of the conversations or cases behind a point: id, when, customer, outcome and a link."""
+    if metric in NEEDS_BUCKET and not bucket:
+        raise BadBucket(f"bucket: {metric} needs one")
+    on_cases = metric in ("swarm", "resolution", "reopened")
+    query = _cases(period, metric, bucket) if on_cases else _conversations(period, metric, bucket)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = list(session.scalars(query.offset((page - 1) * PAGE).limit(PAGE)))
+    if on_cases:
+        cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_([r.case_id for r in rows])))}
+        items = [_case_item(row, cases.get(row.case_id)) for row in rows]
+    else:
+        names = _names(session, [r.conversation_id for r in rows])
+        items = [_conversation_item(row, names.get(row.conversation_id)) for row in rows]
+    return {"metric": metric, "bucket": bucket, "page": page, "page_size": PAGE, "total": total, "items": items}
+
+
+def _conversation_item(row: ConversationFacts, name: str | None) -> dict:
+    """A conversation as the drill-down lists it."""
+    return {
+        "kind": "conversation", "id": row.conversation_id, "when": as_utc(row.started_at).isoformat(),
+        "channel": row.channel, "customer": name or "visitor", "outcome": row.outcome,
+        "link": f"/desk?conversation={row.conversation_id}",
+    }  # fmt: skip
+
+
+def _case_item(row: CaseFacts, case: Case | None) -> dict:
+    """A case as the drill-down lists it."""
+    number = case.number if case else f"{NUMBER_PREFIX}{NUMBER_OFFSET + row.case_id}"
+    when = row.resolved_at or row.opened_at
+    return {
+        "kind": "case", "id": number, "when": as_utc(when).isoformat() if when else None, "channel": row.channel,
+        "customer": (case.customer_name if case else "") or "visitor",
+        "outcome": "resolved" if row.resolved_at else "open", "link": f"/desk?case={number}",
+    }  # fmt: skip
