@@ -251,6 +251,15 @@ def _rebuild_cases(session: Session, ids: set[int]) -> None:
         session.flush()
 
 
+def reread(session: Session, first_id: int) -> None:
+    """Read the activity rows from `first_id` on again at the next refresh, their questions too: rows whose times
+    changed after they were read (the demo history moves its conversations into the past)."""
+    session.execute(delete(Question).where(Question.activity_id >= first_id))
+    state = session.get(RefreshState, "activity")
+    if state is not None and state.value >= first_id:
+        state.value = first_id - 1
+
+
 def refresh(session: Session, *, window: timedelta, embed: Embed | None = None, now: datetime | None = None) -> dict:
     """Bring every roll-up up to the activity rows committed now (at most MOST rows further); the caller commits.
     Returns what it did: `rows` read, `conversations` rebuilt, `days` recomputed, `behind`: rows left to read."""

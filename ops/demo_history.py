@@ -5,7 +5,8 @@ Customers ask the demo KB in their own words (the development paraphrases, never
 under an answer, ask for a person; two agents online at the desk accept, reply, open cases, start swarms with an
 expert, resolve and close; customers answer the survey; some visitors come back with the same question. It all runs
 at machine speed, so afterwards each conversation is moved to its simulated day and stretched to a human pace —
-its activity rows, messages, conversation, handoffs and cases — the one step done in the database (`timeline`).
+its activity rows, messages, conversation, handoffs and cases — the one step done in the database (`timeline`);
+then the analytics roll-ups read the moved rows again (under the scheduler's lock), so /analytics shows them at once.
 """
 
 import argparse
@@ -17,18 +18,24 @@ import secrets
 import sys
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from websockets.asyncio.client import connect
 
+from analytics.refresh import refresh, reread
 from cases.models import case_id
+from core.activity import Activity
 from core.db import get_session_factory
-from core.settings import VAR_DIR
+from core.redis_client import get_redis, key
+from core.settings import VAR_DIR, get_settings
 from ops import timeline
 from people import service
 from people.models import UserCreate
+from retrieval.embedder import Embedder
 
 PARAPHRASES = Path(__file__).resolve().parents[1] / "retrieval" / "eval" / "demo_paraphrases.jsonl"
 LOGINS = VAR_DIR / "demo-history-logins.json"
@@ -197,18 +204,34 @@ class Agent:
 
     def __init__(self, person: Person, expert: Person, run: Run, url: str) -> None:
         self.person, self.expert, self.run, self.url = person, expert, run, url
+        self.socket = None
 
     async def work(self, ready: asyncio.Event) -> None:
-        """Stay online and take offers until cancelled."""
+        """Stay online (a heartbeat every 10 s) and take offers until cancelled."""
         socket_url = self.url.replace("http", "ws", 1) + "/ws/desk"
         headers = {"Cookie": self.person.cookie, "Origin": self.url}
         async with connect(socket_url, additional_headers=headers) as socket:
-            async for raw in socket:
-                frame = json.loads(raw)
-                if frame.get("type") == "ready":
-                    ready.set()
-                elif frame.get("type") == "offer":
-                    asyncio.create_task(self.serve(frame["conversation_id"]))
+            self.socket = socket
+            beat = asyncio.create_task(self._heartbeat())
+            try:
+                async for raw in socket:
+                    frame = json.loads(raw)
+                    if frame.get("type") == "ready":
+                        ready.set()
+                    elif frame.get("type") == "offer":
+                        asyncio.create_task(self.serve(frame["conversation_id"]))
+            finally:
+                beat.cancel()
+
+    async def _heartbeat(self) -> None:
+        """Tell the desk this agent is still here."""
+        while True:
+            await asyncio.sleep(10)
+            await self.socket.send(json.dumps({"type": "heartbeat"}))
+
+    async def leave(self) -> None:
+        """Go away at once (not when presence expires), so nobody is left online after the simulation."""
+        await self.socket.send(json.dumps({"type": "away"}))
 
     async def serve(self, conversation_id: str) -> None:
         """Accept, reply; sometimes a case (resolved directly or through a swarm); close."""
@@ -291,11 +314,31 @@ async def simulate(
 
     await asyncio.gather(*(one(n) for n in range(conversations)))
     await asyncio.sleep(2)  # the agents finish their last chats
+    for agent in agents:
+        await agent.leave()
+    await asyncio.sleep(0.5)
     for task in desks:
         task.cancel()
     for person in people:
         await person.http.aclose()
     return run
+
+
+def next_activity_id(sessions: sessionmaker[Session]) -> int:
+    """The id the next activity row will have (or a lower one): where the simulation's rows begin."""
+    with sessions() as session:
+        return (session.scalar(select(func.max(Activity.id))) or 0) + 1
+
+
+def refresh_analytics(sessions: sessionmaker[Session], first_id: int) -> None:
+    """Have the roll-ups read the simulation's moved rows again, now, under the scheduler's analytics lock."""
+    settings = get_settings()
+    with get_redis().lock(key("scheduler", "analytics"), timeout=600), sessions() as session:
+        reread(session, first_id)
+        window = timedelta(hours=settings.recontact_window_hours)
+        while refresh(session, window=window, embed=Embedder(threads=1).encode)["behind"]:
+            pass
+        session.commit()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -314,10 +357,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"Simulating {args.conversations} conversations through {args.url} …", flush=True)
     sessions = get_session_factory()
+    first = next_activity_id(sessions)
     run = asyncio.run(
         simulate(args.url, sessions, conversations=args.conversations, seed=args.seed, parallel=args.parallel)
     )
     moved = timeline.spread(sessions, run, days=args.days, rng=random.Random(args.seed))
+    refresh_analytics(sessions, first)
     print(f"Done: {len(run.conversations)} conversations over {args.days} days ({moved} rows moved); " + ", ".join(
         f"{what} {count}" for what, count in sorted(run.counts.items())))  # fmt: skip
     return 0
