@@ -4,9 +4,10 @@ An article's fused score for a query is
 
     log P_head(article | query) + ALPHA * log(max(cos, 0.05)) + BETA * bm25
 
-where cos is the best cosine between the query and the article's entries and bm25 the best normalized
-BM25 of its entries (the head term is left out when the index has no head). The confidence models
-(`retrieval.confidence`) are fit on:
+where cos is the best cosine between the query and the article's entries, bm25 the best normalized BM25
+of its entries (the head term is left out when the index has no head) and BETA the lexical weight of the
+index's language (`retrieval.analysis`: 2 for English, more where the English model reads the language
+poorly). The confidence models (`retrieval.confidence`) are fit on:
 
 - positives and hard cases: the KB's own questions held out in folds (each fold's questions are removed
   from the entries and from the vocabulary, the head is refit, and they are searched);
@@ -37,7 +38,7 @@ from retrieval.head import Head, entry_weights, fit_head
 from retrieval.lexical import LexicalSegment, LexicalView
 from retrieval.vocabulary import Vocabulary
 
-ALPHA, BETA = 4.0, 2.0  # BETA: neutral on CLINC150 val (1, 2, 3 within noise); 2 makes exact codes count
+ALPHA = 4.0
 RECIPE = 7  # bump when scoring or calibration changes: the next re-index refits even if no article changed
 COS_FLOOR = 0.05
 # A code the customer typed (a token with letters and digits, such as E-204) that names an article in its
@@ -54,11 +55,15 @@ Embed = Callable[[list[str]], np.ndarray]
 
 
 def fuse(
-    log_prob: np.ndarray | float, cos: np.ndarray, lexical: np.ndarray, code_in_title: np.ndarray | float = 0.0
+    log_prob: np.ndarray | float,
+    cos: np.ndarray,
+    lexical: np.ndarray,
+    beta: float,
+    code_in_title: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """The fused score from the head's log-probability (0 without a head), best cosine, best BM25 and whether
-    a code from the query is in the article's title."""
-    return log_prob + ALPHA * np.log(np.maximum(cos, COS_FLOOR)) + BETA * lexical + CODE_BONUS * code_in_title
+    """The fused score from the head's log-probability (0 without a head), best cosine, best BM25 (weighed by
+    `beta`, the index language's lexical weight) and whether a code from the query is in the article's title."""
+    return log_prob + ALPHA * np.log(np.maximum(cos, COS_FLOOR)) + beta * lexical + CODE_BONUS * code_in_title
 
 
 def pool_file(language: str) -> Path:
@@ -129,7 +134,7 @@ def article_scores(
     best_cos = np.maximum.reduceat(cos, starts, axis=1)
     best_lex = np.maximum.reduceat(lexical, starts, axis=1)
     log_prob = head.log_probs(queries, live) if head is not None else 0.0
-    scores = fuse(log_prob, best_cos, best_lex)
+    scores = fuse(log_prob, best_cos, best_lex, entries.analyzer.lexical_weight)
     scores[:, ~live] = -np.inf
     return scores, best_cos, best_lex
 

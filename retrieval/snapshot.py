@@ -118,7 +118,8 @@ class Snapshot:
         candidates.update(np.argsort(-lexical)[: CANDIDATES if lexical.any() else 0].tolist())
         chosen = np.fromiter(candidates, dtype=np.int64)
         best_cos, passages = zip(*(self._best_entry(int(a), query) for a in chosen), strict=True)
-        fused = fuse(log_prob[chosen], np.asarray(best_cos), lexical[chosen], self._code_in_title(text, chosen))
+        beta, codes = self.analyzer.lexical_weight, self._code_in_title(text, chosen)
+        fused = fuse(log_prob[chosen], np.asarray(best_cos), lexical[chosen], beta, codes)
         order = np.argsort(-fused)
         top = np.full(3, -np.inf)
         top[: min(3, len(order))] = fused[order[:3]]
