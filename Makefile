@@ -72,6 +72,7 @@ fuzz: setup model redis
 eval: setup model
 	.venv/bin/python -m retrieval.eval.clinc
 	.venv/bin/python -m retrieval.eval.demo
+	.venv/bin/python -m retrieval.eval.languages
 	.venv/bin/python -m language.eval
 	LOG_LEVEL=WARNING .venv-rasa/bin/python -m bot.eval.nlu
 	scripts/test_stories.sh

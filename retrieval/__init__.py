@@ -32,10 +32,16 @@ sentence or list-item boundary, list items on their own lines.
 
 How it decides (the same for any company's KB; nothing is written by hand for one):
 
+0. Language: an index holds one language, its articles' front-matter `language` (the most common when they
+   mix), e.g. `reindex --kb kb/translations/nl --index var/index-nl`. Its analyzer (`retrieval.analysis`)
+   makes the BM25 terms: English words as written; Dutch, Italian and Finnish the Snowball stem of each word
+   with accents folded (Finnish also its first five letters); a language without an analyzer as English.
 1. Rank: dense (MiniLM + FAISS), BM25 and a softmax head over the articles are fused per article; the
-   head weighs an article's passages 4× its title and questions (`retrieval.head`).
+   head weighs an article's passages 4× its title and questions (`retrieval.head`). BM25 weighs 2 in
+   English and 16 in Dutch, Italian and Finnish, which the packaged English model reads poorly (chosen on
+   the KB's own questions held out, `retrieval.analysis`).
 2. Know what the KB does not say: each content word of the query the KB never uses (not as written,
-   with another ending, or one typing slip away) weighs by its rarity in general English (wordfreq):
+   in another form, or one typing slip away) weighs by its rarity in the index's language (wordfreq):
    "want" 0, "lamp" 0.6, "alexa" 0.8, an invented brand or an unknown code 1 (`retrieval.vocabulary`).
 3. Calibrate: a logistic model on the best article's fused score, its margins to the 2nd and 3rd,
    cosine, BM25 and that unknown-word weight gives P(the right article is among the first three); times
@@ -43,15 +49,17 @@ How it decides (the same for any company's KB; nothing is written by hand for on
    best article is right), so two articles that score alike are never more than an even bet each
    (`retrieval.confidence`). Each re-index fits both on the KB's own questions
    held out in folds, against negatives that need nothing from the KB: whole articles held out, a shipped
-   pool of generic questions (CLINC150, CC BY 3.0, `retrieval/data/negative_pool.txt`) and held-out
-   questions whose most specific word was swapped for one the KB never uses (`retrieval.calibration`).
+   pool of generic questions in the index's language (English: CLINC150, CC BY 3.0,
+   `retrieval/data/negative_pool.txt`; Dutch, Italian, Finnish: written for the project,
+   `negative_pool_<language>.txt`) and held-out questions whose most specific word was swapped for a word of
+   that language the KB never uses (`retrieval.calibration`).
 4. Decide, as a choice about risk: answer from confidence 0.7; else clarify when the right article is at
    least 50 % likely among the first 2–3; else none.
 
 Settings (environment): SWARMDESK_EMBEDDING_MODEL (a sentence-transformers folder; default the packaged
-all-MiniLM-L6-v2), SWARMDESK_EMBEDDING_BACKEND (onnx | onnx-int8 | torch; default onnx),
-SWARMDESK_RETRIEVAL_THREADS (default min(4, CPUs)), SWARMDESK_ANSWER_THRESHOLD (the confidence from
-which it answers; default 0.7).
+all-MiniLM-L6-v2; a multilingual one drops in for Dutch, Italian and Finnish indexes),
+SWARMDESK_EMBEDDING_BACKEND (onnx | onnx-int8 | torch; default onnx), SWARMDESK_RETRIEVAL_THREADS (default
+min(4, CPUs)), SWARMDESK_ANSWER_THRESHOLD (the confidence from which it answers; default 0.7).
 
 Command line: `python -m retrieval reindex --kb DIR --index DIR` and
 `python -m retrieval search --index DIR [--top-k N] (QUERY | --batch FILE)`.

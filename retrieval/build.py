@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from retrieval.analysis import Analyzer, analyzer_for
 from retrieval.articles import Article, ArticleError
 from retrieval.calibration import RECIPE as CALIBRATION_RECIPE
 from retrieval.calibration import Entries, calibrate
@@ -64,13 +66,22 @@ def _plan(previous: Snapshot | None, articles: Sequence[Article], errors: Sequen
     return target, kept
 
 
-def _reusable(previous: Snapshot | None, embedder: Embedder) -> bool:
-    """Whether the previous version's vectors were made by this model, backend and entry recipe."""
+def index_analyzer(articles: Sequence[Article]) -> Analyzer:
+    """The analyzer of the articles' language (the most common one when they mix; English for none)."""
+    languages = Counter(article.language for article in articles).most_common(1)
+    return analyzer_for(languages[0][0] if languages else "en")
+
+
+def _reusable(previous: Snapshot | None, embedder: Embedder, analyzer: Analyzer) -> bool:
+    """Whether the previous version's vectors and terms were made by this model, backend, entry recipe and analyzer."""
     if previous is None:
         return False
     model = previous.manifest["model"]
     return (
-        model["key"] == embedder.key and model["backend"] == embedder.backend and previous.manifest["recipe"] == RECIPE
+        model["key"] == embedder.key
+        and model["backend"] == embedder.backend
+        and previous.manifest["recipe"] == RECIPE
+        and previous.analyzer == analyzer
     )
 
 
@@ -116,7 +127,8 @@ def write_version(
     """
     started = time.perf_counter()
     target, kept = _plan(previous, articles, errors)
-    reuse = _reusable(previous, embedder)
+    analyzer = index_analyzer(target)
+    reuse = _reusable(previous, embedder, analyzer)
     old_hash = {a.id: previous.hash_of(a.id) for a in previous.articles} if reuse else {}
     changed = [a for a in target if old_hash.get(a.id) != a.content_hash]
     target_ids = {a.id for a in target}
@@ -133,15 +145,18 @@ def write_version(
     new_vectors = embedder.encode([e.text for e in new_entries], progress=report)
     if not new_entries:
         new_vectors = np.zeros((0, embedder.dim), dtype=np.float32)
-    segments = _layout(store, previous if reuse else None, target, changed, removed, new_entries, new_vectors, hnsw_min)
+    segments = _layout(
+        store, previous if reuse else None, target, changed, removed, new_entries, new_vectors, hnsw_min, analyzer
+    )
     head, calibration = (None, None) if refit else (previous.manifest.get("head"), previous.manifest["calibration"])
     if refit or previous is None:
-        entries = _gather(store, segments, target, previous)
+        entries = _gather(store, segments, target, previous, analyzer)
         head, calibration = _fit(store, embedder, entries, target, progress, seen_by_tuning(embedder.model_dir))
     manifest = {
         "version": store.next_version(),
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "recipe": RECIPE,
+        "language": analyzer.language,
         "calibration_recipe": CALIBRATION_RECIPE
         if refit or previous is None
         else previous.manifest.get("calibration_recipe"),
@@ -166,7 +181,7 @@ def write_version(
     return result
 
 
-def _layout(store, previous, target, changed, removed, new_entries, new_vectors, hnsw_min) -> list[dict]:
+def _layout(store, previous, target, changed, removed, new_entries, new_vectors, hnsw_min, analyzer) -> list[dict]:
     """Write the new segment(s) and return the version's segment list with tombstones."""
     store.segments.mkdir(parents=True, exist_ok=True)
     replaced = {a.id for a in changed} | set(removed)
@@ -182,7 +197,7 @@ def _layout(store, previous, target, changed, removed, new_entries, new_vectors,
         if dead_entries <= COMPACT_DEAD_SHARE * total and len(specs) + bool(changed) <= MAX_SEGMENTS:
             specs = [{"id": s["id"], "dead": s["dead"]} for s in specs if len(s["dead"]) < len(s["_seg"].articles)]
             if changed:
-                specs.append(_write_segment(store, changed, new_entries, new_vectors, hnsw_min))
+                specs.append(_write_segment(store, changed, new_entries, new_vectors, hnsw_min, analyzer))
             return specs
     fresh = {a.id for a in changed}
     by_article: dict[str, list[Entry]] = {}
@@ -198,18 +213,18 @@ def _layout(store, previous, target, changed, removed, new_entries, new_vectors,
             vectors.append(previous.entry_vectors(article.id))
     if not target:
         return []
-    return [_write_segment(store, target, entries, np.concatenate(vectors), hnsw_min)]
+    return [_write_segment(store, target, entries, np.concatenate(vectors), hnsw_min, analyzer)]
 
 
-def _write_segment(store: IndexStore, articles, entries, vectors, hnsw_min) -> dict:
+def _write_segment(store: IndexStore, articles, entries, vectors, hnsw_min, analyzer: Analyzer) -> dict:
     """Write one segment and return its spec."""
     segment_id = new_segment_id()
-    Segment.write(store.segments / segment_id, articles, entries, vectors, hnsw_min=hnsw_min)
+    Segment.write(store.segments / segment_id, articles, entries, vectors, hnsw_min=hnsw_min, analyzer=analyzer)
     return {"id": segment_id, "dead": []}
 
 
 def _gather(
-    store: IndexStore, specs: list[dict], target: Sequence[Article], previous: Snapshot | None
+    store: IndexStore, specs: list[dict], target: Sequence[Article], previous: Snapshot | None, analyzer: Analyzer
 ) -> Entries | None:
     """All live entries of the new version, grouped by article in `target` order (None if there are none)."""
     if not target:
@@ -230,7 +245,7 @@ def _gather(
         labels.append(np.full(end - start, number))
         kinds.extend(segment.kinds[start:end].tolist())
         texts.extend(segment.texts[start:end])
-    return Entries(np.concatenate(vectors), np.concatenate(labels), np.asarray(kinds), texts, len(target))
+    return Entries(np.concatenate(vectors), np.concatenate(labels), np.asarray(kinds), texts, len(target), analyzer)
 
 
 def _fit(

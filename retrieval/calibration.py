@@ -4,16 +4,18 @@ An article's fused score for a query is
 
     log P_head(article | query) + ALPHA * log(max(cos, 0.05)) + BETA * bm25
 
-where cos is the best cosine between the query and the article's entries and bm25 the best normalized
-BM25 of its entries (the head term is left out when the index has no head). The confidence models
-(`retrieval.confidence`) are fit on:
+where cos is the best cosine between the query and the article's entries, bm25 the best normalized BM25
+of its entries (the head term is left out when the index has no head) and BETA the lexical weight of the
+index's language (`retrieval.analysis`: 2 for English, more where the English model reads the language
+poorly). The confidence models (`retrieval.confidence`) are fit on:
 
 - positives and hard cases: the KB's own questions held out in folds (each fold's questions are removed
   from the entries and from the vocabulary, the head is refit, and they are searched);
 - negatives, which need nothing from the KB: (a) the questions of whole articles held out (the KB lacks
-  the topic), (b) the generic negative pool shipped in `retrieval/data/negative_pool.txt`, (c) held-out
-  questions with their most specific word swapped for an English word the KB never uses (the KB lacks
-  the product, brand or feature the question hinges on).
+  the topic), (b) the generic negative pool of the index's language shipped in `retrieval/data/`
+  (`negative_pool.txt` for English, `negative_pool_<language>.txt` for the others), (c) held-out questions
+  with their most specific word swapped for a word of that language (wordfreq) the KB never uses (the KB
+  lacks the product, brand or feature the question hinges on).
 
 The three negative kinds weigh equally and together half as much as the positives: the confidence is
 calibrated for questions of which one in three has no answer in the KB (`UNANSWERABLE_SHARE`).
@@ -30,12 +32,13 @@ from pathlib import Path
 import numpy as np
 from wordfreq import top_n_list
 
+from retrieval.analysis import ENGLISH, Analyzer
 from retrieval.confidence import Calibration, default_calibration, features, fit_logistic, fit_temperature
 from retrieval.head import Head, entry_weights, fit_head
-from retrieval.lexical import LexicalSegment, LexicalView, tokenize
-from retrieval.vocabulary import Vocabulary, query_words, specificity
+from retrieval.lexical import LexicalSegment, LexicalView
+from retrieval.vocabulary import Vocabulary
 
-ALPHA, BETA = 4.0, 2.0  # BETA: neutral on CLINC150 val (1, 2, 3 within noise); 2 makes exact codes count
+ALPHA = 4.0
 RECIPE = 7  # bump when scoring or calibration changes: the next re-index refits even if no article changed
 COS_FLOOR = 0.05
 # A code the customer typed (a token with letters and digits, such as E-204) that names an article in its
@@ -47,38 +50,49 @@ MAX_SWAPS = 400
 MIN_QUESTIONS = 20
 BATCH = 256  # queries scored at once (bounds the queries × entries arrays)
 UNANSWERABLE_SHARE = 1 / 3
-NEGATIVE_POOL = Path(__file__).with_name("data") / "negative_pool.txt"
+DATA = Path(__file__).with_name("data")
 Embed = Callable[[list[str]], np.ndarray]
 
 
 def fuse(
-    log_prob: np.ndarray | float, cos: np.ndarray, lexical: np.ndarray, code_in_title: np.ndarray | float = 0.0
+    log_prob: np.ndarray | float,
+    cos: np.ndarray,
+    lexical: np.ndarray,
+    beta: float,
+    code_in_title: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """The fused score from the head's log-probability (0 without a head), best cosine, best BM25 and whether
-    a code from the query is in the article's title."""
-    return log_prob + ALPHA * np.log(np.maximum(cos, COS_FLOOR)) + BETA * lexical + CODE_BONUS * code_in_title
+    """The fused score from the head's log-probability (0 without a head), best cosine, best BM25 (weighed by
+    `beta`, the index language's lexical weight) and whether a code from the query is in the article's title."""
+    return log_prob + ALPHA * np.log(np.maximum(cos, COS_FLOOR)) + beta * lexical + CODE_BONUS * code_in_title
+
+
+def pool_file(language: str) -> Path:
+    """The shipped negative pool of a language (English's for a language without one)."""
+    own = DATA / f"negative_pool_{language}.txt"
+    return own if own.exists() else DATA / "negative_pool.txt"
 
 
 @cache
-def negative_pool() -> tuple[str, ...]:
-    """The shipped generic questions no support KB answers (comment lines left out)."""
-    lines = NEGATIVE_POOL.read_text(encoding="utf-8").splitlines()
+def negative_pool(language: str = "en") -> tuple[str, ...]:
+    """The shipped generic questions no support KB answers, in a language (comment lines left out)."""
+    lines = pool_file(language).read_text(encoding="utf-8").splitlines()
     return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @cache
-def _replacement_words() -> tuple[str, ...]:
-    """Everyday-to-rare English words (wordfreq's ranks 3,000–30,000) to swap into questions."""
-    return tuple(w for w in top_n_list("en", 30_000)[3_000:] if w.isalpha() and len(w) >= 4)
+def _replacement_words(language: str) -> tuple[str, ...]:
+    """Everyday-to-rare words of a language (wordfreq's ranks 3,000–30,000) to swap into questions."""
+    return tuple(w for w in top_n_list(language, 30_000)[3_000:] if w.isalpha() and len(w) >= 4)
 
 
 def swap_specific_word(question: str, vocabulary: Vocabulary, rng: np.random.Generator) -> str | None:
-    """The question with its most specific word replaced by one the KB never uses, or None if it has none."""
-    words = [w for w in query_words(question) if specificity(w) > 0.3]
+    """The question with its most specific word replaced by one the KB never uses (a word of the vocabulary's
+    language), or None if it has none."""
+    words = [w for w in vocabulary.analyzer.words(question) if vocabulary.specificity(w) > 0.3]
     if not words:
         return None
-    target = max(words, key=specificity)
-    choices = _replacement_words()
+    target = max(words, key=vocabulary.specificity)
+    choices = _replacement_words(vocabulary.analyzer.language)
     for _ in range(20):
         word = choices[rng.integers(len(choices))]
         if not vocabulary.knows(word):
@@ -95,6 +109,7 @@ class Entries:
     kinds: np.ndarray
     texts: list[str]
     count: int
+    analyzer: Analyzer = ENGLISH
 
     @cached_property
     def starts(self) -> np.ndarray:
@@ -104,14 +119,14 @@ class Entries:
     @cached_property
     def lexical(self) -> LexicalSegment:
         """The entries' term frequencies."""
-        return LexicalSegment.from_texts(self.texts)
+        return LexicalSegment.from_texts(self.texts, self.analyzer)
 
 
 def article_scores(
     entries: Entries, queries: np.ndarray, texts: Sequence[str], mask: np.ndarray, head: Head | None, live: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fused scores, best cosines and best BM25 (each queries × articles) with only `mask` entries, `live` articles."""
-    lexical = LexicalView([entries.lexical], [mask]).score_matrix(texts)
+    lexical = LexicalView([entries.lexical], [mask], entries.analyzer).score_matrix(texts)
     cos = queries @ entries.vectors.T
     cos[:, ~mask] = -1.0
     lexical[:, ~mask] = 0.0
@@ -119,7 +134,7 @@ def article_scores(
     best_cos = np.maximum.reduceat(cos, starts, axis=1)
     best_lex = np.maximum.reduceat(lexical, starts, axis=1)
     log_prob = head.log_probs(queries, live) if head is not None else 0.0
-    scores = fuse(log_prob, best_cos, best_lex)
+    scores = fuse(log_prob, best_cos, best_lex, entries.analyzer.lexical_weight)
     scores[:, ~live] = -np.inf
     return scores, best_cos, best_lex
 
@@ -183,10 +198,10 @@ def calibrate(
         return default_calibration(with_head=with_head)
     questions = rng.permutation(questions)[:MAX_QUERIES]
     own = set(entries.texts)
-    pool = [q for q in negative_pool() if q not in own]
+    pool = [q for q in negative_pool(entries.analyzer.language) if q not in own]
     pool_vectors = embed(pool)
     pool_parts = np.array_split(np.arange(len(pool)), FOLDS)
-    words = [set(tokenize(text)) for text in entries.texts]
+    words = [set(entries.analyzer.terms(text)) for text in entries.texts]
     every = np.ones(entries.count, dtype=bool)
     runs = [("in", fold) for fold in _folds(questions, rng)] + [("out", fold) for fold in _folds(asked, rng)]
     x = {"asked": [], "out": [], "pool": [], "swap": []}
@@ -201,7 +216,7 @@ def calibrate(
             mask = live[entries.articles]
             held = questions[np.isin(entries.articles[questions], fold)]
             queries = held[: max(1, MAX_QUERIES // FOLDS)]
-        vocabulary = Vocabulary(set().union(*(words[i] for i in np.flatnonzero(mask))))
+        vocabulary = Vocabulary(set().union(*(words[i] for i in np.flatnonzero(mask))), entries.analyzer)
         head = None
         if with_head:
             head = fit_head(

@@ -2,44 +2,24 @@
 
 Each segment keeps its own term-frequency matrix; document frequencies, the document count and the
 average length are taken over the live (non-tombstoned) entries of all segments at query time, so a
-small segment added by `upsert` scores on the same scale as the big one. Tokens keep error codes and
-product names whole ("E-204" gives "e-204", "e204", "204"); scores are divided by the best score the
-query could reach, so they lie in [0, 1] and mean "share of the query's weight matched".
+small segment added by `upsert` scores on the same scale as the big one. Terms come from the index
+language's analyzer (`retrieval.analysis`: codes kept whole, stems for Dutch, Italian and Finnish); scores
+are divided by the best score the query could reach, so they lie in [0, 1] and mean "share of the query's
+weight matched".
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
+from retrieval.analysis import ENGLISH, Analyzer
+
 K1, B = 1.2, 0.75
-_TOKEN = re.compile(r"[a-z0-9]+(?:[-_./:][a-z0-9]+)*")
-_PART = re.compile(r"[a-z0-9]+")
-_STOPWORDS = (
-    "a about an and are as at be but by can could do does did for from had has have how i if in into is it its "
-    "me my of on or our so than that the their them then there these they this to was we were what when where "
-    "which who why will with would you your yours"
-)
-STOPWORDS = frozenset(_STOPWORDS.split())
-
-
-def tokenize(text: str) -> list[str]:
-    """Lowercase word tokens without stopwords; a compound like "E-204" also yields "e204" and its parts."""
-    tokens = []
-    for match in _TOKEN.findall(text.lower()):
-        if match in STOPWORDS:
-            continue
-        tokens.append(match)
-        parts = _PART.findall(match)
-        if len(parts) > 1:
-            tokens.append("".join(parts))
-            tokens += [p for p in parts if (len(p) > 1 or p.isdigit()) and p not in STOPWORDS]
-    return tokens
 
 
 class LexicalSegment:
@@ -49,13 +29,13 @@ class LexicalSegment:
         self.vocab, self.tf, self.lengths = vocab, tf, lengths
 
     @classmethod
-    def from_texts(cls, texts: Sequence[str]) -> LexicalSegment:
-        """Tokenize and count the texts."""
+    def from_texts(cls, texts: Sequence[str], analyzer: Analyzer = ENGLISH) -> LexicalSegment:
+        """Count the texts' terms."""
         vocab: dict[str, int] = {}
         rows, cols = [], []
         lengths = np.zeros(len(texts), dtype=np.float32)
         for row, text in enumerate(texts):
-            tokens = tokenize(text)
+            tokens = analyzer.terms(text)
             lengths[row] = len(tokens)
             for token in tokens:
                 rows.append(row)
@@ -95,10 +75,12 @@ class LexicalSegment:
 
 
 class LexicalView:
-    """BM25 over the live entries of several segments (`alive[i]` is segment i's boolean mask)."""
+    """BM25 over the live entries of several segments (`alive[i]` is segment i's boolean mask), terms by `analyzer`."""
 
-    def __init__(self, segments: Sequence[LexicalSegment], alive: Sequence[np.ndarray]) -> None:
-        self.segments, self.alive = list(segments), list(alive)
+    def __init__(
+        self, segments: Sequence[LexicalSegment], alive: Sequence[np.ndarray], analyzer: Analyzer = ENGLISH
+    ) -> None:
+        self.segments, self.alive, self.analyzer = list(segments), list(alive), analyzer
         self.count = int(sum(mask.sum() for mask in self.alive))
         total = sum(float(seg.lengths[mask].sum()) for seg, mask in zip(self.segments, self.alive, strict=True))
         self.avg_length = max(total / max(self.count, 1), 1.0)
@@ -110,7 +92,7 @@ class LexicalView:
     def scores(self, query: str) -> list[np.ndarray]:
         """Normalized BM25 of the query against every entry, one array per segment (0 for dead entries)."""
         out = [np.zeros(seg.lengths.shape[0], dtype=np.float32) for seg in self.segments]
-        tokens = sorted(set(tokenize(query)))
+        tokens = sorted(set(self.analyzer.terms(query)))
         if not tokens or not self.count:
             return out
         best = 0.0
@@ -136,7 +118,7 @@ class LexicalView:
         unseen = self._idf(0.0)
         rows, cols, vals, best = [], [], [], np.zeros(len(queries))
         for row, query in enumerate(queries):
-            for token in set(tokenize(query)):
+            for token in set(self.analyzer.terms(query)):
                 column = seg.vocab.get(token)
                 weight = idf[column] if column is not None else unseen
                 best[row] += weight * (K1 + 1)

@@ -15,6 +15,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from retrieval.analysis import Analyzer
 from retrieval.articles import Article
 from retrieval.chunking import Entry
 from retrieval.lexical import LexicalSegment
@@ -76,9 +77,15 @@ class Segment:
 
     @staticmethod
     def write(
-        folder: Path, articles: Sequence[Article], entries: Sequence[Entry], vectors: np.ndarray, *, hnsw_min: int
+        folder: Path,
+        articles: Sequence[Article],
+        entries: Sequence[Entry],
+        vectors: np.ndarray,
+        *,
+        hnsw_min: int,
+        analyzer: Analyzer,
     ) -> None:
-        """Write a segment folder (entries must be grouped by article, in the order of `articles`)."""
+        """Write a segment folder (entries grouped by article, in the order of `articles`; terms by `analyzer`)."""
         position = {article.id: i for i, article in enumerate(articles)}
         tmp = folder.with_name(folder.name + ".tmp")
         tmp.mkdir(parents=True)
@@ -100,7 +107,7 @@ class Segment:
         (tmp / "entries.json").write_text(json.dumps(entry_data, ensure_ascii=False))
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         np.save(tmp / "vectors.npy", vectors)
-        LexicalSegment.from_texts([e.text for e in entries]).save(tmp)
+        LexicalSegment.from_texts([e.text for e in entries], analyzer).save(tmp)
         if len(vectors) >= hnsw_min:
             index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION

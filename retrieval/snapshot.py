@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrieval.analysis import analyzer_for
 from retrieval.articles import Article
 from retrieval.calibration import fuse
 from retrieval.chunking import excerpt
 from retrieval.confidence import Calibration, features
 from retrieval.head import Head, prototypes
-from retrieval.lexical import LexicalView, tokenize
+from retrieval.lexical import LexicalView
 from retrieval.segments import Segment
 from retrieval.store import IndexStore
 from retrieval.vocabulary import Vocabulary
@@ -47,6 +48,7 @@ class Snapshot:
         reuse = {seg.id: seg for seg in previous.segments} if previous else {}
         self.segments = [reuse.get(s["id"]) or Segment(store.segments / s["id"]) for s in self.manifest["segments"]]
         self.calibration = Calibration.from_dict(self.manifest["calibration"])
+        self.analyzer = analyzer_for(self.manifest.get("language"))  # an index written before languages: English
         self.articles: list[Article] = []
         self.location: dict[str, tuple[int, int]] = {}
         self.alive, self.entry_article = [], []
@@ -61,8 +63,9 @@ class Snapshot:
             entry_article = global_ids[segment.entry_article]
             self.entry_article.append(entry_article)
             self.alive.append(entry_article >= 0)
-        self.lexical = LexicalView([s.lexical for s in self.segments], self.alive)
-        self.vocabulary = Vocabulary(word for segment in self.segments for word in segment.lexical.vocab)
+        self.lexical = LexicalView([s.lexical for s in self.segments], self.alive, self.analyzer)
+        words = (word for segment in self.segments for word in segment.lexical.vocab)
+        self.vocabulary = Vocabulary(words, self.analyzer)
         self.head = self._load_head()
 
     def _load_head(self) -> Head | None:
@@ -115,7 +118,8 @@ class Snapshot:
         candidates.update(np.argsort(-lexical)[: CANDIDATES if lexical.any() else 0].tolist())
         chosen = np.fromiter(candidates, dtype=np.int64)
         best_cos, passages = zip(*(self._best_entry(int(a), query) for a in chosen), strict=True)
-        fused = fuse(log_prob[chosen], np.asarray(best_cos), lexical[chosen], self._code_in_title(text, chosen))
+        beta, codes = self.analyzer.lexical_weight, self._code_in_title(text, chosen)
+        fused = fuse(log_prob[chosen], np.asarray(best_cos), lexical[chosen], beta, codes)
         order = np.argsort(-fused)
         top = np.full(3, -np.inf)
         top[: min(3, len(order))] = fused[order[:3]]
@@ -130,11 +134,12 @@ class Snapshot:
 
     def _code_in_title(self, text: str, chosen: np.ndarray) -> np.ndarray:
         """1.0 for each candidate whose title holds a code from the query (letters and digits, like E-204)."""
-        tokens = tokenize(text)
+        tokens = self.analyzer.terms(text)
         codes = {token for token in tokens if any(c.isdigit() for c in token) and any(c.isalpha() for c in token)}
         if not codes:
             return np.zeros(len(chosen))
-        return np.array([bool(codes & set(tokenize(self.articles[a].title))) for a in chosen], dtype=np.float64)
+        titles = (set(self.analyzer.terms(self.articles[a].title)) for a in chosen)
+        return np.array([bool(codes & title) for title in titles], dtype=np.float64)
 
     def _best_entry(self, number: int, query: np.ndarray) -> tuple[float, int]:
         """(best cosine over an article's entries, the row of its passage nearest the query, or -1 if it has none)."""

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.articles import Article, load_kb
+from retrieval.build import index_analyzer
 from retrieval.calibration import Embed, Entries, article_scores
 from retrieval.chunking import entries_for
 from retrieval.embedder import Embedder
@@ -41,11 +42,12 @@ def without_question(articles: Sequence[Article], k: int) -> list[Article]:
 
 
 def entries_of(articles: Sequence[Article], embed: Embed) -> Entries:
-    """The articles' index entries, embedded, grouped by article in the given order."""
+    """The articles' index entries, embedded, grouped by article in the given order, with the index's analyzer."""
     found = [(number, entry) for number, article in enumerate(articles) for entry in entries_for(article)]
     texts = [entry.text for _, entry in found]
     labels = np.array([number for number, _ in found])
-    return Entries(embed(texts), labels, np.array([entry.kind for _, entry in found]), texts, len(articles))
+    kinds = np.array([entry.kind for _, entry in found])
+    return Entries(embed(texts), labels, kinds, texts, len(articles), index_analyzer(articles))
 
 
 def ranks(entries: Entries, embed: Embed, queries: Sequence[str], expected: Sequence[int]) -> np.ndarray:

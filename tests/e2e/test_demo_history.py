@@ -4,6 +4,7 @@ var/screenshots/)."""
 
 import asyncio
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
@@ -33,9 +34,11 @@ def _drawn(page, canvas: str) -> int:
 def test_the_demo_history_fills_the_analytics_page(browser, live_app, e2e_database_url, live_redis, tmp_path):
     sessions = sessionmaker(bind=make_engine(e2e_database_url), expire_on_commit=False)
     first = demo_history.next_activity_id(sessions)
-    run = asyncio.run(
-        demo_history.simulate(live_app, sessions, conversations=30, seed=3, parallel=3, logins=tmp_path / "logins.json")
+    simulation = demo_history.simulate(
+        live_app, sessions, conversations=30, seed=3, parallel=3, logins=tmp_path / "logins.json"
     )
+    with ThreadPoolExecutor(1) as thread:  # Playwright's sync API holds this thread's event loop
+        run = thread.submit(asyncio.run, simulation).result()
     assert len(run.conversations) == 30
     assert run.counts.get("handed off", 0) >= 3 and run.counts.get("swarms", 0) >= 1, run.counts
     assert not any(what.startswith(("customer error", "agent error")) for what in run.counts), run.counts
