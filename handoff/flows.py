@@ -14,6 +14,7 @@ from handoff.customers import CUSTOMER
 from handoff.languages import note_language
 from handoff.models import Conversation, Handoff, Message, utcnow
 from handoff.rasa_client import BotUnavailable, RasaClient, as_rasa_text
+from language import OTHER
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ BOT_DOWN_TEXT = (
 PERSON_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
 HANDED_BACK_TEXT = "You're back with the {company} virtual assistant. How can I help?"  # COMPANY_NAME
 JOINED_TEXT = "{name} joined the chat."
+UNSERVED_TEXT = "We answer in English, Dutch (Nederlands), Italian (Italiano) and Finnish (Suomi); we go on in English."
 ENDED_TEXT = "The customer ended the chat."
 Publish = Callable[[str, dict], None]
 RequestPerson = Callable[[Conversation, str], str]  # (conversation, reason) -> what to tell the customer
@@ -52,8 +54,10 @@ def customer_turn(
     When the bot is down the customer is offered a person; taking that offer goes straight to `request_person`,
     and an email address typed after it was told nobody is online goes to `leave_email` (which opens a case).
     """
-    note_language(conversation, text)  # saved with the message, so the bot hears this turn's language
+    moved = note_language(conversation, text)  # saved with the message, so the bot hears this turn's language
     new = [_store(session, conversation.id, sender="customer", sender_name=CUSTOMER, text=text)]
+    if moved and conversation.language == OTHER and not conversation.language_chosen:
+        new.append(_system(session, conversation.id, UNSERVED_TEXT))
     if conversation.state != "bot":
         return new
     message = payload if payload is not None else as_rasa_text(text)

@@ -8,11 +8,13 @@ from language import DECISIVE_WORDS, SERVED, Steadied, ready_detector
 from language.detection import WORD
 
 
-def note_language(conversation: Conversation, text: str) -> None:
-    """Count one customer message towards the conversation's language (saved with the caller's commit)."""
+def note_language(conversation: Conversation, text: str) -> bool:
+    """Count one customer message towards the conversation's language (saved with the caller's commit); True if
+    the language changed."""
     detector = ready_detector()
     if detector is None or len(WORD.findall(text)) < DECISIVE_WORDS:  # too short to count: skip the detector
-        return
+        return False
+    before = conversation.language
     now = Steadied(conversation.language, conversation.language_candidate, conversation.language_run)
     after = now.after(detector.detect(text))
     conversation.language, conversation.language_candidate, conversation.language_run = (
@@ -20,6 +22,7 @@ def note_language(conversation: Conversation, text: str) -> None:
         after.candidate,
         after.run,
     )
+    return conversation.language != before
 
 
 def note_language_of(session: Session, conversation_id: str, text: str) -> None:

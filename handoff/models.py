@@ -9,6 +9,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core.db import as_utc
 from core.inputs import RequestBody, SomeText, words
+from language import SERVED
 
 Sender = Literal["customer", "bot", "agent", "system"]
 State = Literal["bot", "queued", "agent", "closed"]
@@ -47,8 +48,9 @@ class Conversation(Base):
 
     @property
     def speaks(self) -> str:
-        """The language to serve this customer in: their choice, else the one detected, else English."""
-        return self.language_chosen or self.language or "en"
+        """The language to serve this customer in: their choice, else the one detected if we serve it, else
+        English."""
+        return self.language_chosen or (self.language if self.language in SERVED else None) or "en"
 
 
 class Message(Base):

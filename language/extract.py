@@ -1,6 +1,7 @@
 """Every text Swarmdesk and its bot say to customers, from their sources: the bot's domain responses (texts and
-button titles) and the module constants named `*_TEXT`, `*_BUTTON(S)` or `*_LINK` (their strings; a button's or a
-link's title only) of the files in `SOURCES`. `python -m language.extract` writes them to `locales/messages.pot`."""
+button titles), the module constants named `*_TEXT`, `*_BUTTON(S)` or `*_LINK` (their strings; a button's or a
+link's title only) of the files in `SOURCES`, and the widget's texts marked `N_("…")` in `SCRIPTS` (Babel's
+JavaScript extractor). `python -m language.extract` writes them to `locales/messages.pot`."""
 
 import ast
 import sys
@@ -8,12 +9,14 @@ from pathlib import Path
 
 import yaml
 from babel.messages.catalog import Catalog
+from babel.messages.extract import extract
 from babel.messages.pofile import write_po
 
 ROOT = Path(__file__).resolve().parents[1]
 POT = Path(__file__).parent / "locales" / "messages.pot"
 SOURCES = ("bot/actions/*.py", "handoff/**/*.py", "app/listeners/casework.py", "cases/views.py")
 SUFFIXES = ("_TEXT", "_BUTTON", "_BUTTONS", "_LINK")
+SCRIPTS = ("app/static/widget.js", "app/static/widget_survey.js")
 
 
 def domain_texts(path: Path) -> list[str]:
@@ -66,12 +69,20 @@ def module_texts(path: Path) -> list[str]:
     return texts
 
 
+def script_texts(path: Path) -> list[str]:
+    """The texts a script marks with `N_("…")`."""
+    with path.open("rb") as script:
+        return [message for _, message, _, _ in extract("javascript", script, keywords={"N_": None})]
+
+
 def all_texts(root: Path = ROOT) -> list[str]:
     """Every customer-facing text, each once, in source order."""
     texts = domain_texts(root / "bot" / "domain.yml")
     for pattern in SOURCES:
         for path in sorted(root.glob(pattern)):
             texts += module_texts(path)
+    for script in SCRIPTS:
+        texts += script_texts(root / script)
     return list(dict.fromkeys(texts))
 
 

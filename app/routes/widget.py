@@ -1,12 +1,17 @@
-"""The chat widget's own routes: the help topics it offers first, and a browser forgetting its visitor id."""
+"""The chat widget's own routes: its texts in the customer's language, the help topics it offers first, and a browser
+forgetting its visitor id."""
 
-from fastapi import APIRouter, status
+from typing import Literal
+
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
 from app.deps import SessionDep
 from handoff import service
 from handoff.models import VisitorForget
 from knowledge.service import KnowledgeService
+from language import SERVED
+from language.catalog import catalog
 
 router = APIRouter(prefix="/api/widget", tags=["widget"])
 TOPICS = 4
@@ -24,6 +29,21 @@ class Topics(BaseModel):
     """The welcome card's quick topics, most served first."""
 
     topics: list[Topic]
+
+
+class Texts(BaseModel):
+    """Our texts in one language: English text → the same in `language` (the widget shows English for any missing)."""
+
+    language: str
+    texts: dict[str, str]
+
+
+@router.get("/texts")
+def texts(response: Response, language: Literal[SERVED]) -> Texts:
+    """The catalog of `language` (English: empty, the texts are written in it); cached by browsers for an hour."""
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    found = catalog(language)
+    return Texts(language=language, texts=found.entries if found else {})
 
 
 @router.get("/topics")

@@ -10,14 +10,18 @@
   const OPEN_KEY = "swarmdesk.open";
   const VISITOR_KEY = "swarmdesk.visitor"; // a random id, so the team sees a returning visitor's earlier chats
   const SURVEYED_KEY = "swarmdesk.surveyed"; // the chat whose survey was shown: once per chat, reloads included
+  const LANGUAGE_KEY = "swarmdesk.language"; // the language the customer picked
+  const LANGUAGES = { en: "English", nl: "Nederlands", it: "Italiano", fi: "Suomi" };
   const SENDERS = ["customer", "bot", "agent", "system"];
+  const N_ = (text) => text; // marks a text for the catalogs (language/extract.py); tr() translates it when shown
   const STATE_TEXT = {
-    bot: "Virtual assistant", queued: "Waiting for an agent…", agent: "Chatting with an agent", closed: "This chat has ended",
+    bot: N_("Virtual assistant"), queued: N_("Waiting for an agent…"), agent: N_("Chatting with an agent"),
+    closed: N_("This chat has ended"),
   };
-  const OFFLINE_TEXT = "Can't reach Lumora support — check your connection and try again.";
-  const SERVER_TEXT = "Lumora support is having trouble right now — please try again in a moment.";
-  const WELCOME_TEXT = "Hi! Ask about your Lumora devices, orders or Lumora Plus. A person can take over whenever you need one.";
-  const GONE_TEXT = "That chat is no longer available, so a new one has started. Please send your message again.";
+  const OFFLINE_TEXT = N_("Can't reach Lumora support — check your connection and try again.");
+  const SERVER_TEXT = N_("Lumora support is having trouble right now — please try again in a moment.");
+  const WELCOME_TEXT = N_("Hi! Ask about your Lumora devices, orders or Lumora Plus. A person can take over whenever you need one.");
+  const GONE_TEXT = N_("That chat is no longer available, so a new one has started. Please send your message again.");
 
   let conversation = readStored(); // {conversation_id, token} or null
   let state = "bot";
@@ -31,6 +35,8 @@
   let liveStates = 0; // state frames received: a reply older than the latest frame must not undo it
   let typingTimer = 0; // hides "… is typing" when the agent stops
   let lastTypingSent = 0;
+  let language = pickedLanguage();
+  let texts = {}; // English text → the same in `language` (GET /api/widget/texts)
   const shown = new Set(); // seqs already rendered
   const waiting = new Map(); // ref → {body, resolve, reject}: messages sent over the socket, not yet answered
   const ui = {};
@@ -59,7 +65,7 @@
     const kept = load("localStorage", VISITOR_KEY);
     if (kept) await api("POST", "/api/widget/forget", { visitor_id: kept }).catch(() => null);
     save("localStorage", VISITOR_KEY, null);
-    ui.forget.textContent = "Forgotten: your chats on this browser are no longer linked.";
+    label(ui.forget, N_("Forgotten: your chats on this browser are no longer linked."));
     ui.forget.disabled = true;
   }
 
@@ -72,6 +78,55 @@
   function readStored() {
     const stored = parse(load("localStorage", STORE_KEY));
     return stored && typeof stored.conversation_id === "string" && typeof stored.token === "string" ? stored : null;
+  }
+
+  /** The language the customer picked before, else the browser's first one we serve, else English. */
+  function pickedLanguage() {
+    const kept = load("localStorage", LANGUAGE_KEY);
+    if (kept && LANGUAGES[kept]) return kept;
+    const wanted = (navigator.languages || [navigator.language || "en"]).map((tag) => String(tag).slice(0, 2));
+    return wanted.find((code) => LANGUAGES[code]) || "en";
+  }
+
+  /** A text of ours in the customer's language ({name} placeholders filled from `values`). */
+  function tr(text, values = {}) {
+    return (texts[text] || text).replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+
+  /** Give an element one of our texts (and translated attributes), kept so a change of language relabels it. */
+  function label(node, text, attrs = {}) {
+    if (text !== undefined) {
+      node.dataset.sdText = text;
+      node.textContent = tr(text);
+    }
+    if (Object.keys(attrs).length) node.dataset.sdAttrs = JSON.stringify(attrs);
+    for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, tr(value));
+    return node;
+  }
+
+  /** Our texts in `language` (English: none to fetch; unreachable: English too). */
+  async function loadTexts() {
+    texts = {};
+    if (language === "en") return;
+    const response = await fetch(ORIGIN + "/api/widget/texts?language=" + language).catch(() => null);
+    const data = response && response.ok ? await response.json().catch(() => null) : null;
+    texts = (data && data.texts) || {};
+  }
+
+  /** Show every labelled element in the language now chosen. */
+  function relabel() {
+    for (const node of document.querySelectorAll("#swarmdesk-root [data-sd-text], #swarmdesk-root [data-sd-attrs]")) {
+      label(node, node.dataset.sdText, parse(node.dataset.sdAttrs || "{}") || {});
+    }
+  }
+
+  /** The customer picked a language: the widget and (from now on) the bot and the team speak it. */
+  async function chooseLanguage(code) {
+    language = LANGUAGES[code] ? code : "en";
+    save("localStorage", LANGUAGE_KEY, language);
+    await loadTexts();
+    relabel();
+    if (conversation) await api("PUT", path("/language"), { language }).catch(() => null);
   }
 
   /** Create an element with a class, optional text (always as text, never as HTML) and attributes. */
@@ -92,36 +147,45 @@
     survey.addEventListener("load", offerSurvey); // a chat that closed before the survey's script came
     document.head.append(css, survey);
     const root = el("div", "", undefined, { id: "swarmdesk-root" });
-    ui.launcher = el("button", "sd-launcher", "Chat", { id: "swarmdesk-launcher", type: "button",
-      "aria-label": "Open chat", "aria-expanded": "false", "aria-controls": "swarmdesk-panel" });
-    ui.panel = el("section", "sd-panel", undefined,
-      { id: "swarmdesk-panel", role: "dialog", "aria-label": "Chat with Lumora support", hidden: "" });
+    ui.launcher = label(el("button", "sd-launcher", undefined, { id: "swarmdesk-launcher", type: "button",
+      "aria-expanded": "false", "aria-controls": "swarmdesk-panel" }), N_("Chat"), { "aria-label": N_("Open chat") });
+    ui.panel = label(el("section", "sd-panel", undefined, { id: "swarmdesk-panel", role: "dialog", hidden: "" }),
+      undefined, { "aria-label": N_("Chat with Lumora support") });
     const header = el("header", "sd-header");
     const titles = el("div", "sd-titles");
-    ui.state = el("p", "sd-state", STATE_TEXT.bot, { id: "swarmdesk-state" });
-    titles.append(el("h2", "sd-title", "Lumora support"), ui.state);
-    ui.end = el("button", "sd-end", "End chat", { id: "swarmdesk-end", type: "button" });
-    const close = el("button", "sd-close", "×", { type: "button", "aria-label": "Close chat" });
-    header.append(titles, ui.end, close);
-    ui.messages = el("ol", "sd-messages", undefined,
-      { id: "swarmdesk-messages", "aria-live": "polite", "aria-label": "Messages", tabindex: "0" });
+    ui.state = label(el("p", "sd-state", undefined, { id: "swarmdesk-state" }), STATE_TEXT.bot);
+    titles.append(label(el("h2", "sd-title"), N_("Lumora support")), ui.state);
+    ui.language = label(el("select", "sd-language", undefined, { id: "swarmdesk-language" }), undefined,
+      { "aria-label": N_("Language") });
+    for (const [code, name] of Object.entries(LANGUAGES)) ui.language.append(el("option", "", name, { value: code }));
+    ui.language.value = language;
+    ui.end = label(el("button", "sd-end", undefined, { id: "swarmdesk-end", type: "button" }), N_("End chat"));
+    const close = label(el("button", "sd-close", "×", { type: "button" }), undefined, { "aria-label": N_("Close chat") });
+    header.append(titles, ui.language, ui.end, close);
+    ui.messages = label(el("ol", "sd-messages", undefined, { id: "swarmdesk-messages", "aria-live": "polite", tabindex: "0" }),
+      undefined, { "aria-label": N_("Messages") });
     ui.error = el("p", "sd-error", undefined, { id: "swarmdesk-error", role: "alert", hidden: "" });
     const form = el("form", "sd-form");
-    ui.input = el("input", "sd-input", undefined, { id: "swarmdesk-input", type: "text", maxlength: "4000",
-      autocomplete: "off", placeholder: "Type your message…" });
-    ui.send = el("button", "sd-send", "Send", { id: "swarmdesk-send", type: "submit" });
-    form.append(el("label", "sd-visually-hidden", "Your message", { for: "swarmdesk-input" }), ui.input, ui.send);
-    ui.restart = el("button", "sd-restart", "Start a new chat", { id: "swarmdesk-restart", type: "button", hidden: "" });
-    ui.survey = el("section", "sd-survey", undefined, { id: "swarmdesk-survey", "aria-label": "Survey", hidden: "" });
+    ui.input = label(el("input", "sd-input", undefined, { id: "swarmdesk-input", type: "text", maxlength: "4000",
+      autocomplete: "off" }), undefined, { placeholder: N_("Type your message…") });
+    ui.send = label(el("button", "sd-send", undefined, { id: "swarmdesk-send", type: "submit" }), N_("Send"));
+    const inputLabel = label(el("label", "sd-visually-hidden", undefined, { for: "swarmdesk-input" }), N_("Your message"));
+    form.append(inputLabel, ui.input, ui.send);
+    ui.restart = label(el("button", "sd-restart", undefined, { id: "swarmdesk-restart", type: "button", hidden: "" }),
+      N_("Start a new chat"));
+    ui.survey = label(el("section", "sd-survey", undefined, { id: "swarmdesk-survey", hidden: "" }), undefined,
+      { "aria-label": N_("Survey") });
     ui.typing = el("p", "sd-typing", undefined, { id: "swarmdesk-typing", "aria-live": "polite", hidden: "" });
     ui.welcome = el("div", "sd-welcome", undefined, { id: "swarmdesk-welcome" });
-    ui.forget = el("button", "sd-forget", "Forget me on this browser", { id: "swarmdesk-forget", type: "button" });
-    ui.welcome.append(el("p", "sd-welcome-text", WELCOME_TEXT), ui.forget);
+    ui.forget = label(el("button", "sd-forget", undefined, { id: "swarmdesk-forget", type: "button" }),
+      N_("Forget me on this browser"));
+    ui.welcome.append(label(el("p", "sd-welcome-text"), WELCOME_TEXT), ui.forget);
     ui.panel.append(header, ui.welcome, ui.messages, ui.typing, ui.error, ui.survey, form, ui.restart);
     root.append(ui.panel, ui.launcher);
     document.body.appendChild(root);
 
     ui.launcher.addEventListener("click", () => setOpen(ui.panel.hidden));
+    ui.language.addEventListener("change", () => chooseLanguage(ui.language.value));
     close.addEventListener("click", () => setOpen(false));
     root.addEventListener("keydown", (event) => event.key === "Escape" && !ui.panel.hidden && setOpen(false));
     form.addEventListener("submit", (event) => {
@@ -144,7 +208,7 @@
 
   /** Show "<agent> is typing…" for a few seconds. */
   function showTyping(name) {
-    ui.typing.textContent = String(name || "The agent") + " is typing…";
+    ui.typing.textContent = tr(N_("{name} is typing…"), { name: name || tr(N_("The agent")) });
     ui.typing.hidden = false;
     clearTimeout(typingTimer);
     typingTimer = setTimeout(() => (ui.typing.hidden = true), 4000);
@@ -167,7 +231,7 @@
     ui.welcome.dataset.loaded = "1";
     const data = await api("GET", "/api/widget/topics").catch(() => null); // no topics: the greeting alone
     if (!data || !Array.isArray(data.topics) || !data.topics.length) return;
-    const box = el("div", "sd-topics", undefined, { role: "group", "aria-label": "Popular topics" });
+    const box = label(el("div", "sd-topics", undefined, { role: "group" }), undefined, { "aria-label": N_("Popular topics") });
     for (const topic of data.topics) {
       const node = el("button", "sd-quick-reply", String(topic.title || ""), { type: "button" });
       node.addEventListener("click", () => send(String(topic.question || topic.title || "")));
@@ -189,7 +253,7 @@
     try {
       response = await fetch(ORIGIN + url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch {
-      throw Object.assign(new Error(OFFLINE_TEXT), { status: 0 });
+      throw Object.assign(new Error(tr(OFFLINE_TEXT)), { status: 0 });
     }
     const data = await response.json().catch(() => null);
     if (response.ok && (data || response.status === 204)) return data;
@@ -198,15 +262,15 @@
 
   /** Turn an API error (FastAPI's {"detail": "…"} or {"detail": [{loc, msg}]}) into a sentence. */
   function reason(status, data) {
-    if (status === 413) return "Message too long (max 4,000 characters)";
+    if (status === 413) return tr(N_("Message too long (max 4,000 characters)"));
     const detail = data && data.detail;
     const text = !Array.isArray(detail) ? (typeof detail === "string" ? detail : "") : detail
       .filter((item) => item && item.msg)
       .map((item) => (Array.isArray(item.loc) ? item.loc.filter((p) => p !== "body").join(".") + ": " : "") + item.msg)
       .join("; ");
     if (text) return text.charAt(0).toUpperCase() + text.slice(1);
-    if (status === 429) return "Too many messages — please wait a moment and try again.";
-    return status >= 500 ? SERVER_TEXT : "Something went wrong (error " + status + ").";
+    if (status === 429) return tr(N_("Too many messages — please wait a moment and try again."));
+    return status >= 500 ? tr(SERVER_TEXT) : tr(N_("Something went wrong (error {status})."), { status });
   }
 
   /** Create the conversation (once, however often asked), remember it and go live. */
@@ -216,6 +280,7 @@
         const created = await api("POST", "/api/conversations", { visitor_id: visitorId() });
         conversation = { conversation_id: String(created.conversation_id), token: String(created.token) };
         save("localStorage", STORE_KEY, JSON.stringify(conversation));
+        if (load("localStorage", LANGUAGE_KEY)) await api("PUT", path("/language"), { language }).catch(() => null);
         showError("");
         setState("bot");
         connect();
@@ -234,7 +299,7 @@
     clearTimeout(reconnectTimer);
     if (socket) socket.close();
     [conversation, socket, lastSeq, reconnectDelay] = [null, null, 0, 1000];
-    for (const entry of waiting.values()) entry.reject(Object.assign(new Error(GONE_TEXT), { status: 0 }));
+    for (const entry of waiting.values()) entry.reject(Object.assign(new Error(tr(GONE_TEXT)), { status: 0 }));
     waiting.clear();
     shown.clear();
     ui.messages.replaceChildren();
@@ -366,7 +431,7 @@
       if (replies) setDisabled(replies, false);
       const gone = dropIfGone(error);
       if (gone) await starting; // a new chat is starting; then say why this message did not go
-      showError(gone ? GONE_TEXT : error.message);
+      showError(gone ? tr(GONE_TEXT) : error.message);
       if (error.status === 409) fetchMissed(); // the chat has ended meanwhile: show that
     } finally {
       pending -= 1;
@@ -384,7 +449,7 @@
     if (sender === "customer") ui.welcome.hidden = true; // the customer has started: the card made its offer
     const item = el("li", "sd-msg sd-" + sender, undefined, { "data-seq": String(seq) });
     if (sender === "bot" || sender === "agent") {
-      const name = String(message.sender_name || (sender === "bot" ? "Lumora assistant" : "Agent"));
+      const name = String(message.sender_name || tr(sender === "bot" ? N_("Lumora assistant") : N_("Agent")));
       const from = el("div", "sd-from");
       from.append(el("span", "sd-avatar", initials(name), { "aria-hidden": "true" }), el("span", "sd-name", name));
       item.append(from);
@@ -434,7 +499,8 @@
 
   /** Quick-reply buttons; a click sends {text: title, payload} and disables this message's buttons. */
   function quickReplies(buttons) {
-    const box = el("div", "sd-quick-replies", undefined, { role: "group", "aria-label": "Suggested replies" });
+    const box = label(el("div", "sd-quick-replies", undefined, { role: "group" }), undefined,
+      { "aria-label": N_("Suggested replies") });
     for (const choice of buttons) {
       const title = String((choice && choice.title) || "");
       const node = el("button", "sd-quick-reply", title, { type: "button" });
@@ -461,7 +527,7 @@
     const closing = next === "closed" && state !== "closed";
     const hadFocus = document.activeElement === ui.input || document.activeElement === ui.end;
     state = next;
-    ui.state.textContent = STATE_TEXT[next];
+    label(ui.state, STATE_TEXT[next]);
     ui.input.disabled = next === "closed";
     ui.send.disabled = next === "closed" || pending > 0;
     ui.end.hidden = next === "closed";
@@ -478,21 +544,21 @@
     if (!current || state !== "closed" || !window.SwarmdeskSurvey) return;
     if (load("localStorage", SURVEYED_KEY) === current.conversation_id) return;
     save("localStorage", SURVEYED_KEY, current.conversation_id);
-    window.SwarmdeskSurvey.show(ui.survey, (question, score) => api("POST", path("/survey"), { question, score }));
+    window.SwarmdeskSurvey.show(ui.survey, (question, score) => api("POST", path("/survey"), { question, score }), tr);
   }
 
   /** Put "End chat" back to its resting label. */
   function disarmEnd() {
     clearTimeout(endArmed);
     endArmed = 0;
-    ui.end.textContent = "End chat";
+    label(ui.end, N_("End chat"));
   }
 
   /** "End chat" without confirm(): a second click within 3 s ends the conversation. */
   async function confirmEnd() {
     if (!conversation || state === "closed") return;
     if (!endArmed) {
-      ui.end.textContent = "Click again to end";
+      label(ui.end, N_("Click again to end"));
       endArmed = setTimeout(disarmEnd, 3000);
       return;
     }
@@ -514,7 +580,8 @@
   }
 
   /** Build the widget, then restore a stored conversation (and an open panel) after a reload. */
-  function init() {
+  async function init() {
+    await loadTexts();
     build();
     if (conversation) connect();
     if (load("sessionStorage", OPEN_KEY) === "1") setOpen(true, false);

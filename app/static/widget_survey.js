@@ -1,12 +1,16 @@
 /* Swarmdesk chat widget: the one-question survey shown when a chat closes (widget.js loads it and calls show). */
 (() => {
   "use strict";
+  const N_ = (text) => text; // marks a text for the catalogs (language/extract.py); `tr` (from widget.js) translates
   const QUESTIONS = [ // as handoff/survey.py asks them
-    { name: "csat", text: "How satisfied are you with the help you got?", top: 5, low: "Very unsatisfied", high: "Very satisfied" },
-    { name: "ces", text: "How easy was it to get your problem solved?", top: 7, low: "Very difficult", high: "Very easy" },
+    { name: "csat", text: N_("How satisfied are you with the help you got?"), top: 5, low: N_("Very unsatisfied"),
+      high: N_("Very satisfied") },
+    { name: "ces", text: N_("How easy was it to get your problem solved?"), top: 7, low: N_("Very difficult"),
+      high: N_("Very easy") },
   ];
-  const THANKS_TEXT = "Thank you for your feedback!";
-  const FAILED_TEXT = "Sorry, your answer did not reach us. Please try again.";
+  const THANKS_TEXT = N_("Thank you for your feedback!");
+  const FAILED_TEXT = N_("Sorry, your answer did not reach us. Please try again.");
+  let tr = (text) => text; // widget.js gives its translator with show()
 
   /** Create an element with a class, optional text (always as text) and attributes. */
   function el(tag, className, text, attrs = {}) {
@@ -23,19 +27,20 @@
   function ask(card, answer, index) {
     const question = QUESTIONS[index];
     const id = "swarmdesk-survey-" + question.name;
-    const label = el("p", "sd-survey-question", question.text, { id, tabindex: "-1" });
+    const label = el("p", "sd-survey-question", tr(question.text), { id, tabindex: "-1" });
     const scale = el("div", "sd-survey-scale", undefined, { role: "group", "aria-labelledby": id });
     const status = el("p", "sd-survey-status", undefined, { role: "status" });
     for (let score = 1; score <= question.top; score += 1) {
-      const end = score === 1 ? ": " + question.low : score === question.top ? ": " + question.high : "";
+      const end = score === 1 ? ": " + tr(question.low) : score === question.top ? ": " + tr(question.high) : "";
+      const of = tr(N_("{score} of {top}")).replace("{score}", score).replace("{top}", question.top);
       const button = el("button", "sd-survey-score", String(score),
-        { type: "button", "aria-label": score + " of " + question.top + end, "data-score": String(score) });
+        { type: "button", "aria-label": of + end, "data-score": String(score) });
       button.addEventListener("click", () => submit(score));
       scale.append(button);
     }
     const ends = el("p", "sd-survey-ends");
-    ends.append(el("span", "", "1 = " + question.low), el("span", "", question.top + " = " + question.high));
-    const skip = el("button", "sd-survey-skip", "No thanks", { type: "button" });
+    ends.append(el("span", "", "1 = " + tr(question.low)), el("span", "", question.top + " = " + tr(question.high)));
+    const skip = el("button", "sd-survey-skip", tr(N_("No thanks")), { type: "button" });
     skip.addEventListener("click", () => (index === 0 ? close(card) : thank(card)));
     card.replaceChildren(label, scale, ends, skip, status);
     card.hidden = false;
@@ -46,7 +51,7 @@
         await answer(question.name, score);
       } catch (error) {
         if (error.status !== 409) {
-          status.textContent = FAILED_TEXT;
+          status.textContent = tr(FAILED_TEXT);
           scale.querySelectorAll("button").forEach((button) => { button.disabled = false; });
           return;
         }
@@ -62,7 +67,7 @@
 
   /** End with thanks (focus stays in the card for keyboard and screen-reader users). */
   function thank(card) {
-    const thanks = el("p", "sd-survey-thanks", THANKS_TEXT, { tabindex: "-1", role: "status" });
+    const thanks = el("p", "sd-survey-thanks", tr(THANKS_TEXT), { tabindex: "-1", role: "status" });
     card.replaceChildren(thanks);
     thanks.focus();
   }
@@ -73,5 +78,10 @@
     card.hidden = true;
   }
 
-  window.SwarmdeskSurvey = { show: (card, answer) => ask(card, answer, 0) };
+  window.SwarmdeskSurvey = {
+    show: (card, answer, translate) => {
+      tr = translate || tr;
+      ask(card, answer, 0);
+    },
+  };
 })();

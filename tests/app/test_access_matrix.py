@@ -98,6 +98,7 @@ ROUTES = {
     ("GET", "/healthz"): PUBLIC,
     ("POST", "/api/conversations"): PUBLIC,
     ("GET", "/api/widget/topics"): PUBLIC,
+    ("GET", "/api/widget/texts"): PUBLIC,  # without a language: 422, still served
     ("POST", "/api/widget/forget"): PUBLIC,  # possessing the random visitor id is what lets a browser forget it
     ("POST", "/api/conversations/{conversation_id}/messages"): CUSTOMER,
     ("GET", "/api/conversations/{conversation_id}/messages"): CUSTOMER,

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from core.db import get_session_factory
+from handoff.flows import UNSERVED_TEXT
 from handoff.models import Conversation
 from language import ready_detector
 from tests.conftest import app_client
@@ -74,3 +75,15 @@ def test_a_case_opened_from_the_chat_keeps_its_language(client):
 
     with get_session_factory()() as session:
         assert session.get(Case, case_id(opened.json()["number"])).language == "fi"
+
+
+def test_a_customer_in_a_language_we_do_not_serve_is_told_once_which_we_do_and_served_in_english(client):
+    conversation_id, auth = chat(client)
+    path = f"/api/conversations/{conversation_id}/messages"
+    first = client.post(path, json={"text": "hallo, ich brauche Hilfe mit meinem Hub"}, headers=auth).json()
+    told = [m["text"] for m in first["messages"] if m["sender"] == "system" and "we go on in English" in m["text"]]
+    assert told == [UNSERVED_TEXT]
+    again = client.post(path, json={"text": "mein Hub ist seit gestern offline"}, headers=auth).json()
+    assert not any("we go on in English" in m["text"] for m in again["messages"])
+    with get_session_factory()() as session:
+        assert session.get(Conversation, conversation_id).speaks == "en"
