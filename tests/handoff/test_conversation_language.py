@@ -74,3 +74,13 @@ def test_a_case_opened_from_the_chat_keeps_its_language(client):
 
     with get_session_factory()() as session:
         assert session.get(Case, case_id(opened.json()["number"])).language == "fi"
+
+
+def test_the_bot_and_swarmdesk_speak_to_a_finnish_customer_in_finnish(client):
+    conversation_id, auth = chat(client)
+    answer = client.post(
+        f"/api/conversations/{conversation_id}/messages", json={"text": "hei, tilaukseni ei ole saapunut"}, headers=auth
+    ).json()
+    notice = answer["messages"][-1]  # the bot is down in these tests: Swarmdesk says so, in Finnish
+    assert notice["text"].startswith("Pahoittelut — virtuaaliavustajamme ei ole juuri nyt käytettävissä.")
+    assert notice["buttons"] == [{"title": "Puhu ihmisen kanssa", "payload": "/request_human"}]
