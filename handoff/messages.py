@@ -23,8 +23,10 @@ from core.events import bus
 from core.postgres_line import PostgresLine
 from handoff import service
 from handoff.models import Conversation, Message, utcnow
+from language.catalog import translate
 
 STORED = "message.stored"
+TRANSLATED = {"bot", "system"}  # the senders whose words come from our catalog
 
 _conversations, _messages = Conversation.__table__, Message.__table__
 _NEXT_SEQ = (
@@ -78,6 +80,18 @@ def _insert(connection: Session | Connection, conversation_id: str, seq: int, fi
     return message
 
 
+def _in(language: str, fields: dict) -> dict:
+    """A bot or system message's text and its buttons' and links' titles in `language` (others as they are)."""
+    if language == "en" or fields["sender"] not in TRANSLATED:
+        return fields
+
+    def titled(items: list[dict] | None) -> list[dict] | None:
+        return [item | {"title": translate(item["title"], language)} for item in items] if items else items
+
+    text = translate(fields["text"], language)
+    return fields | {"text": text, "buttons": titled(fields.get("buttons")), "links": titled(fields.get("links"))}
+
+
 def _next_seq(connection: Session | Connection, conversation_id: str, statement: Update = _NEXT_SEQ) -> Row | None:
     """Take the conversation's next `seq` (row-locked until commit), with its state; None if unknown."""
     return connection.execute(statement, {"conversation_id": conversation_id, "now": utcnow()}).first()
@@ -85,9 +99,13 @@ def _next_seq(connection: Session | Connection, conversation_id: str, statement:
 
 def store(*, session: Session, conversation_id: str, messages: list[dict]) -> list[Message]:
     """Store messages (each {"sender", "sender_name", "text", "buttons"?, "links"?}) under consecutive `seq`s in
-    one commit, then emit `message.stored` for each."""
+    one commit, then emit `message.stored` for each. The bot's and Swarmdesk's own are stored as the customer reads
+    them: in the conversation's language (`language.catalog`)."""
+    conversation = session.get(Conversation, conversation_id)
+    language = conversation.speaks if conversation is not None else "en"
     stored = [
-        _insert(session, conversation_id, _next_seq(session, conversation_id).last_seq, fields) for fields in messages
+        _insert(session, conversation_id, _next_seq(session, conversation_id).last_seq, _in(language, fields))
+        for fields in messages
     ]
     session.commit()
     for message in stored:

@@ -178,9 +178,10 @@ async def chat(url: str, run: Run, questions: dict[str, list[str]], number: int)
             answer = await customer.say(rng.choice(ASK_FOR_A_PERSON))
             if answer["state"] in {"queued", "agent"}:
                 return await _served(run, customer)
-        if answer["state"] != "closed" and rng.random() < 0.6:
-            await customer.end()
-        await customer.survey()
+        if answer["state"] == "closed" or rng.random() < 0.6:  # the others leave the chat open
+            if answer["state"] != "closed":
+                await customer.end()
+            await customer.survey()
     except httpx.HTTPError as error:
         run.count(f"customer error: {error}"[:80])
     finally:
@@ -249,7 +250,7 @@ class Agent:
             self.run.done.setdefault(conversation_id, asyncio.Event()).set()
 
     async def casework(self, conversation_id: str, path: str) -> None:
-        """Open a case for the chat; resolve it alone, or (one in three) with a swarm and the expert."""
+        """Open a case for the chat; resolve it alone, or (the first, then one in three) with a swarm and the expert."""
         http, rng = self.person.http, self.run.rng
         body = {
             "customer_email": f"customer{rng.randrange(10_000)}@example.com",
@@ -257,9 +258,10 @@ class Agent:
             "priority": rng.choice(["low", "normal", "normal", "high"]),
             "tags": [rng.choice(["hub", "billing", "app"])],
         }
+        opened_before = sum(len(numbers) for numbers in self.run.cases.values())
         case = await _post(http, f"{path}/case", body)
         self.run.cases.setdefault(conversation_id, []).append(case_id(case["number"]))
-        if rng.random() < 0.35:
+        if opened_before % 3 == 0:  # the first case and every third one after it
             await self.swarm(conversation_id, case["number"])
             return
         update = {"version": case["version"], "status": "resolved", "resolution": "Walked the customer through it."}

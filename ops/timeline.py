@@ -16,7 +16,7 @@ from core.db import as_utc
 from handoff.models import Conversation, Handoff, Message
 from handoff.swarm.models import Swarm, SwarmMessage
 
-STRETCH = (20.0, 150.0)  # how much slower than the simulation people are (a 2 s wait becomes 40 s – 5 min)
+STRETCH = (60.0, 400.0)  # how much slower than the simulation people are (a 1 s wait becomes 1 – 7 min)
 OPEN_HOURS = (8, 19)  # conversations start in these hours (UTC) …
 WEEKEND_SHARE = 0.4  # … and a weekend day gets this share of a weekday's traffic
 STRETCHED_VALUES = {"accept", "abandoned"}  # activity kinds whose `value` is a duration in seconds

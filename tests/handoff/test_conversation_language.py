@@ -87,3 +87,13 @@ def test_a_customer_in_a_language_we_do_not_serve_is_told_once_which_we_do_and_s
     assert not any("we go on in English" in m["text"] for m in again["messages"])
     with get_session_factory()() as session:
         assert session.get(Conversation, conversation_id).speaks == "en"
+
+
+def test_the_bot_and_swarmdesk_speak_to_a_finnish_customer_in_finnish(client):
+    conversation_id, auth = chat(client)
+    answer = client.post(
+        f"/api/conversations/{conversation_id}/messages", json={"text": "hei, tilaukseni ei ole saapunut"}, headers=auth
+    ).json()
+    notice = answer["messages"][-1]  # the bot is down in these tests: Swarmdesk says so, in Finnish
+    assert notice["text"].startswith("Pahoittelut — virtuaaliavustajamme ei ole juuri nyt käytettävissä.")
+    assert notice["buttons"] == [{"title": "Puhu ihmisen kanssa", "payload": "/request_human"}]
