@@ -47,9 +47,11 @@ class Generator:
         self.next_case, self.next_swarm = 1, 1
 
     def rows(self, start: datetime, span: timedelta, count: int):
-        """`count` conversations starting within `span` after `start`, as COPY rows."""
+        """`count` conversations starting within `span` after `start`, as COPY rows; nothing after the span's end
+        (what happens later has not happened yet: a resolution due tomorrow is not in today's record)."""
+        until = start + span
         for moment in sorted(start + span * self.rng.random() for _ in range(count)):  # ids follow time, as live
-            yield from self._conversation(moment)
+            yield from (row for row in self._conversation(moment) if row[1] <= until)
 
     def _row(self, kind, at, conversation=None, case=None, channel="chat", visitor=None, actor=None, article=None,
              reason=None, value=None, detail=None) -> tuple:  # fmt: skip
