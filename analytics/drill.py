@@ -105,7 +105,7 @@ def _conversation_item(row: ConversationFacts, name: str | None) -> dict:
     return {
         "kind": "conversation", "id": row.conversation_id, "when": as_utc(row.started_at).isoformat(),
         "channel": row.channel, "customer": name or "visitor", "outcome": row.outcome,
-        "link": f"/desk?conversation={row.conversation_id}",
+        "link": f"/analytics/conversations/{row.conversation_id}",
     }  # fmt: skip
 
 
@@ -116,5 +116,5 @@ def _case_item(row: CaseFacts, case: Case | None) -> dict:
     return {
         "kind": "case", "id": number, "when": as_utc(when).isoformat() if when else None, "channel": row.channel,
         "customer": (case.customer_name if case else "") or "visitor",
-        "outcome": "resolved" if row.resolved_at else "open", "link": f"/desk?case={number}",
+        "outcome": "resolved" if row.resolved_at else "open", "link": f"/analytics/cases/{number}",
     }  # fmt: skip

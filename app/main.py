@@ -19,6 +19,7 @@ from app.input_guard import BodyLimit, sane_input
 from app.openapi import with_shared_rules
 from app.routes import (
     analytics,
+    analytics_records,
     canned,
     cases,
     conversations,
@@ -135,6 +136,7 @@ def create_app() -> FastAPI:
         dev_outbox.router,
         analytics.router,
         analytics.pages,
+        analytics_records.pages,
     )
     for router in (*routers, people.pages, people.api):
         app.include_router(router)

@@ -136,7 +136,12 @@ def test_a_lead_reads_the_charts_opens_the_conversations_behind_a_bar_and_drafts
     expect(page.locator("#drill-title")).to_contain_text("Handed off: customer request — 7 found")
     rows = page.locator("#drill-rows li a")
     expect(rows).to_have_count(7)
-    assert rows.first.get_attribute("href").startswith("/desk?conversation=")
+    assert rows.first.get_attribute("href").startswith("/analytics/conversations/")
+    record = context.new_page()
+    record.goto(rows.first.get_attribute("href"))
+    expect(record.locator("#record-title")).to_contain_text("Conversation")
+    expect(record.locator(".record-rows tbody tr").first).to_contain_text("handoff")
+    record.close()
 
     _click_first_bar(page, "chart-trend")
     expect(page.locator("#drill-title")).to_contain_text(f"contained on {first}")
