@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from language.detection import Guess
+from language.detection import OTHER, Guess
 
 DECISIVE_WORDS = 3  # shorter messages ("ok", "thanks", "google home", "E-402") say too little about a language
+UNSERVED_CONFIDENCE = 0.5  # a language we do not serve counts only when the detector favours it over all the others
 SWITCH_AFTER = 2  # messages in a row in another language before the conversation follows them
 
 
 def _decisive(guess: Guess | None) -> bool:
     """Whether a message says enough about its language to count."""
-    return guess is not None and guess.words >= DECISIVE_WORDS
+    if guess is None or guess.words < DECISIVE_WORDS:
+        return False
+    return guess.language != OTHER or guess.confidence >= UNSERVED_CONFIDENCE
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ def steady_language(guesses: Iterable[Guess | None], *, chosen: str | None = Non
 
     The first decisive message (>= `DECISIVE_WORDS` words: the detector's first choice, whatever its confidence —
     lingua spreads it over neighbouring languages, "ciao, il mio hub non si connette" is Italian at 0.22) sets it;
+    a language we do not serve only when the detector is sure of it (`UNSERVED_CONFIDENCE`: "my hub is offline" is
+    "other" at 0.17, and telling an English customer we do not serve their language costs more than missing one);
     after that it changes only when `SWITCH_AFTER` decisive messages in a row are in the same other language.
     Messages that are not decisive neither count nor break a run.
     """

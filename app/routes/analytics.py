@@ -1,11 +1,13 @@
 """Support analytics for leads and admins: the page, the figures as JSON, the conversations behind a chart point,
 CSV exports, and a draft article from a cluster of unanswered questions (docs/analytics.md defines each figure)."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from pydantic import BeforeValidator
 
 from analytics import drill, export, figures
 from analytics.articles import ClusterNotFound, draft_article, knowledge, unanswered
@@ -18,13 +20,24 @@ from core.db import get_session_factory, release
 router = APIRouter(prefix="/api/analytics", tags=["analytics"], responses=refusals(401, 403))
 pages = APIRouter(include_in_schema=False)
 DEFAULT_DAYS = 30
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: object) -> object:
+    """Only a day written YYYY-MM-DD (pydantic would also take a number of seconds since 1970)."""
+    if isinstance(value, str) and not ISO_DAY.fullmatch(value):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
 
 
 def period(
     start: Annotated[
-        date | None, Query(alias="from", description="first UTC day (default: 29 days before `to`)")
+        Day | None, Query(alias="from", description="first UTC day (default: 29 days before `to`)")
     ] = None,
-    end: Annotated[date | None, Query(alias="to", description="last UTC day, included (default: today)")] = None,
+    end: Annotated[Day | None, Query(alias="to", description="last UTC day, included (default: today)")] = None,
     channel: Annotated[Channel, Query(description="all, chat (the widget) or email")] = "all",
 ) -> Period:
     """The period asked for: `to` not before `from`, at most MAX_DAYS days (422 naming the field otherwise)."""

@@ -61,7 +61,7 @@ def test_the_page_sends_strangers_to_sign_in_refuses_agents_and_shows_leads_an_e
     ("query", "field", "message"),
     [
         ("from=2024-13-01", "from", "valid date"),
-        ("to=yesterday", "to", "valid date"),
+        ("to=yesterday", "to", "YYYY-MM-DD"),
         ("from=2024-02-01&to=2024-01-01", "to", "must not be before from"),
         ("from=2020-01-01&to=2024-01-01", "to", "a period is at most 400 days long"),
         ("channel=fax", "channel", "'all', 'chat' or 'email'"),
@@ -107,3 +107,9 @@ def test_the_figures_export_lists_each_figure_with_what_it_counts(client, caller
     contained = rows[("containment", "outcomes.contained")]
     assert (contained["value"], contained["numerator"], contained["denominator"]) == ("1.0", "1", "1")
     assert contained["counts"] == "contained / conversations decided"
+
+
+def test_a_day_is_written_yyyy_mm_dd_and_a_number_is_refused_naming_the_field(client, callers):
+    refused = client.get("/api/analytics/overview?to=0", headers=callers["lead"])
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-1] == "to"
+    assert client.get("/api/analytics/overview?to=2026-12-01", headers=callers["lead"]).status_code == 200

@@ -30,9 +30,10 @@ def test_one_clear_message_in_another_language_does_not_switch_but_a_run_of_them
     assert steady_language([msg("it"), msg("en"), msg("fi")]) == "it"  # two different languages are no run
 
 
-def test_an_unserved_language_is_a_language_like_the_others():
+def test_an_unserved_language_counts_only_when_the_detector_is_sure_of_it():
     assert steady_language([msg("other"), msg("other")]) == "other"
     assert steady_language([msg("fi"), msg("other")]) == "fi"
+    assert steady_language([msg("other", confidence=0.17)]) == "en"  # "my hub is offline"
 
 
 def test_an_explicit_choice_wins_over_every_message():
