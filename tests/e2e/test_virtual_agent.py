@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from cases.models import Case, CaseConversation
 from core.db import make_engine
 from handoff.desk.presence import mark_offline, mark_online
+from handoff.flows import UNSERVED_TEXT
 
 pytestmark = pytest.mark.stack
 
@@ -134,7 +135,9 @@ def test_with_nobody_online_the_bot_opens_a_case_instead(chat):
 @pytest.mark.parametrize("text", ["🙂🙂🔥", "Mein Hub zeigt den Fehler E-204, was soll ich tun?", "plug " * 790])
 def test_odd_messages_get_a_sensible_reply_never_a_crash(chat, text):
     replies = chat.say(text)
-    assert replies and all(m["sender"] == "bot" for m in replies)
+    assert replies and all(m["sender"] in {"bot", "system"} for m in replies) and replies[-1]["sender"] == "bot"
+    notices = [m["text"] for m in replies if m["sender"] == "system"]
+    assert notices == ([UNSERVED_TEXT] if text.startswith("Mein") else [])  # German: we say which languages we serve
 
 
 BILLING, DELIVERY = "Change your billing address", "Change the delivery address of an order"
