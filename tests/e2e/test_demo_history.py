@@ -22,13 +22,14 @@ pytestmark = pytest.mark.browser
 CHARTS = ("chart-trend", "chart-reasons", "chart-wait", "chart-surveys")
 
 
-def _drawn(page, canvas: str) -> int:
-    """How many pixels of a chart's canvas are painted."""
-    return page.evaluate(
-        """(id) => { const c = document.getElementById(id);
+def _wait_until_drawn(page, canvas: str) -> None:
+    """Wait (10 s at most) until more than 500 pixels of a chart's canvas are painted: the figures load, then draw."""
+    page.wait_for_function(
+        """(id) => { const c = document.getElementById(id); if (!c || !c.width) return false;
            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-           let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }""",
-        canvas,
+           let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n > 500; }""",
+        arg=canvas,
+        timeout=10_000,
     )
 
 
@@ -56,7 +57,7 @@ def test_the_demo_history_fills_the_analytics_page(browser, live_app, e2e_databa
     expect(page.locator("#empty")).to_be_hidden()
     for canvas in CHARTS:
         expect(page.locator(f"#{canvas}")).to_be_visible()
-        assert _drawn(page, canvas) > 500, canvas
+        _wait_until_drawn(page, canvas)
     folder = VAR_DIR / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / "analytics-demo-history.png"), full_page=True)
