@@ -193,25 +193,6 @@ ROUTES = {
 
 
 @pytest.fixture
-def own_database(app_env, monkeypatch, tmp_path):
-    """A database, KB folder and index of this test's own: its served searches and re-index build an index, which
-    imports the KB into the database, and other tests' KBs must not find it there."""
-    from core import db, settings
-    from ops import migrate
-
-    url = f"sqlite:///{tmp_path / 'matrix.db'}"
-    migrate.upgrade(url)
-    (tmp_path / "kb").mkdir()
-    monkeypatch.setenv("DATABASE_URL", url)
-    for cached in (settings.get_settings, db.get_engine, db.get_session_factory):
-        cached.cache_clear()
-    yield {"kb_dir": str(tmp_path / "kb"), "index_dir": str(tmp_path / "index")}
-    db.get_engine().dispose()
-    for cached in (db.get_engine, db.get_session_factory):
-        cached.cache_clear()
-
-
-@pytest.fixture
 def world(own_database, monkeypatch, redis_prefix):
     """A chat the agent holds, its case, a swarm on it with the expert in the room and a message, a guest link, an
     article, and a bearer header for every kind of caller."""

@@ -68,9 +68,9 @@ def kb_source(tmp_path_factory):
 
 
 @pytest.fixture
-def chat_app(own_queue, kb_source, tmp_path, monkeypatch):
-    """The app over its own KB copy, with a stand-in Rasa: each turn is a KB search for the customer's words
-    through the app's API with the bot's token (as `action_answer_from_kb` does), answered with the snippet."""
+def chat_app(own_queue, own_database, kb_source, monkeypatch):
+    """The app over its own database and KB copy, with a stand-in Rasa: each turn is a KB search for the customer's
+    words through the app's API with the bot's token (as `action_answer_from_kb` does), answered with the snippet."""
     holder: dict = {}
 
     class Rasa(BaseHTTPRequestHandler):
@@ -94,9 +94,8 @@ def chat_app(own_queue, kb_source, tmp_path, monkeypatch):
 
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), Rasa)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    kb = tmp_path / "kb"
-    shutil.copytree(kb_source, kb)
-    env = {"rasa_url": f"http://127.0.0.1:{server.server_port}", "kb_dir": kb, "index_dir": tmp_path / "index"}
+    shutil.copytree(kb_source, own_database["kb_dir"], dirs_exist_ok=True)
+    env = {"rasa_url": f"http://127.0.0.1:{server.server_port}", **own_database}
     quiet = {"router_interval_seconds": 3600, "scheduler_interval_seconds": 3600}  # no routing round meddles
     try:
         with app_client(monkeypatch, **env, **quiet) as client:
