@@ -14,7 +14,7 @@ from babel.messages.pofile import write_po
 
 ROOT = Path(__file__).resolve().parents[1]
 POT = Path(__file__).parent / "locales" / "messages.pot"
-SOURCES = ("bot/actions/*.py", "handoff/**/*.py", "app/listeners/casework.py", "cases/views.py")
+SOURCES = ("bot/actions/*.py", "handoff/**/*.py", "app/listeners/casework.py", "cases/views.py", "cases/emails.py")
 SUFFIXES = ("_TEXT", "_BUTTON", "_BUTTONS", "_LINK")
 SCRIPTS = ("app/static/widget.js", "app/static/widget_survey.js")
 
