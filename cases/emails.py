@@ -1,4 +1,5 @@
-"""Emails to the case's customer: composed and queued with the case change, delivered and retried afterwards."""
+"""Emails to the case's customer, in the case's language: composed and queued with the case change, delivered and
+retried afterwards."""
 
 import logging
 from collections.abc import Callable
@@ -9,40 +10,60 @@ from sqlalchemy.orm import Session
 
 from cases.models import Case, CaseEmail
 from cases.survey_link import survey_url
+from language.catalog import translate
 
 log = logging.getLogger(__name__)
 RETRY_MINUTES = (1, 5, 15, 60, 180, 720)  # after the 1st, 2nd, … failure; then the email is marked failed
-SIGNATURE = "Customer Support"  # who signs the emails unless the case service is told
 STUCK_AFTER = timedelta(minutes=10)  # a "sending" email whose worker died goes back to the queue
 Send = Callable[..., str]  # send(to=, subject=, body=) -> message id; raises on failure
 
+# What the emails say, in English; the catalogs (language/locales) give them in the case's language.
+GREETING_TEXT = "Hello,"
+GREETING_NAMED_TEXT = "Hello {name},"
+CREATED_SUBJECT_TEXT = "[{number}] We have your request: {subject}"
+CREATED_TEXT = "Thanks for contacting us. We opened case {number} about “{subject}”."
+NO_AGENT_TEXT = "Nobody could take your chat just now, so we will answer by email."
+UPDATE_SUBJECT_TEXT = "[{number}] Update on your case: {subject}"
+UPDATE_TEXT = "There is news about your case:"
+RESOLVED_SUBJECT_TEXT = "[{number}] Resolved: {subject}"
+RESOLVED_TEXT = "We have resolved your case."
+NOT_FIXED_TEXT = "If this did not fix it, just reply."
+SURVEY_TEXT = "How did we do? Two quick questions: {url}"
+FOOTER_TEXT = "Your case number is {number}. Quote it whenever you contact us."
+SIGNATURE_TEXT = "— {company} Support"
+TEAM_SIGNATURE_TEXT = "— Customer Support"  # who signs when the case service is not told the company's name
 
-def compose(kind: str, case: Case, *, text: str = "", signature: str = SIGNATURE) -> tuple[str, str]:
-    """The subject and body of a customer email of `kind` (created, public_update, resolved)."""
-    greeting = f"Hello {case.customer_name}," if case.customer_name else "Hello,"
-    footer = f"\n\nYour case number is {case.number}. Quote it whenever you contact us.\n— {signature}"
+
+def compose(kind: str, case: Case, *, text: str = "", company: str = "") -> tuple[str, str]:
+    """The subject and body of a customer email of `kind` (created, public_update, resolved) in the case's language;
+    the customer's and agents' own words (subject, update, resolution) as written."""
+
+    def say(template: str, **values: str) -> str:
+        """`template` in the case's language, its placeholders filled with `values` as written."""
+        return translate(template, case.language or "en").format(**values)
+
+    number, subject = case.number, case.subject
     if kind == "created":
-        subject = f"[{case.number}] We have your request: {case.subject}"
-        body = f"{greeting}\n\nThanks for contacting us. We opened case {case.number} about “{case.subject}”."
-        if case.reason == "no_agent":
-            body += " Nobody could take your chat just now, so we will answer by email."
+        title = say(CREATED_SUBJECT_TEXT, number=number, subject=subject)
+        opened = say(CREATED_TEXT, number=number, subject=subject)
+        said = [f"{opened} {say(NO_AGENT_TEXT)}" if case.reason == "no_agent" else opened]
     elif kind == "public_update":
-        subject = f"[{case.number}] Update on your case: {case.subject}"
-        body = f"{greeting}\n\nThere is news about your case:\n\n{text}"
+        title = say(UPDATE_SUBJECT_TEXT, number=number, subject=subject)
+        said = [say(UPDATE_TEXT), text]
     elif kind == "resolved":
-        subject = f"[{case.number}] Resolved: {case.subject}"
-        body = f"{greeting}\n\nWe have resolved your case.\n\n{case.resolution}\n\nIf this did not fix it, just reply."
-        body += f"\n\nHow did we do? Two quick questions: {survey_url(case.id)}"
+        title = say(RESOLVED_SUBJECT_TEXT, number=number, subject=subject)
+        survey = say(SURVEY_TEXT, url=survey_url(case.id))
+        said = [say(RESOLVED_TEXT), case.resolution or "", say(NOT_FIXED_TEXT), survey]
     else:
         raise ValueError(f"unknown email kind {kind!r}")
-    return subject, body + footer
+    greeting = say(GREETING_NAMED_TEXT, name=case.customer_name) if case.customer_name else say(GREETING_TEXT)
+    signature = say(SIGNATURE_TEXT, company=company) if company else say(TEAM_SIGNATURE_TEXT)
+    return title, "\n\n".join([greeting, *said, f"{say(FOOTER_TEXT, number=number)}\n{signature}"])
 
 
-def queue(
-    session: Session, case: Case, kind: str, now: datetime, *, text: str = "", signature: str = SIGNATURE
-) -> CaseEmail:
+def queue(session: Session, case: Case, kind: str, now: datetime, *, text: str = "", company: str = "") -> CaseEmail:
     """Add a pending email for the case's customer to the current transaction."""
-    subject, body = compose(kind, case, text=text, signature=signature)
+    subject, body = compose(kind, case, text=text, company=company)
     email = CaseEmail(case_id=case.id, kind=kind, to=case.customer_email, subject=subject, body=body)
     email.next_attempt_at = now
     email.created_at = now

@@ -74,10 +74,10 @@ class CaseService:
         policy: sla.SlaPolicy | None = None,
         bus: events.EventBus | None = None,
         clock: Callable[[], datetime] = utcnow,
-        signature: str = emails.SIGNATURE,
+        company: str = "",
     ) -> None:
         self.session, self.policy, self.bus, self.clock = session, policy or sla.SlaPolicy(), bus, clock
-        self.signature = signature  # who signs the customer emails
+        self.company = company  # whose support team signs the customer emails
         self._pending: list[events.DomainEvent] = []
 
     def commit(self) -> None:
@@ -185,7 +185,7 @@ class CaseService:
         self._log(case, "created", actor, now, public=False, data={"priority": case.priority, "channel": case.channel})
         if conversation_id:
             self.session.add(CaseConversation(case_id=case.id, conversation_id=conversation_id, linked_at=now))
-        emails.queue(self.session, case, "created", now, signature=self.signature)
+        emails.queue(self.session, case, "created", now, company=self.company)
         activity.record(self.session, case, "case_opened", actor_id=actor.user_id, at=now)
         self._announce(events.CREATED, case, conversation_id=conversation_id)
         return case
@@ -321,7 +321,7 @@ class CaseService:
         if target == "resolved":
             case.resolution, case.resolved_at = resolution.strip(), now
             self._first_response(case, actor, now)
-            emails.queue(self.session, case, "resolved", now, signature=self.signature)
+            emails.queue(self.session, case, "resolved", now, company=self.company)
             activity.record(self.session, case, "case_resolved", actor_id=actor.user_id, at=now)
             self._announce(events.RESOLVED, case, resolution=case.resolution)
         if target == "closed":
@@ -380,7 +380,7 @@ class CaseService:
 
     def _public_update(self, case: Case, text: str, now: datetime) -> None:
         """Tell the case's customer: an email, and an event for their open conversations."""
-        emails.queue(self.session, case, "public_update", now, text=text, signature=self.signature)
+        emails.queue(self.session, case, "public_update", now, text=text, company=self.company)
         self._announce(events.PUBLIC_UPDATE, case, text=text)
 
     def _announce(self, kind: str, case: Case, **data) -> None:

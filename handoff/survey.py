@@ -68,17 +68,17 @@ def answer_chat(session: Session, conversation: Conversation, question: str, sco
     check_score(question, score)
     if conversation.state != "closed":
         raise Refused("the survey opens when the conversation closes")
-    session.add(SurveyAnswer(conversation_id=conversation.id, question=question, score=score))
+    _add(session, SurveyAnswer(conversation_id=conversation.id, question=question, score=score))
     activity.record(session, conversation, "survey", reason=question, value=score)
-    _commit(session)
+    session.commit()
 
 
 def answer_case(session: Session, case: Case, question: str, score: int) -> None:
     """Store the customer's answer about their case; Refused for a question answered before."""
     check_score(question, score)
-    session.add(SurveyAnswer(case_id=case.id, question=question, score=score))
+    _add(session, SurveyAnswer(case_id=case.id, question=question, score=score))
     case_activity.record(session, case, "survey", reason=question, value=score)
-    _commit(session)
+    session.commit()
 
 
 def answered_for_case(session: Session, case: Case) -> set[str]:
@@ -86,10 +86,12 @@ def answered_for_case(session: Session, case: Case) -> set[str]:
     return set(session.scalars(select(SurveyAnswer.question).where(SurveyAnswer.case_id == case.id)))
 
 
-def _commit(session: Session) -> None:
-    """Commit the answer with its row; Refused if the question was answered already (the constraint says)."""
+def _add(session: Session, answer: SurveyAnswer) -> None:
+    """Write the answer (not committed) before anything reads; Refused if the question was answered already (the
+    constraint says)."""
+    session.add(answer)
     try:
-        session.commit()
+        session.flush()
     except IntegrityError as error:
         session.rollback()
         raise Refused("already answered") from error

@@ -1,7 +1,8 @@
 """Every text Swarmdesk and its bot say to customers, from their sources: the bot's domain responses (texts and
 button titles), the module constants named `*_TEXT`, `*_BUTTON(S)` or `*_LINK` (their strings; a button's or a
-link's title only) of the files in `SOURCES`, and the widget's texts marked `N_("…")` in `SCRIPTS` (Babel's
-JavaScript extractor). `python -m language.extract` writes them to `locales/messages.pot`."""
+link's title only) of the files in `SOURCES`, the widget's texts marked `N_("…")` in `SCRIPTS` (Babel's
+JavaScript extractor) and the customer pages' texts marked `_("…")` in `PAGES` (Jinja's Babel extractor).
+`python -m language.extract` writes them to `locales/messages.pot`."""
 
 import ast
 import sys
@@ -11,12 +12,14 @@ import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract
 from babel.messages.pofile import write_po
+from jinja2.ext import babel_extract
 
 ROOT = Path(__file__).resolve().parents[1]
 POT = Path(__file__).parent / "locales" / "messages.pot"
-SOURCES = ("bot/actions/*.py", "handoff/**/*.py", "app/listeners/casework.py", "cases/views.py")
+SOURCES = ("bot/actions/*.py", "handoff/**/*.py", "app/listeners/casework.py", "cases/views.py", "cases/emails.py")
 SUFFIXES = ("_TEXT", "_BUTTON", "_BUTTONS", "_LINK")
 SCRIPTS = ("app/static/widget.js", "app/static/widget_survey.js")
+PAGES = ("app/templates/site_base.html", "app/templates/survey.html")
 
 
 def domain_texts(path: Path) -> list[str]:
@@ -75,6 +78,12 @@ def script_texts(path: Path) -> list[str]:
         return [message for _, message, _, _ in extract("javascript", script, keywords={"N_": None})]
 
 
+def page_texts(path: Path) -> list[str]:
+    """The texts a page template marks with `_("…")`."""
+    with path.open("rb") as page:
+        return [message for _, _, message, _ in babel_extract(page, ("_",), [], {}) if isinstance(message, str)]
+
+
 def all_texts(root: Path = ROOT) -> list[str]:
     """Every customer-facing text, each once, in source order."""
     texts = domain_texts(root / "bot" / "domain.yml")
@@ -83,6 +92,8 @@ def all_texts(root: Path = ROOT) -> list[str]:
             texts += module_texts(path)
     for script in SCRIPTS:
         texts += script_texts(root / script)
+    for page in PAGES:
+        texts += page_texts(root / page)
     return list(dict.fromkeys(texts))
 
 

@@ -39,8 +39,8 @@ def sla_policy(settings: Settings) -> SlaPolicy:
 
 
 def case_service(session: Session, settings: Settings, bus: EventBus | None = None) -> CaseService:
-    """A case service as the settings configure it: their SLA targets, emails signed by the company."""
-    return CaseService(session, policy=sla_policy(settings), bus=bus, signature=f"{settings.company_name} Support")
+    """A case service as the settings configure it: their SLA targets, emails signed by the company's support."""
+    return CaseService(session, policy=sla_policy(settings), bus=bus, company=settings.company_name)
 
 
 def deliver_emails(settings: Settings) -> int:

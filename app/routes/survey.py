@@ -1,5 +1,5 @@
 """The satisfaction survey: the widget's answer about a closed chat (customer token), and the page a resolved case's
-email links to (a signed token; plain forms, so it works without JavaScript)."""
+email links to (a signed token; plain forms, so it works without JavaScript), in the case's language."""
 
 from typing import Annotated, Literal
 
@@ -9,7 +9,7 @@ from pydantic import Field
 
 from app.deps import CustomerConversation, SessionDep
 from app.openapi import refusals
-from app.pages import templates
+from app.pages import browser_language, in_language, templates
 from cases.models import Case
 from cases.survey_link import case_of
 from core.inputs import RequestBody
@@ -44,9 +44,11 @@ def _case(session: SessionDep, token: str) -> Case | None:
     return session.get(Case, case_id) if case_id is not None else None
 
 
-def _page(request: Request, token: str, code: int = status.HTTP_200_OK, **context) -> HTMLResponse:
-    """The survey page in one of its states (a question, thanks, already answered, not found)."""
-    context = {"token": token, "questions": survey.QUESTIONS} | context
+def _page(request: Request, token: str, case: Case | None, code: int = status.HTTP_200_OK, **context) -> HTMLResponse:
+    """The survey page in one of its states (a question, thanks, already answered, not found), in the case's language
+    (without a case, the browser's)."""
+    language = case.language if case is not None else browser_language(request)
+    context = {"token": token, "questions": survey.QUESTIONS} | in_language(language) | context
     return templates.TemplateResponse(request, "survey.html", context, status_code=code)
 
 
@@ -57,13 +59,13 @@ def survey_page(
     """The next question the case's customer has not answered (nor passed with "No thanks"), or thanks."""
     case = _case(session, token)
     if case is None:
-        return _page(request, token, status.HTTP_404_NOT_FOUND, state="unknown")
+        return _page(request, token, None, status.HTTP_404_NOT_FOUND, state="unknown")
     order = list(survey.QUESTIONS)
     passed = set(order[: order.index(after) + 1]) if after else set()
     left = [name for name in order if name not in survey.answered_for_case(session, case) | passed]
     if not left:
-        return _page(request, token, state="thanks")
-    return _page(request, token, state="ask", question=left[0], number=case.number)
+        return _page(request, token, case, state="thanks")
+    return _page(request, token, case, state="ask", question=left[0], number=case.number)
 
 
 @pages.post("/survey/{token}", response_class=HTMLResponse)
@@ -77,11 +79,11 @@ def answer_case_survey(
     """Store one answer, then show the next question; a question answered before shows "already answered"."""
     case = _case(session, token)
     if case is None:
-        return _page(request, token, status.HTTP_404_NOT_FOUND, state="unknown")
+        return _page(request, token, None, status.HTTP_404_NOT_FOUND, state="unknown")
     try:
         survey.answer_case(session, case, question, score)
     except survey.OutOfRange as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
     except survey.Refused:
-        return _page(request, token, status.HTTP_409_CONFLICT, state="already")
+        return _page(request, token, case, status.HTTP_409_CONFLICT, state="already")
     return RedirectResponse(f"/survey/{token}?after={question}", status_code=status.HTTP_303_SEE_OTHER)

@@ -88,6 +88,39 @@ def test_a_public_update_reaches_the_customers_chat_and_inbox(api):
     assert {(m["kind"], m["status"]) for m in detail["emails"]} == {("created", "sent"), ("public_update", "sent")}
 
 
+def _delivered(api, number: str, count: int) -> list[dict]:
+    """The case's emails in the outbox once `count` of them went out (a background thread sends them)."""
+    from mail import list_outbox, read_outbox
+
+    for _ in range(100):
+        found = [read_outbox(api.outbox, m["name"]) for m in list_outbox(api.outbox) if number in m["subject"]]
+        if len(found) >= count:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"{len(found)} of {count} emails about {number} went out")
+
+
+def test_a_finnish_customer_reads_the_case_notices_in_the_chat_and_the_emails_in_finnish(api):
+    conversation, auth = _conversation(api)
+    api.put(f"/api/conversations/{conversation}/language", json={"language": "fi"}, headers=auth)
+    number = _open_case(api, conversation, auth, customer_name="Aino", subject="Tilaus ei ole saapunut")["number"]
+    api.post(f"/api/cases/{number}/notes", json={"text": "Replacement shipped.", "public": True}, headers=api.agent)
+    version = api.get(f"/api/cases/{number}", headers=api.agent).json()["version"]
+    resolve = {"version": version, "status": "resolved", "resolution": "Delivered on Monday."}
+    assert api.patch(f"/api/cases/{number}", json=resolve, headers=api.agent).status_code == 200
+    chat = api.get(f"/api/conversations/{conversation}/messages?after=0", headers=auth).json()["messages"]
+    notices = [m["text"] for m in chat if m["sender"] == "system"]
+    assert f"Päivitys tukipyyntöösi {number}: Replacement shipped." in notices
+    assert f"Tukipyyntösi {number} on ratkaistu: Delivered on Monday." in notices
+    emails = {m["subject"]: m["body"] for m in _delivered(api, number, 3)}
+    assert set(emails) == {
+        f"[{number}] Olemme saaneet pyyntösi: Tilaus ei ole saapunut",
+        f"[{number}] Päivitys tukipyyntöösi: Tilaus ei ole saapunut",
+        f"[{number}] Ratkaistu: Tilaus ei ole saapunut",
+    }
+    assert all(body.startswith("Hei Aino,") and "Tukipyyntösi numero on" in body for body in emails.values())
+
+
 def test_agents_work_a_case_through_its_lifecycle_with_a_full_timeline(api):
     conversation, auth = _conversation(api)
     number = _open_case(api, conversation, auth)["number"]

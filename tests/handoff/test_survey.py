@@ -57,11 +57,18 @@ def test_the_survey_waits_for_the_close_and_takes_only_the_chats_own_token(clien
     assert rows(conversation_id=other, kind="survey") == [] and rows(conversation_id=mine, kind="survey") == []
 
 
-def _resolved_case(client) -> str:
-    """A case opened by phone and resolved by an agent: its number."""
-    agent = staff_auth("Ana Agent", ["agent"])
+def _resolved_case(client, language: str | None = None) -> str:
+    """A case resolved by an agent, opened by phone or, given a `language`, by the customer from a chat in it: its
+    number."""
+    agent = opener = staff_auth("Ana Agent", ["agent"])
     case = {"customer_email": "rita@example.com", "subject": "Charged twice", "channel": "phone"}
-    number = client.post("/api/cases", json=case, headers=agent).json()["number"]
+    if language:
+        opened = client.post("/api/conversations", json={"visitor_id": "survey-visitor-0002"}).json()
+        chat, opener = opened["conversation_id"], {"Authorization": f"Bearer {opened['token']}"}
+        picked = client.put(f"/api/conversations/{chat}/language", json={"language": language}, headers=opener)
+        assert picked.status_code == 200
+        case |= {"channel": "chat", "conversation_id": chat}
+    number = client.post("/api/cases", json=case, headers=opener).json()["number"]
     version = client.get(f"/api/cases/{number}", headers=agent).json()["version"]
     change = {"version": version, "status": "resolved", "resolution": "Refunded."}
     assert client.patch(f"/api/cases/{number}", json=change, headers=agent).status_code == 200
@@ -110,3 +117,34 @@ def test_a_forged_or_altered_survey_link_is_not_found(client):
         posted = client.post(f"/survey/{forged}", data={"question": "csat", "score": "5"})
         assert posted.status_code == 404
     assert rows(case_id=case_id(number), kind="survey") == []
+
+
+def test_a_second_answer_about_a_case_opened_from_a_chat_is_already_answered_not_an_error(client):
+    link = f"/survey/{token(case_id(_resolved_case(client, 'en')))}"
+    assert client.post(link, data={"question": "csat", "score": "4"}).status_code == 200
+    again = client.post(link, data={"question": "csat", "score": "1"})
+    assert again.status_code == 409 and "Already answered" in again.text
+
+
+def test_a_dutch_case_gets_its_survey_email_and_page_in_dutch(client):
+    number = _resolved_case(client, "nl")
+    with get_session_factory()() as session:
+        query = select(CaseEmail.body).where(CaseEmail.case_id == case_id(number), CaseEmail.kind == "resolved")
+        body = session.scalar(query)
+    assert "Hoe hebben we het gedaan? Twee korte vragen:" in body and "Refunded." in body
+    link = re.search(r"https?://\S+(/survey/\S+)", body).group(1)
+    page = client.get(link)
+    assert '<html lang="nl">' in page.text and "Hoe tevreden ben je met de hulp die je kreeg?" in page.text
+    assert f"Over je case {number}." in page.text and "Nee, bedankt" in page.text and "Helpcentrum" in page.text
+    assert 'aria-label="5 van 5: Zeer tevreden"' in page.text and "How satisfied" not in page.text
+    client.post(link, data={"question": "csat", "score": "4"})
+    assert "Bedankt" in client.post(link, data={"question": "ces", "score": "6"}).text
+    again = client.post(link, data={"question": "csat", "score": "1"})
+    assert again.status_code == 409 and "Al beantwoord" in again.text
+
+
+def test_a_survey_link_that_reaches_no_case_answers_in_the_browsers_language(client):
+    italian = client.get("/survey/1-nothex", headers={"Accept-Language": "it-IT,it;q=0.9,en;q=0.8"})
+    assert italian.status_code == 404 and "Sondaggio non trovato" in italian.text and 'lang="it"' in italian.text
+    german = client.get("/survey/1-nothex", headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert "Survey not found" in german.text and 'lang="en"' in german.text
