@@ -9,7 +9,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import pytest
 import redis
@@ -149,6 +149,29 @@ def own_queue(app_env, monkeypatch, redis_prefix) -> None:
 
     monkeypatch.setenv("REDIS_PREFIX", f"{redis_prefix}t{uuid.uuid4().hex[:6]}")
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def own_database(app_env, monkeypatch, tmp_path) -> Iterator[dict[str, str]]:
+    """A database of the run's kind (SQLite file or PostgreSQL schema), KB folder and index of this test's own
+    (settings for app_client): an index built here imports only this test's KB, not another test's articles."""
+    from core import db, settings
+    from ops import migrate
+
+    with ExitStack() as cleanup:
+        if app_env["DATABASE_URL"].startswith("sqlite"):
+            url = f"sqlite:///{tmp_path / 'own.db'}"
+            migrate.upgrade(url)
+        else:
+            url = cleanup.enter_context(postgres_schema(f"swarmdesk_own_{RUN_ID}_{uuid.uuid4().hex[:6]}"))
+        (tmp_path / "kb").mkdir()
+        monkeypatch.setenv("DATABASE_URL", url)
+        for cached in (settings.get_settings, db.get_engine, db.get_session_factory):
+            cached.cache_clear()
+        yield {"kb_dir": str(tmp_path / "kb"), "index_dir": str(tmp_path / "index")}
+        db.get_engine().dispose()
+        for cached in (db.get_engine, db.get_session_factory):
+            cached.cache_clear()
 
 
 @contextmanager
