@@ -34,7 +34,7 @@ class KnowledgeBase:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
-        self._languages_lock = threading.Lock()  # never held while taking `_lock`
+        self._languages_lock = threading.Lock()  # taken inside `_lock`, never the other way round
         self._retriever: Retriever | None = None
         self._watcher: IndexWatcher | None = None
         self._jobs: ReindexJobs | None = None
@@ -60,20 +60,17 @@ class KnowledgeBase:
         return self.open()
 
     def open(self) -> Retriever:
-        """Open the English index once (building it, and the languages' indexes, when empty) and watch it."""
-        built = False
+        """Open the English index once (building it, and then the languages' indexes, when empty) and watch it."""
         with self._lock:
             if self._retriever is None:
                 retriever = Retriever.open(self.settings.index_dir, create=True)
                 if not retriever.articles():
                     log.info("index %s is empty: building it from the published articles", self.settings.index_dir)
                     _timed(retriever.reindex(*self.source()))
-                    built = True
+                    self._reindex_languages(retriever)
                 self._watcher = IndexWatcher(retriever, redis=get_redis(), prefix=self.prefix).start()
                 self._retriever = retriever
-        if built:
-            self.reindex_languages()
-        return self._retriever
+            return self._retriever
 
     def searched(self, language: str) -> tuple[str, Retriever]:
         """The index a search in a served language uses, and the language it holds: the language's own once it
@@ -113,7 +110,7 @@ class KnowledgeBase:
     def _after_reindex(self, result: BuildResult) -> None:
         """A re-index job rebuilt English: time it, then rebuild the languages."""
         _timed(result)
-        self.reindex_languages()
+        self._reindex_languages(self.retriever)
 
     def source(self) -> tuple[list[Article], list]:
         """Every published article, after importing `kb/` files whose id (and translation files whose id and
@@ -138,9 +135,8 @@ class KnowledgeBase:
             language: articles for language, articles in found.items() if articles or self.folder(language).is_dir()
         }
 
-    def reindex_languages(self) -> None:
+    def _reindex_languages(self, english: Retriever) -> None:
         """Bring each language's index in line with its published translations, and tell the other workers."""
-        english = self.retriever
         for language, articles in self.language_sources().items():
             retriever = self._language_index(language, english)
             _timed(retriever.reindex(articles))
