@@ -1,12 +1,15 @@
-"""The KB as markdown files: `kb/` imports as published articles; published articles export back for git."""
+"""The KB as markdown files: `kb/` imports as published articles and `kb/translations/<locale>/` as their translations;
+published articles export back for git."""
 
 from pathlib import Path
 
 import yaml
 
-from knowledge.models import KbArticle
+from knowledge import translations
+from knowledge.models import LOCALES, KbArticle
 from knowledge.service import Content, KnowledgeService
 from retrieval import load_kb
+from retrieval.articles import TRANSLATIONS
 
 
 def import_folder(service: KnowledgeService, kb_dir: Path, *, author: str = "kb import") -> tuple[int, list[str]]:
@@ -19,6 +22,23 @@ def import_folder(service: KnowledgeService, kb_dir: Path, *, author: str = "kb 
             service.create(content, author=author, status="published", article_id=article.id)
             added += 1
     return added, [str(error) for error in errors]
+
+
+def import_translations(service: KnowledgeService, kb_dir: Path, *, author: str = "kb import") -> tuple[int, list[str]]:
+    """Add each `<kb_dir>/translations/<locale>/<id>.md` whose article exists and lacks that translation, as
+    translating the article's current version; (added, file errors)."""
+    added, problems = 0, []
+    for locale in LOCALES:
+        folder = Path(kb_dir) / TRANSLATIONS / locale
+        articles, errors = load_kb(folder) if folder.is_dir() else ([], [])
+        problems += [str(error) for error in errors]
+        for found in articles:
+            article = service.session.get(KbArticle, found.id)
+            if article is not None and translations.of(article, locale) is None:
+                content = translations.Translated(found.title, found.body, list(found.questions))
+                translations.save(service.session, article, locale, content, author=author)
+                added += 1
+    return added, problems
 
 
 def to_markdown(article: KbArticle) -> str:

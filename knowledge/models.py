@@ -1,11 +1,16 @@
-"""Tables of the knowledge base: articles, every saved version, and the cases an article came from or served."""
+"""Tables of the knowledge base: articles, every saved version, their translations, and the cases an article came from
+or served."""
 
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from language import SERVED
 
 STATUSES = ("draft", "in_review", "published", "archived")
+SOURCE_LANGUAGE = "en"  # articles are written in English
+LOCALES = tuple(code for code in SERVED if code != SOURCE_LANGUAGE)  # the languages an article is translated into
 
 
 def utcnow() -> datetime:
@@ -37,6 +42,24 @@ class KbArticle(Base):
     not_helpful: Mapped[int] = mapped_column(default=0)
     index_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+    translations: Mapped[list["KbTranslation"]] = relationship(passive_deletes=True, order_by="KbTranslation.locale")
+
+
+class KbTranslation(Base):
+    """An article in another served language; `source_version` is the article's version it translates."""
+
+    __tablename__ = "kb_translations"
+    __table_args__ = (UniqueConstraint("article_id", "locale", name="uq_kb_translations_article_locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[str] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True)
+    locale: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    questions: Mapped[list] = mapped_column(JSON, default=list)
+    source_version: Mapped[int]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(120), default="")
 

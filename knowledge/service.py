@@ -108,7 +108,7 @@ class KnowledgeService:
 
     def create(self, content: Content, *, author: str, status: str = "draft", article_id: str | None = None, **extra):
         """A new article (id from the title, made unique) with its first version."""
-        _check(content)
+        check(content.title, content.body)
         base = article_id or slugify(content.title)
         unique, n = base, 2
         while self.session.get(KbArticle, unique) is not None:
@@ -129,7 +129,7 @@ class KnowledgeService:
                 "you edited; reload it and apply your change again"
             )
         if article.status == "published":
-            _check(content)
+            check(content.title, content.body)
         for name, value in _fields(content).items():
             setattr(article, name, value)
         self._bump(article, author, "edited")
@@ -143,7 +143,7 @@ class KnowledgeService:
         if status not in MOVES.get(article.status, set()):
             raise Invalid(f"status: a {article.status} article cannot become {status}")
         if status == "published":
-            _check(Content(article.title, article.body, article.tags, article.questions))
+            check(article.title, article.body)
         article.status = status
         self._bump(article, author, status)
         return article
@@ -244,11 +244,11 @@ class KnowledgeService:
         )
 
 
-def _check(content: Content) -> None:
-    """Invalid unless there is a title and a body."""
-    if not content.title.strip():
+def check(title: str, body: str) -> None:
+    """Invalid unless there is a title and a body (of an article or a translation)."""
+    if not title.strip():
         raise Invalid("title: must not be empty")
-    if not content.body.strip():
+    if not body.strip():
         raise Invalid("body: must not be empty")
 
 

@@ -191,11 +191,13 @@ def assist(
     kb: KnowledgeBaseDep,
     past: CaseIndexDep,
 ) -> desk_assist.Suggestions:
-    """KB articles and past resolved cases that match the customer's problem now (both empty when none does); 503
-    with Retry-After while another worker builds an index."""
+    """KB articles (in the customer's language when it has translated articles, else English) and past resolved
+    cases that match the customer's problem now (both empty when none does); 503 with Retry-After while another
+    worker builds an index."""
     problem = desk_assist.problem(session, conversation_id)
     release(session)  # the searches need no connection
-    return desk_assist.suggest(problem, articles=kb.retriever, cases=past.retriever)
+    _, articles = kb.searched(conversation.speaks)
+    return desk_assist.suggest(problem, articles=articles, cases=past.retriever)
 
 
 def _case(case) -> dict:

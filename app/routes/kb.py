@@ -3,7 +3,7 @@
 A search is limited per address, except the bot's (its service token): all of them come from the action server,
 so each is limited per conversation it speaks for."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import Field
@@ -17,18 +17,27 @@ from core.inputs import RequestBody, SomeText
 from core.settings import Settings
 from handoff import activity
 from knowledge.live_index import count_served
+from knowledge.models import SOURCE_LANGUAGE
 from knowledge.vocabulary import company_words
+from language import SERVED
 from people.auth import Principal
 from retrieval import QueryError, ReindexRunning
 
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"], responses=refusals(401, 403, 409, 429, 503))
 
 
+Language = Literal[SERVED]
+
+
 class SearchRequest(RequestBody):
-    """A KB search: the question, how many articles to return, and (the bot's) the conversation it searches for."""
+    """A KB search: the question, how many articles to return, the customer's language, and (the bot's) the
+    conversation it searches for."""
 
     query: Annotated[SomeText, Field(max_length=20_000)]
     top_k: Annotated[int, Field(ge=1, le=50)] = 5
+    language: Annotated[
+        Language | None, Field(description="the language to search in (absent: English); English when it has no index")
+    ] = None
     conversation_id: Annotated[str | None, Field(max_length=64)] = None
 
 
@@ -41,19 +50,22 @@ def search(
     caller: Caller,
     session: SessionDep,
 ) -> dict:
-    """Search the live index: {"query", "decision", "answerable", "confidence", "offered", "hits", "threshold"}.
+    """Search the live index of the customer's language: {"query", "decision", "answerable", "confidence",
+    "offered", "hits", "threshold", "language"}.
 
     `decision` is "answer" (one article offered), "clarify" (2–3 offered) or "none"; "note" is added if the
-    query was cut. `threshold` is the confidence from which the index answers outright.
+    query was cut. `threshold` is the confidence from which the index answers outright. `language` is the language
+    searched: the one asked for (absent: English), or English when that language has no translated articles yet.
 
     When the bot asks and gets an answer, the article's "served" count goes up (counted in Redis, off the
     answer's path; the scheduler adds the counts to the articles). Its decision is noted for the conversation's
     activity record (see `_note`)."""
     _limit(request, caller, body, settings)
-    retriever = kb.retriever
+    language, retriever = kb.searched(body.language or SOURCE_LANGUAGE)
     try:
         with metrics.timed(metrics.SEARCHES):
-            result = retriever.search(body.query, top_k=body.top_k) | {"threshold": retriever.threshold}
+            found = retriever.search(body.query, top_k=body.top_k)
+        result = found | {"threshold": retriever.threshold, "language": language}
     except QueryError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"query: {error}") from error
     if caller is not None and "service" in caller.roles:
@@ -109,10 +121,12 @@ def reindex_status(job_id: str, editor: EditorDep, kb: KnowledgeBaseDep) -> dict
 
 
 @router.get("/live/{article_id}")
-def live_article(article_id: str, kb: KnowledgeBaseDep) -> dict:
-    """An article the bot may answer with now (published and indexed): its title and help-centre link; 404 once it
-    is archived (public, as the help centre is)."""
-    article = kb.retriever.get_article(article_id)
+def live_article(article_id: str, kb: KnowledgeBaseDep, language: Language = SOURCE_LANGUAGE) -> dict:
+    """An article the bot may answer with now (published and indexed): its title in the language a search in
+    `language` uses (see the search), that language and the help-centre link; 404 once it is archived (public, as
+    the help centre is)."""
+    searched, retriever = kb.searched(language)
+    article = retriever.get_article(article_id)
     if article is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no published article {article_id}")
-    return {"article_id": article.id, "title": article.title, "url": f"/help/{article.id}"}
+    return {"article_id": article.id, "title": article.title, "language": searched, "url": f"/help/{article.id}"}

@@ -105,10 +105,14 @@ def summary(article: KbArticle) -> dict:
     }
 
 
-def reindex_one(kb, session, article: KbArticle) -> None:
-    """Update the live index for this article; a failure is kept on the article (visible, retryable)."""
+def reindex_one(kb, session, article: KbArticle, language: str | None = None) -> None:
+    """Update the live indexes for this article (only `language`'s, when given); a failure is kept on the article
+    (visible, retryable)."""
     try:
-        kb.apply(article)
+        if language is None:
+            kb.apply(article)
+        else:
+            kb.apply_translation(article, language)
         article.index_error = None
     except Exception as error:  # the article stays as saved; the editor page shows why and offers a retry
         log.exception("index update failed for article %s", article.id)

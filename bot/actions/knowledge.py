@@ -143,7 +143,7 @@ async def show_choice(
 ) -> list[dict[str, Any]]:
     """Show the article the customer picked, unless it was archived meanwhile (then: "Something else")."""
     try:
-        served = await platform.is_served(choice["article_id"])
+        served = await platform.is_served(tracker, choice["article_id"])
     except PlatformError:
         served = True  # the passage was found a moment ago; a failed check is no reason to withhold it
     if not served:  # handled like "Something else": the not-found path, and a miss

@@ -23,12 +23,23 @@ class NotFound(PlatformError):
     """The platform answered 404."""
 
 
-def customer_ip(tracker: Tracker) -> str | None:
-    """The customer's address, passed by the app as message metadata (it keeps rate limits per customer)."""
+def _metadata(tracker: Tracker) -> dict[str, Any]:
+    """The metadata the app passed with the customer's latest message (empty when there is none)."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
-            return (event.get("metadata") or {}).get("customer_ip")
-    return None
+            return event.get("metadata") or {}
+    return {}
+
+
+def customer_ip(tracker: Tracker) -> str | None:
+    """The customer's address, passed by the app as message metadata (it keeps rate limits per customer)."""
+    return _metadata(tracker).get("customer_ip")
+
+
+def customer_language(tracker: Tracker) -> str | None:
+    """The conversation's language (en, nl, it, fi), passed by the app as message metadata; None from an app that
+    passes none."""
+    return _metadata(tracker).get("language")
 
 
 _sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
@@ -77,9 +88,11 @@ class Platform:
             raise PlatformError(f"{method} {path} failed: {error}") from error
 
     async def search(self, tracker: Tracker, query: str, top_k: int = 3) -> dict[str, Any]:
-        """The KB search result for the customer's words (limited per conversation: the app is told which)."""
+        """The KB search result for the customer's words, in the conversation's language (limited per conversation:
+        the app is told which)."""
         body = {"query": query, "top_k": top_k, "conversation_id": tracker.sender_id}
-        return await self._call("POST", "/api/kb/search", body)
+        language = customer_language(tracker)
+        return await self._call("POST", "/api/kb/search", body | ({"language": language} if language else {}))
 
     async def feedback(self, tracker: Tracker, article_id: str, event: str) -> None:
         """Tell the platform this conversation's customer found an article helpful or not (figures on the KB editor
@@ -87,10 +100,13 @@ class Platform:
         body = {"event": event, "conversation_id": tracker.sender_id}
         await self._call("POST", f"/api/kb/articles/{article_id}/feedback", body)
 
-    async def is_served(self, article_id: str) -> bool:
-        """True while the article is published and answerable (False once it is archived)."""
+    async def is_served(self, tracker: Tracker, article_id: str) -> bool:
+        """True while the article is published and answerable in the conversation's language (False once it is
+        archived)."""
+        language = customer_language(tracker)
+        query = f"?language={quote(language, safe='')}" if language else ""
         try:
-            await self._call("GET", f"/api/kb/live/{quote(article_id, safe='')}")
+            await self._call("GET", f"/api/kb/live/{quote(article_id, safe='')}{query}")
         except NotFound:
             return False
         return True

@@ -34,6 +34,28 @@ ARTICLES = {
         "Every order has a PDF invoice under Orders → Invoice in your account.",
     ),
 }
+DUTCH = {  # some of ARTICLES in Dutch (the KB's translations/nl/); invoices is in English only
+    "hub-e204": (
+        "Hubfout E-204",
+        "troubleshooting, hub",
+        "de hub maakt geen verbinding met de cloud",
+        "E-204 betekent dat de Lumora Hub de Lumora-cloud niet kan bereiken. Start je router opnieuw op.",
+    ),
+    "refunds": (
+        "Terugbetalingen",
+        "billing, refunds",
+        "hoe lang duurt een terugbetaling",
+        "Terugbetalingen gaan binnen 5 werkdagen terug naar je oorspronkelijke betaalmethode.",
+    ),
+}
+
+
+def _write(folder: Path, articles: dict) -> None:
+    """Write each article as a markdown file with front matter."""
+    folder.mkdir(parents=True)
+    for article_id, (title, tags, question, body) in articles.items():
+        text = f"---\nid: {article_id}\ntitle: {title}\ntags: [{tags}]\nquestions:\n  - {question}\n---\n{body}\n"
+        (folder / f"{article_id}.md").write_text(text, encoding="utf-8")
 
 
 def _free_port() -> int:
@@ -55,13 +77,12 @@ def _healthy(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def platform_url():
-    """Start the app (migrated SQLite, Redis db 15 with a run prefix, a three-article KB); yield its URL."""
+    """Start the app (migrated SQLite, Redis db 15 with a run prefix, a three-article KB, two of them in Dutch); yield
+    its URL."""
     folder = Path(tempfile.mkdtemp(prefix="swarmdesk-bot-tests-"))
     kb = folder / "kb"
-    kb.mkdir()
-    for article_id, (title, tags, question, body) in ARTICLES.items():
-        text = f"---\nid: {article_id}\ntitle: {title}\ntags: [{tags}]\nquestions:\n  - {question}\n---\n{body}\n"
-        (kb / f"{article_id}.md").write_text(text, encoding="utf-8")
+    _write(kb, ARTICLES)
+    _write(kb / "translations" / "nl", DUTCH)
     database = f"sqlite:///{folder / 'swarmdesk.db'}"
     subprocess.run([str(APP_PYTHON), "-m", "ops.migrate", database], cwd=ROOT, check=True)
     port = _free_port()

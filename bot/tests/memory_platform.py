@@ -34,7 +34,7 @@ class MemoryPlatform:
         """Record a helpful / not-helpful count."""
         self._called("feedback", (article_id, event))
 
-    async def is_served(self, article_id: str) -> bool:
+    async def is_served(self, tracker: Tracker, article_id: str) -> bool:
         """False for an article the test archived."""
         self._called("is_served", article_id)
         return article_id not in self.archived

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.cases import ActionCheckCase, ActionSubmitCase, ValidateCaseForm
 from bot.actions.handoff import BROKEN_TEXT, NO_AGENT_TEXT
 from bot.actions.knowledge import NOT_FOUND_TEXT, ActionAnswerFromKb, ActionKbNotHelpful
-from bot.actions.platform import close_session
+from bot.actions.platform import Platform, close_session
 
 
 def _conversation(platform_url: str) -> str:
@@ -24,14 +24,15 @@ def _conversation(platform_url: str) -> str:
         return json.loads(response.read())["conversation_id"]
 
 
-def _tracker(sender: str, text: str, slots: dict | None = None) -> Tracker:
-    """A tracker whose latest customer message is `text`, sent from 203.0.113.7."""
+def _tracker(sender: str, text: str, slots: dict | None = None, language: str | None = None) -> Tracker:
+    """A tracker whose latest customer message is `text`, sent from 203.0.113.7 (in a conversation the app says is
+    in `language`, if given)."""
     message = {"text": text, "intent": {"name": "ask_question", "confidence": 0.9}}
     user = {
         "event": "user",
         "text": text,
         "parse_data": message | {"intent_ranking": [message["intent"]]},
-        "metadata": {"customer_ip": "203.0.113.7"},
+        "metadata": {"customer_ip": "203.0.113.7"} | ({"language": language} if language else {}),
     }
     return Tracker(sender, slots or {}, message, [user], False, None, {}, "action_listen")
 
@@ -57,6 +58,25 @@ def test_a_question_is_answered_with_the_article_link_and_feedback_buttons(platf
     assert [b["payload"] for b in messages[1]["buttons"]] == ["/helpful", "/not_helpful"]
     hits = next(e["value"] for e in events if e["name"] == "kb_hits")
     assert hits[0]["article_id"] == "hub-e204" and hits[0]["tags"] == ["troubleshooting", "hub"]
+
+
+def test_a_dutch_customer_is_answered_from_the_dutch_article(platform_url):
+    tracker = _tracker(_conversation(platform_url), "mijn hub maakt geen verbinding met de cloud", language="nl")
+    messages, events = _run(ActionAnswerFromKb(), tracker)
+    assert "Lumora-cloud niet kan bereiken" in messages[0]["text"]
+    assert messages[0]["custom"] == {"links": [{"title": "Hubfout E-204", "url": "/help/hub-e204"}]}
+    assert next(e["value"] for e in events if e["name"] == "kb_hits")[0]["title"] == "Hubfout E-204"
+
+
+def test_a_picked_article_is_checked_in_the_conversation_s_language(platform_url):
+    async def served(language: str | None, article_id: str) -> bool:
+        try:
+            return await Platform().is_served(_tracker("c-4", "2", language=language), article_id)
+        finally:
+            await close_session()
+
+    assert asyncio.run(served("nl", "hub-e204")) and asyncio.run(served(None, "invoices"))
+    assert not asyncio.run(served("nl", "invoices"))  # a Dutch search never offers it: it has no Dutch translation
 
 
 def test_the_second_unanswerable_question_hands_off_and_with_nobody_online_opens_the_case_form(platform_url):

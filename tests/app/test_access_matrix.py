@@ -60,6 +60,7 @@ def bodies_for(values: dict, ids: dict) -> dict[tuple[str, str], dict]:
         ("POST", "/api/kb/articles/{article_id}/status"): {"status": "in_review", "version": 1},
         ("POST", "/api/kb/articles/{article_id}/feedback"): {"event": "served"},
         ("POST", "/api/kb/articles/preview"): {"body": "# Preview"},
+        ("PUT", "/api/kb/articles/{article_id}/translations/{locale}"): {"title": "Matrix", "body": "Vertaald."},
         ("POST", "/api/cases"): case | {"conversation_id": conversation},
         ("POST", "/api/cases/lookup"): {"number": number, "email": "rita@example.com"},
         ("PATCH", "/api/cases/{number}"): {"version": 1, "priority": "high"},
@@ -115,6 +116,8 @@ ROUTES = {
     ("POST", "/api/kb/articles/{article_id}/reindex"): EDITOR,
     ("POST", "/api/kb/articles/{article_id}/feedback"): SERVICE,
     ("POST", "/api/kb/articles/preview"): EDITOR,
+    ("GET", "/api/kb/articles/{article_id}/translations"): EDITOR,
+    ("PUT", "/api/kb/articles/{article_id}/translations/{locale}"): EDITOR,
     ("POST", "/api/kb/reindex"): EDITOR,
     ("GET", "/api/kb/reindex/{job_id}"): EDITOR,
     ("POST", "/api/cases"): CHAT_CASE,  # agents open a chat's case from the desk
@@ -238,7 +241,7 @@ def world(own_database, monkeypatch, redis_prefix):
             "number": number, "seq": 1, "swarm_id": swarm, "invitation_id": invitation, "answer": "accept",
             "message_id": said.json()["id"], "guest_id": guest["id"], "user_id": ids["expert"], "session_id": 1,
             "token_id": 1, "reply_id": _team_reply(client, auth["admin"]), "chat_message_id": hi.json()["id"],
-            "cluster": 987654,
+            "cluster": 987654, "locale": "nl",
         }  # fmt: skip
         yield client, auth, values, bodies_for(values, ids)
         for kind in ("agent", "colleague"):

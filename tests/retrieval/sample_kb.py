@@ -81,3 +81,49 @@ def write_article(folder: Path, article_id: str, title: str, tags, questions, bo
     path = folder / f"{article_id}.md"
     path.write_text("\n".join(lines + ["---", body, ""]), encoding="utf-8")
     return path
+
+
+# Some of ARTICLES in Dutch (same ids and tags): a KB's `translations/nl/`.
+DUTCH = {
+    "reset-password": (
+        "Je wachtwoord opnieuw instellen",
+        ["account"],
+        ["ik ben mijn wachtwoord vergeten", "hoe wijzig ik mijn wachtwoord", "de herstellink werkt niet"],
+        "Open de Lumora-app en tik op **Inloggen** en dan op **Wachtwoord vergeten**. We mailen je een link die "
+        "30 minuten werkt.",
+    ),
+    "refunds": (
+        "Terugbetalingen",
+        ["billing"],
+        [
+            "krijg ik mijn geld terug",
+            "hoe lang duurt een terugbetaling",
+            "terugbetaling voor een geretourneerd artikel",
+        ],
+        "Terugbetalingen gaan binnen 5 werkdagen nadat we de retour hebben ontvangen naar je oorspronkelijke "
+        "betaalmethode.",
+    ),
+    "invoices": (
+        "Een factuur downloaden",
+        ["billing"],
+        ["waar vind ik mijn factuur", "ik heb een bon nodig voor mijn bestelling", "btw-factuur voor mijn bedrijf"],
+        "Bij elke bestelling hoort een pdf-factuur onder **Bestellingen → Factuur** in je account.",
+    ),
+    "delivery-times": (
+        "Levertijden",
+        ["orders"],
+        ["wanneer komt mijn bestelling aan", "hoe lang duurt de verzending", "mijn levering is te laat"],
+        "Standaardlevering duurt 2–4 werkdagen; expreslevering komt de volgende werkdag aan.",
+    ),
+    "hub-e204": (
+        "Hubfout E-204",
+        ["troubleshooting"],
+        [
+            "de hub maakt geen verbinding met de cloud",
+            "het lampje van de hub knippert oranje",
+            "hub offline na nieuwe router",
+        ],
+        "E-204 betekent dat de Lumora Hub de Lumora-cloud niet kan bereiken. Start je router opnieuw op en houd dan "
+        "de knop van de hub 5 seconden ingedrukt.",
+    ),
+}

@@ -12,7 +12,7 @@ from retrieval import Article, Retriever
 from retrieval.store import IndexStore
 from tests.conftest import app_client
 from tests.handoff.desk.test_desk_api import BOT, _staff
-from tests.retrieval.sample_kb import ARTICLES, write_article
+from tests.retrieval.sample_kb import ARTICLES, DUTCH, write_article
 
 PAST_CASES = [  # subject, resolution (with a person's name the index must not keep)
     (
@@ -35,13 +35,17 @@ PAST_CASES = [  # subject, resolution (with a person's name the index must not k
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory):
-    """The sample KB's folder and its index, built once for the module (the app only reads it)."""
+    """The sample KB's folder and its indexes (English, and Dutch for some articles), built once for the module (the
+    app only reads them)."""
     folder = tmp_path_factory.mktemp("assist-kb")
     (folder / "kb").mkdir()
     for article_id, (title, tags, questions, body) in ARTICLES.items():
         write_article(folder / "kb", article_id, title, tags, questions, body)
     articles = [Article(article_id, t, b, tuple(g), tuple(q)) for article_id, (t, g, q, b) in ARTICLES.items()]
-    Retriever.open(folder / "index", create=True).reindex(articles)
+    english = Retriever.open(folder / "index", create=True)
+    english.reindex(articles)
+    dutch = [Article(article_id, t, b, tuple(g), tuple(q), "nl") for article_id, (t, g, q, b) in DUTCH.items()]
+    Retriever.open(folder / "index" / "nl", create=True, embedder=english.embedder).reindex(dutch)
     return folder
 
 
@@ -124,6 +128,16 @@ def test_a_matching_article_is_suggested_and_follows_the_latest_message(desk):
     articles = assist(client, agent, conversation)["articles"]
     assert articles[0]["article_id"] == "hub-e204" and articles[0]["url"] == "/help/hub-e204"
     assert articles[0]["title"] == "Hub error E-204" and "router" in articles[0]["snippet"]
+
+
+def test_a_dutch_customer_s_article_is_offered_in_dutch(desk):
+    client, agent, accepted = desk
+    conversation, customer = accepted(["het lampje van mijn hub knippert oranje sinds de nieuwe router"])
+    chosen = client.put(f"/api/conversations/{conversation}/language", json={"language": "nl"}, headers=customer)
+    assert chosen.status_code == 200, chosen.text
+    articles = assist(client, agent, conversation)["articles"]
+    assert articles[0]["article_id"] == "hub-e204" and articles[0]["title"] == "Hubfout E-204"
+    assert "router" in articles[0]["snippet"]
 
 
 def test_a_question_nothing_answers_gets_both_lists_empty(desk):
