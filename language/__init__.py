@@ -14,11 +14,12 @@ languages (`SERVED`: en, nl, it, fi) and a few others (`OTHERS`) so that a messa
 `"other"` instead of the nearest served one. Its own figures: `python -m language.eval`.
 """
 
-from language.detection import NAMES, OTHER, OTHERS, SERVED, Guess, LanguageDetector, preload, ready_detector
+from language.detection import ENDONYMS, NAMES, OTHER, OTHERS, SERVED, Guess, LanguageDetector, preload, ready_detector
 from language.steadying import DECISIVE_WORDS, SWITCH_AFTER, Steadied, steady_language
 
 __all__ = [
     "DECISIVE_WORDS",
+    "ENDONYMS",
     "NAMES",
     "OTHER",
     "OTHERS",

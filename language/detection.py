@@ -14,6 +14,7 @@ SERVED = ("en", "nl", "it", "fi")
 OTHERS = ("de", "fr", "es", "pt", "sv", "da", "pl", "et")
 OTHER = "other"
 NAMES = {"en": "English", "nl": "Dutch", "it": "Italian", "fi": "Finnish", OTHER: "a language we do not serve"}
+ENDONYMS = {"en": "English", "nl": "Nederlands", "it": "Italiano", "fi": "Suomi"}  # each in its own words
 WORD = re.compile(r"[^\W\d_]+")
 
 

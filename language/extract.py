@@ -19,7 +19,9 @@ POT = Path(__file__).parent / "locales" / "messages.pot"
 SOURCES = ("bot/actions/*.py", "handoff/**/*.py", "app/listeners/casework.py", "cases/views.py", "cases/emails.py")
 SUFFIXES = ("_TEXT", "_BUTTON", "_BUTTONS", "_LINK")
 SCRIPTS = ("app/static/widget.js", "app/static/widget_survey.js")
-PAGES = ("app/templates/site_base.html", "app/templates/survey.html")
+PAGES = tuple(
+    f"app/templates/{name}.html" for name in ("site_base", "survey", "help_index", "help_article", "help_languages")
+)
 
 
 def domain_texts(path: Path) -> list[str]:

@@ -56,6 +56,11 @@ class Article:
         payload = [self.id, self.title, list(self.tags), list(self.questions), self.language, self.body]
         return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()[:20]
 
+    @property
+    def url(self) -> str:
+        """The article's help-centre page, in the article's language."""
+        return f"/help/{self.id}" if self.language == "en" else f"/help/{self.id}?lang={self.language}"
+
     def to_dict(self) -> dict:
         """The article as JSON-ready data."""
         return {

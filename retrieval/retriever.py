@@ -132,7 +132,7 @@ class Retriever:
                 "tags": list(hit.article.tags),
                 "score": round(found.confidence * math.exp(hit.score - found.hits[0].score), 4),
                 "snippet": hit.snippet,
-                "url": f"/help/{hit.article.id}",
+                "url": hit.article.url,
             }
             for hit in found.hits
         ]

@@ -129,4 +129,4 @@ def live_article(article_id: str, kb: KnowledgeBaseDep, language: Language = SOU
     article = retriever.get_article(article_id)
     if article is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no published article {article_id}")
-    return {"article_id": article.id, "title": article.title, "language": searched, "url": f"/help/{article.id}"}
+    return {"article_id": article.id, "title": article.title, "language": searched, "url": article.url}

@@ -66,6 +66,7 @@
     $("figures").textContent = `Served by the bot ${article.served} times · helpful ${article.helpful} · not helpful ${article.not_helpful} · cases: ${cases}`;
     $("history").replaceChildren(...(article.history || []).map(versionItem));
     renderPreview();
+    document.dispatchEvent(new CustomEvent("kb-article", { detail: article })); // kb_translations.js follows
   }
 
   function versionItem(version) {

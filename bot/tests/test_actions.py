@@ -64,7 +64,7 @@ def test_a_dutch_customer_is_answered_from_the_dutch_article(platform_url):
     tracker = _tracker(_conversation(platform_url), "mijn hub maakt geen verbinding met de cloud", language="nl")
     messages, events = _run(ActionAnswerFromKb(), tracker)
     assert "Lumora-cloud niet kan bereiken" in messages[0]["text"]
-    assert messages[0]["custom"] == {"links": [{"title": "Hubfout E-204", "url": "/help/hub-e204"}]}
+    assert messages[0]["custom"] == {"links": [{"title": "Hubfout E-204", "url": "/help/hub-e204?lang=nl"}]}  # in Dutch
     assert next(e["value"] for e in events if e["name"] == "kb_hits")[0]["title"] == "Hubfout E-204"
 
 

@@ -130,3 +130,31 @@ def test_only_editors_read_and_write_translations(kb):
     assert kb.get("/api/kb/articles/refunds/translations", headers=agent).status_code == 403
     refused = kb.put("/api/kb/articles/refunds/translations/nl", json=_dutch_refunds(), headers=agent)
     assert refused.status_code == 403
+
+
+def test_the_help_centre_speaks_the_readers_language_and_says_when_an_article_is_english_only(kb):
+    search(kb, "warm up")  # the first use imports the KB folder and its translations
+    index = kb.get("/help", params={"lang": "nl"}).text
+    assert '<html lang="nl">' in index and "Zoeken in het helpcentrum" in index
+    assert 'href="/help/refunds?lang=nl">Terugbetalingen</a>' in index
+    assert 'href="/help/two-factor?lang=nl">Turn on two-factor authentication</a> <span class="in-english"' in index
+    dutch = kb.get("/help/refunds", params={"lang": "nl"}).text
+    assert '<h1 lang="nl">Terugbetalingen</h1>' in dutch and 'id="in-english"' not in dutch
+    english_only = kb.get("/help/two-factor", params={"lang": "nl"}).text
+    assert "niet beschikbaar in jouw taal" in english_only and '<h1 lang="en">Turn on two-factor' in english_only
+    browser = kb.get("/help/refunds", headers={"Accept-Language": "nl-BE,nl;q=0.9,en;q=0.5"}).text
+    assert "Terugbetalingen</h1>" in browser
+    assert "Refunds</h1>" in kb.get("/help/refunds", params={"lang": "xx"}).text  # unserved: the browser's, English
+    found = kb.get("/help", params={"lang": "nl", "q": "hoe lang duurt een terugbetaling"}).text
+    assert 'href="/help/refunds?lang=nl">Terugbetalingen</a>' in found
+    unsearched = kb.get("/help", params={"lang": "fi", "q": "how long does a refund take"}).text
+    assert 'id="searched-in-english"' in unsearched and 'href="/help/refunds?lang=fi">Refunds</a>' in unsearched
+
+
+def test_a_translation_older_than_its_article_says_so_on_the_help_page(kb, editor):
+    search(kb, "warm up")
+    article = kb.get("/api/kb/articles/refunds", headers=editor).json()
+    edit = {"version": article["version"], "title": "Refunds", "body": "Refunds take up to 5 business days."}
+    assert kb.put("/api/kb/articles/refunds", json=edit, headers=editor).status_code == 200
+    page = kb.get("/help/refunds", params={"lang": "nl"}).text
+    assert 'id="outdated"' in page and 'href="/help/refunds?lang=en"' in page
