@@ -1,4 +1,5 @@
-"""Drill-down: the conversations or cases behind one point of a chart, newest first, a page at a time."""
+"""Drill-down: the conversations or cases behind one point of a chart, newest first, a page at a time; and the
+activity rows of one conversation or case, for its record."""
 
 from typing import Literal
 
@@ -118,3 +119,11 @@ def _case_item(row: CaseFacts, case: Case | None) -> dict:
         "customer": (case.customer_name if case else "") or "visitor",
         "outcome": "resolved" if row.resolved_at else "open", "link": f"/analytics/cases/{number}",
     }  # fmt: skip
+
+
+def activity_rows(
+    session: Session, *, conversation_id: str | None = None, case_id: int | None = None
+) -> list[Activity]:
+    """The activity rows of one conversation, or of one case, in time order."""
+    one = Activity.case_id == case_id if conversation_id is None else Activity.conversation_id == conversation_id
+    return list(session.scalars(select(Activity).where(one).order_by(Activity.at)))

@@ -77,8 +77,8 @@ async def lifespan(app: FastAPI):
     app.state.case_index = CaseIndex(settings, app.state.knowledge_base)
     if settings.kb_preload:
         app.state.knowledge_base.warm_up()
-    if settings.language_detection:
-        language.preload()  # in the background: until it is loaded, messages do not count towards a language
+    # In the background: until it is loaded, messages do not count towards a language.
+    language.preload(enabled=settings.language_detection)
     listeners.wire(app)
     gauges.register()
     rounds = (*ROUNDS, analytics_round(app.state.knowledge_base))

@@ -1,9 +1,9 @@
-"""The customer's language in a conversation: each message they write counts (`language.Steadied`), once this
-process's detector has loaded (`language.preload`, at the app's start; a message before that does not count)."""
+"""The customer's language in a conversation: each message they write counts (`language.Steadied`) while detection
+is on and once this process's detector has loaded (`language.preload`, at the app's start; a message before that
+does not count)."""
 
 from sqlalchemy.orm import Session
 
-from core.settings import get_settings
 from handoff.models import Conversation
 from language import DECISIVE_WORDS, SERVED, Steadied, ready_detector
 from language.detection import WORD
@@ -12,7 +12,7 @@ from language.detection import WORD
 def note_language(conversation: Conversation, text: str) -> bool:
     """Count one customer message towards the conversation's language (saved with the caller's commit); True if
     the language changed."""
-    detector = ready_detector() if get_settings().language_detection else None
+    detector = ready_detector()
     if detector is None or len(WORD.findall(text)) < DECISIVE_WORDS:  # too short to count: skip the detector
         return False
     before = conversation.language

@@ -7,7 +7,7 @@
     detector.detect("hallo, wie geht's, ich brauche Hilfe")  # Guess(language="other", …): a language we don't serve
     steady_language([guess, …], chosen=None)             # "nl": the conversation's language so far
     Steadied(language, candidate, run).after(guess)      # the same, one message at a time (a state to store)
-    preload(); ready_detector()                          # one shared detector per process, loaded in the background
+    preload(enabled=True); ready_detector()              # one shared detector per process, loaded in the background
 
 Detection is lingua (`lingua-language-detector`), offline, its models compiled into its wheel. It knows the served
 languages (`SERVED`: en, nl, it, fi) and a few others (`OTHERS`) so that a message in a language we do not serve is

@@ -55,10 +55,16 @@ class LanguageDetector:
 
 _shared: dict[str, LanguageDetector] = {}
 _loading = threading.Lock()
+_enabled = threading.Event()  # detection is on in this process (LANGUAGE_DETECTION, passed to `preload`)
 
 
-def preload() -> None:
-    """Build the process's detector and load its models in a background thread (about 10 s), once per process."""
+def preload(*, enabled: bool) -> None:
+    """Turn this process's detection on (the detector is built and loaded in a background thread, about 10 s, once
+    per process) or off (`ready_detector` answers None, even if an earlier app in this process loaded it)."""
+    if not enabled:
+        _enabled.clear()
+        return
+    _enabled.set()
     if _loading.acquire(blocking=False):
         threading.Thread(target=_load, name="language-detector", daemon=True).start()
 
@@ -71,5 +77,5 @@ def _load() -> None:
 
 
 def ready_detector() -> LanguageDetector | None:
-    """The process's detector once `preload` has finished loading it; None until then."""
-    return _shared.get("detector")
+    """The process's detector while detection is on and once `preload` has finished loading it; None otherwise."""
+    return _shared.get("detector") if _enabled.is_set() else None

@@ -31,6 +31,7 @@ from core.db import make_engine
 from core.settings import ROOT
 from ops import mixed_load
 from ops.bench_support import forget_prefix, machine_speed, percentiles
+from ops.desk_agent import go_online
 from ops.mixed_load import KINDS, TURNS, Desk, Site, Tally
 from ops.own_stack import REDIS_URL, own_stack
 from ops.topology import production_topology
@@ -186,17 +187,7 @@ async def _measure(site: Site, rasa_url: str, pids: dict[str, int], steps: list[
     questions = kb_questions()
     solo = questions[:SOLO_TURNS]
     desks = [Desk(site, *agent) for agent in site.agents]
-    tasks = []
-    for desk in desks:
-        ready = asyncio.Event()
-        tasks.append(asyncio.create_task(desk.run(ready)))
-        waiting = asyncio.create_task(ready.wait())
-        await asyncio.wait([tasks[-1], waiting], timeout=60, return_when=asyncio.FIRST_COMPLETED)
-        waiting.cancel()
-        if tasks[-1].done():
-            raise RuntimeError(f"{desk.email}'s desk socket closed: {tasks[-1].exception()!r}")
-        if not ready.is_set():
-            raise RuntimeError(f"{desk.email}'s desk was not ready after 60 s")
+    tasks = await go_online(desks)
     await _solo_turns(site, solo[:TURNS])  # warm up
     results = {"app solo": await _solo_turns(site, solo), "rasa solo": rasa_own_turns(rasa_url, solo)}
     print(f"    KB turn, one customer alone: via the app {percentiles(results['app solo'])}")

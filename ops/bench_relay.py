@@ -15,7 +15,6 @@ import asyncio
 import gc
 import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ from websockets.asyncio.client import connect
 
 from ops import migrate, stack
 from ops.bench_support import drop_schema, forget_prefix, machine_speed, percentiles, postgres_schema
+from ops.desk_agent import DeskAgent, go_online
 from ops.stack import free_port
 
 CONVERSATIONS = int(os.environ.get("BENCH_CONVERSATIONS", "200"))
@@ -59,56 +59,26 @@ class Tally:
             self.relay.append(time.perf_counter() - self.sent[message_text])
 
 
-async def _sign_in(base: str, email: str) -> str:
-    """Sign in through the form; the session cookie header."""
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', (await http.get("/login")).text)[1]
-        await http.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf})
-        return f"swarmdesk_session={http.cookies['swarmdesk_session']}"
+class Desk(DeskAgent):
+    """A bench agent: accepts every offer (the offer's arrival timed), watches its chats, relays frames to the tally."""
 
-
-class Desk:
-    """One agent's desk socket: answers offers by accepting, watches its chats, relays frames to the tally."""
-
-    def __init__(self, host: str, token: str, tally: Tally, offers: dict) -> None:
-        self.host, self.tally, self.offers, self.token = host, tally, offers, token
-        self.http = httpx.AsyncClient(
-            base_url=f"http://{host}", timeout=30, headers={"Authorization": f"Bearer {token}"}
-        )
+    def __init__(self, host: str, email: str, token: str, tally: Tally, offers: dict) -> None:
+        super().__init__(f"http://{host}", email, PASSWORD, token)
+        self.tally, self.offers = tally, offers
         self.chats: list[str] = []
 
-    async def run(self, cookie: str, ready: asyncio.Event) -> None:
-        """Keep the desk connected: heartbeat, accept offers, record customer messages."""
-        headers = {"Cookie": cookie, "Origin": f"http://{self.host}"}
-        async with connect(f"ws://{self.host}/ws/desk", additional_headers=headers, max_queue=None) as socket:
-            self.socket = socket
-            beat = asyncio.create_task(self._heartbeat())
-            try:
-                async for raw in socket:
-                    frame = json.loads(raw)
-                    if frame["type"] == "ready":
-                        ready.set()
-                    elif frame["type"] == "offer":
-                        asyncio.create_task(self._accept(frame["conversation_id"]))
-                    elif frame["type"] == "message" and frame["message"]["sender"] == "customer":
-                        self.tally.receive(frame["message"]["text"])
-                    elif frame["type"] == "refused":
-                        self.tally.refused(frame["ref"])
-            finally:
-                beat.cancel()
+    def on_frame(self, frame: dict) -> None:
+        """Record the customers' messages, and sends refused."""
+        if frame["type"] == "message" and frame["message"]["sender"] == "customer":
+            self.tally.receive(frame["message"]["text"])
+        elif frame["type"] == "refused":
+            self.tally.refused(frame["ref"])
 
-    async def _heartbeat(self) -> None:
-        """Stay online."""
-        while True:
-            await asyncio.sleep(10)
-            await self.socket.send(json.dumps({"type": "heartbeat"}))
-
-    async def _accept(self, conversation_id: str) -> None:
+    async def serve(self, conversation_id: str) -> None:
         """Record when the offer arrived, accept it and watch the chat."""
         self.offers[conversation_id].set_result(time.perf_counter())
-        answer = await self.http.post(f"/api/desk/conversations/{conversation_id}/accept")
-        answer.raise_for_status()
-        await self.socket.send(json.dumps({"type": "watch", "conversation_id": conversation_id}))
+        (await self.accept(conversation_id)).raise_for_status()
+        await self.watch(conversation_id)
         self.chats.append(conversation_id)
 
 
@@ -147,12 +117,8 @@ async def _run(hosts: list[str], agents: list[tuple[str, str]]) -> None:
     """Set up the desks and handoffs, relay for SECONDS, print the figures."""
     customer_host, agent_host = hosts
     tally, offers = Tally(), {}
-    desks = [Desk(agent_host, token, tally, offers) for _, token in agents]
-    tasks = []
-    for desk, (email, _) in zip(desks, agents, strict=True):
-        ready = asyncio.Event()
-        tasks.append(asyncio.create_task(desk.run(await _sign_in(f"http://{agent_host}", email), ready)))
-        await ready.wait()
+    desks = [Desk(agent_host, email, token, tally, offers) for email, token in agents]
+    tasks = await go_online(desks)
     limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
     customer_http = httpx.AsyncClient(base_url=f"http://{customer_host}", timeout=30, limits=limits)
     bot = {"Authorization": "Bearer bench-token"}

@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import json
 import random
-import re
 import secrets
 import sys
 import uuid
@@ -24,7 +23,6 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from websockets.asyncio.client import connect
 
 from analytics.refresh import refresh, reread
 from cases.models import case_id
@@ -33,6 +31,7 @@ from core.db import get_session_factory
 from core.redis_client import get_redis, key
 from core.settings import VAR_DIR, get_settings
 from ops import timeline
+from ops.desk_agent import DeskAgent, api_client, desk_path, go_online
 from people import service
 from people.models import UserCreate
 from retrieval.embedder import Embedder
@@ -54,11 +53,10 @@ WAIT = 30  # seconds for an offer or a reply before a conversation is left as it
 
 
 @dataclass
-class Person:
-    """A demo staff member: their id, a desk-socket session cookie and an API client with their token."""
+class Expert:
+    """The demo expert: their id and an API client with their token."""
 
     user_id: int
-    cookie: str
     http: httpx.AsyncClient
 
 
@@ -98,22 +96,6 @@ def staff_logins(sessions: sessionmaker[Session], path: Path) -> list[tuple[str,
     path.write_text(json.dumps(known))
     path.chmod(0o600)
     return logins
-
-
-async def sign_in(url: str, email: str, password: str, user_id: int, token: str) -> Person:
-    """Sign in through the login form (the desk socket takes the session cookie); REST calls use the API token."""
-    # Cookies are passed by hand: they are Secure, and a client's jar would not send them to http://127.0.0.1.
-    async with httpx.AsyncClient(base_url=url, timeout=60) as browser:
-        form = await browser.get("/login")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)[1]
-        jar = "; ".join(f"{name}={value}" for name, value in form.cookies.items())
-        fields = {"email": email, "password": password, "csrf_token": csrf}
-        answer = await browser.post("/login", data=fields, headers={"Cookie": jar})
-        if "swarmdesk_session" not in answer.cookies:
-            raise SystemExit(f"cannot sign in {email}: {answer.status_code}")
-        cookie = f"swarmdesk_session={answer.cookies['swarmdesk_session']}"
-    api = httpx.AsyncClient(base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"})
-    return Person(user_id, cookie, api)
 
 
 class Customer:
@@ -200,58 +182,32 @@ async def _served(run: Run, customer: Customer) -> None:
         await customer.end()
 
 
-class Agent:
-    """An agent at the desk: online through the desk socket, serving every offer through the desk API."""
+class Agent(DeskAgent):
+    """A demo agent at the desk, serving every offer: accept, reply, sometimes casework, close."""
 
-    def __init__(self, person: Person, expert: Person, run: Run, url: str) -> None:
-        self.person, self.expert, self.run, self.url = person, expert, run, url
-        self.socket = None
-
-    async def work(self, ready: asyncio.Event) -> None:
-        """Stay online (a heartbeat every 10 s) and take offers until cancelled."""
-        socket_url = self.url.replace("http", "ws", 1) + "/ws/desk"
-        headers = {"Cookie": self.person.cookie, "Origin": self.url}
-        async with connect(socket_url, additional_headers=headers) as socket:
-            self.socket = socket
-            beat = asyncio.create_task(self._heartbeat())
-            try:
-                async for raw in socket:
-                    frame = json.loads(raw)
-                    if frame.get("type") == "ready":
-                        ready.set()
-                    elif frame.get("type") == "offer":
-                        asyncio.create_task(self.serve(frame["conversation_id"]))
-            finally:
-                beat.cancel()
-
-    async def _heartbeat(self) -> None:
-        """Tell the desk this agent is still here."""
-        while True:
-            await asyncio.sleep(10)
-            await self.socket.send(json.dumps({"type": "heartbeat"}))
-
-    async def leave(self) -> None:
-        """Go away at once (not when presence expires), so nobody is left online after the simulation."""
-        await self.socket.send(json.dumps({"type": "away"}))
+    def __init__(self, url: str, login: tuple[str, str, int, str], *, expert: Expert, run: Run) -> None:
+        email, password, _, token = login
+        super().__init__(url, email, password, token)
+        self.expert, self.run = expert, run
 
     async def serve(self, conversation_id: str) -> None:
         """Accept, reply; sometimes a case (resolved directly or through a swarm); close."""
-        http, rng, path = self.person.http, self.run.rng, f"/api/desk/conversations/{conversation_id}"
+        rng = self.run.rng
         try:
-            if (await http.post(f"{path}/accept")).status_code != 200:
+            if (await self.accept(conversation_id)).status_code != 200:
                 return
-            await http.post(f"{path}/messages", json={"text": rng.choice(AGENT_LINES)})
+            await self.reply(conversation_id, rng.choice(AGENT_LINES))
             if conversation_id in self.run.conversations and rng.random() < 0.5:
-                await self.casework(conversation_id, path)
-            await http.post(f"{path}/close")
+                await self.casework(conversation_id)
+            await self.close(conversation_id)
         except httpx.HTTPError as error:
             self.run.count(f"agent error: {error}"[:80])
         finally:
             self.run.done.setdefault(conversation_id, asyncio.Event()).set()
 
-    async def casework(self, conversation_id: str, path: str) -> None:
+    async def casework(self, conversation_id: str) -> None:
         """Open a case for the chat; resolve it alone, or (the first, then one in three) with a swarm and the expert."""
-        http, rng = self.person.http, self.run.rng
+        http, rng = self.http, self.run.rng
         body = {
             "customer_email": f"customer{rng.randrange(10_000)}@example.com",
             "subject": "Follow-up from chat",
@@ -259,7 +215,7 @@ class Agent:
             "tags": [rng.choice(["hub", "billing", "app"])],
         }
         opened_before = sum(len(numbers) for numbers in self.run.cases.values())
-        case = await _post(http, f"{path}/case", body)
+        case = await _post(http, f"{desk_path(conversation_id)}/case", body)
         self.run.cases.setdefault(conversation_id, []).append(case_id(case["number"]))
         if opened_before % 3 == 0:  # the first case and every third one after it
             await self.swarm(conversation_id, case["number"])
@@ -269,7 +225,7 @@ class Agent:
 
     async def swarm(self, conversation_id: str, number: str) -> None:
         """Start a swarm, invite the expert, who joins and proposes an answer; send it and close, resolving."""
-        owner, expert = self.person.http, self.expert.http
+        owner, expert = self.http, self.expert.http
         swarm = await _post(owner, "/api/swarms", {"case_number": number, "conversation_id": conversation_id})
         room = f"/api/swarms/{swarm['id']}"
         self.run.swarms.setdefault(conversation_id, []).append(swarm["id"])
@@ -301,11 +257,10 @@ async def simulate(
 ) -> Run:
     """Run the traffic with the agents online; what it did."""
     run, questions = Run(random.Random(seed)), load_questions()
-    people = [await sign_in(url, *login) for login in staff_logins(sessions, logins)]
-    agents = [Agent(person, people[2], run, url) for person in people[:2]]
-    ready = [asyncio.Event() for _ in agents]
-    desks = [asyncio.create_task(agent.work(event)) for agent, event in zip(agents, ready, strict=True)]
-    await asyncio.wait_for(asyncio.gather(*(event.wait() for event in ready)), WAIT)
+    *agent_logins, (_, _, expert_id, expert_token) = staff_logins(sessions, logins)
+    expert = Expert(expert_id, api_client(url, expert_token))
+    agents = [Agent(url, login, expert=expert, run=run) for login in agent_logins]
+    desks = await go_online(agents, timeout=WAIT)
     gate = asyncio.Semaphore(parallel)
 
     async def one(number: int) -> None:
@@ -321,8 +276,8 @@ async def simulate(
     await asyncio.sleep(0.5)
     for task in desks:
         task.cancel()
-    for person in people:
-        await person.http.aclose()
+    for client in (expert.http, *(agent.http for agent in agents)):
+        await client.aclose()
     return run
 
 

@@ -4,8 +4,6 @@ agents who accept and reply through the desk API, and an editor publishing and u
 import asyncio
 import itertools
 import json
-import re
-import ssl
 import time
 import uuid
 from collections import Counter
@@ -15,6 +13,8 @@ from dataclasses import dataclass, field
 import httpx
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
+
+from ops.desk_agent import DeskAgent, Verify, api_client, socket_address, socket_options
 
 TURNS = 3  # KB questions per conversation
 HANDOFF_EVERY = 10  # every tenth conversation then asks for a person
@@ -30,18 +30,9 @@ class Site:
     """Where the load goes (the app, or nginx in front of the workers) and who works there."""
 
     url: str
-    verify: ssl.SSLContext | bool
+    verify: Verify
     agents: list[tuple[str, str, str]]  # email, password, bearer token
     editor_token: str
-
-    def socket_url(self, path: str) -> str:
-        """The WebSocket address of `path`."""
-        return self.url.replace("http", "ws", 1) + path
-
-    def socket_options(self) -> dict:
-        """`connect` options: TLS trust for wss://, no queue limit."""
-        tls = {"ssl": self.verify} if self.url.startswith("https") and isinstance(self.verify, ssl.SSLContext) else {}
-        return tls | {"max_queue": None, "open_timeout": WAIT_SECONDS}
 
 
 @dataclass
@@ -70,77 +61,42 @@ class Tally:
             self.times["agent relay"].append(time.perf_counter() - started)
 
 
-class Desk:
-    """One agent: a desk socket (which keeps them online and brings offers), and the desk API with their token."""
+class Desk(DeskAgent):
+    """A bench agent: accepts every offer, watches the chat, replies, waits for the customer's answer, replies again
+    and closes; it records the relay times and errors in the step's tally."""
 
     def __init__(self, site: Site, email: str, password: str, token: str) -> None:
-        self.site, self.email, self.password = site, email, password
-        self.http = httpx.AsyncClient(
-            base_url=site.url, verify=site.verify, timeout=60, headers={"Authorization": f"Bearer {token}"}
-        )
+        super().__init__(site.url, email, password, token, verify=site.verify)
         self.tally = Tally()
         self.inbox: dict[str, asyncio.Queue] = {}
         self.watching: dict[str, asyncio.Event] = {}
-        self.socket = None
 
-    async def run(self, ready: asyncio.Event) -> None:
-        """Sign in, open the desk socket, take every offer."""
-        origin = self.site.url
-        headers = {"Cookie": await self._sign_in(), "Origin": origin}
-        url = self.site.socket_url("/ws/desk")
-        async with connect(url, additional_headers=headers, **self.site.socket_options()) as socket:
-            self.socket = socket
-            beat = asyncio.create_task(self._heartbeat())
-            try:
-                async for raw in socket:
-                    self._on_frame(json.loads(raw), ready)
-            finally:
-                beat.cancel()
-
-    def _on_frame(self, frame: dict, ready: asyncio.Event) -> None:
-        """Handle one desk frame."""
+    def on_frame(self, frame: dict) -> None:
+        """Note a chat now watched, and pass on the customer's messages."""
         kind, conversation_id = frame.get("type"), frame.get("conversation_id", "")
-        if kind == "ready":
-            ready.set()
-        elif kind == "offer":
-            asyncio.create_task(self._serve(conversation_id))
-        elif kind == "watching" and conversation_id in self.watching:
+        if kind == "watching" and conversation_id in self.watching:
             self.watching[conversation_id].set()
         elif kind == "message" and frame["message"]["sender"] == "customer" and conversation_id in self.inbox:
             self.tally.relayed(frame["message"]["text"])
             self.inbox[conversation_id].put_nowait(frame["message"]["text"])
 
-    async def _sign_in(self) -> str:
-        """Sign in through the form; the session cookie header."""
-        async with httpx.AsyncClient(base_url=self.site.url, verify=self.site.verify, timeout=60) as http:
-            csrf = re.search(r'name="csrf_token" value="([^"]+)"', (await http.get("/login")).text)[1]
-            form = {"email": self.email, "password": self.password, "csrf_token": csrf}
-            await http.post("/login", data=form)
-            return f"swarmdesk_session={http.cookies['swarmdesk_session']}"
-
-    async def _heartbeat(self) -> None:
-        """Stay online."""
-        while True:
-            await asyncio.sleep(10)
-            await self.socket.send(json.dumps({"type": "heartbeat"}))
-
-    async def _serve(self, conversation_id: str) -> None:
+    async def serve(self, conversation_id: str) -> None:
         """Accept, watch, reply; wait for the customer's answer, reply again, close."""
-        tally, path = self.tally, f"/api/desk/conversations/{conversation_id}"
+        tally = self.tally
         self.inbox[conversation_id], self.watching[conversation_id] = asyncio.Queue(), asyncio.Event()
         try:
-            accepted = await self.http.post(f"{path}/accept")
+            accepted = await self.accept(conversation_id)
             if accepted.status_code != 200:
                 return tally.error(f"accept answered {accepted.status_code}")
             if conversation_id not in tally.expected:  # not a chat of this step (a solo turn the bot handed off)
-                await self.http.post(f"{path}/close")
+                await self.close(conversation_id)
                 return
-            await self.socket.send(json.dumps({"type": "watch", "conversation_id": conversation_id}))
+            await self.watch(conversation_id)
             await asyncio.wait_for(self.watching[conversation_id].wait(), WAIT_SECONDS)
-            await self._reply(path, conversation_id, 1)
+            await self._numbered_reply(conversation_id, 1)
             await asyncio.wait_for(self.inbox[conversation_id].get(), WAIT_SECONDS)
-            await self._reply(path, conversation_id, 2)
-            closed = await self.http.post(f"{path}/close")
+            await self._numbered_reply(conversation_id, 2)
+            closed = await self.close(conversation_id)
             if closed.status_code != 200:
                 tally.error(f"close answered {closed.status_code}")
         except TimeoutError:
@@ -148,15 +104,15 @@ class Desk:
         except httpx.HTTPError as error:
             tally.error(f"desk API: {type(error).__name__}")
         finally:
-            await self.socket.send(json.dumps({"type": "unwatch", "conversation_id": conversation_id}))
+            await self.unwatch(conversation_id)
             self.inbox.pop(conversation_id, None)
 
-    async def _reply(self, path: str, conversation_id: str, number: int) -> None:
+    async def _numbered_reply(self, conversation_id: str, number: int) -> None:
         """Send the customer one numbered reply."""
         text = f"Agent here, reply {number} in {conversation_id}"
         self.tally.expected[conversation_id]["agent"].append(text)
         self.tally.sent_at[text] = time.perf_counter()
-        answer = await self.http.post(f"{path}/messages", json={"text": text})
+        answer = await self.reply(conversation_id, text)
         if answer.status_code != 200:
             self.tally.error(f"agent reply answered {answer.status_code}")
             self.tally.expected[conversation_id]["agent"].remove(text)
@@ -229,10 +185,10 @@ async def _talk_to_a_person(
     """With the widget's socket open, ask for a person (or, when the bot has handed off, fetch what the socket missed:
     the agent may have replied while the turn was still running); answer the agent's first reply, wait for the
     second."""
-    url = site.socket_url(f"/ws/conversations/{conversation_id}")
+    url = socket_address(site.url, f"/ws/conversations/{conversation_id}")
     auth = {"Authorization": f"Bearer {tally.tokens[conversation_id]}"}
     try:
-        async with connect(url, **site.socket_options()) as socket:
+        async with connect(url, **socket_options(site.url, site.verify)) as socket:
             await socket.send(json.dumps({"type": "hello", "token": tally.tokens[conversation_id]}))
             await asyncio.wait_for(socket.recv(), WAIT_SECONDS)  # the state frame: subscribed from here on
             missed: list[dict] = []
@@ -270,8 +226,7 @@ async def _talk_to_a_person(
 async def editor(site: Site, tally: Tally, *, until: float) -> None:
     """Publish a new article, then update it, every EDITOR_PAUSE seconds until `until` (confirming the impact: its
     question is close to the earlier bench articles')."""
-    auth = {"Authorization": f"Bearer {site.editor_token}"}
-    async with httpx.AsyncClient(base_url=site.url, verify=site.verify, timeout=60, headers=auth) as http:
+    async with api_client(site.url, site.editor_token, site.verify) as http:
         while time.perf_counter() < until:
             code = uuid.uuid4().hex[:6].upper()
             article = {

@@ -2,12 +2,14 @@
 CSV exports, and a draft article from a cluster of unanswered questions (docs/analytics.md defines each figure)."""
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import BeforeValidator
+from sqlalchemy.orm import Session
 
 from analytics import drill, export, figures
 from analytics.articles import ClusterNotFound, draft_article, knowledge, unanswered
@@ -53,53 +55,74 @@ def period(
 PeriodDep = Annotated[Period, Depends(period)]
 
 
-def _answer(session, compute, chosen: Period) -> dict:
-    """A view's figures with the period they are for."""
-    found = compute(session, chosen)
-    release(session)
+class View(NamedTuple):
+    """A view of figures: its route's name (the OpenAPI summary and operation id come from it), the function that
+    computes its figures for a session and a period, and what it shows (the route's description)."""
+
+    name: str
+    compute: Callable[[Session, Period], dict]
+    description: str
+
+
+VIEWS = {  # the path under /api/analytics → its view (the figures export lists them in this order)
+    "overview": View(
+        "overview",
+        figures.overview,
+        "Headline figures: conversations, contained beside deflected, handed off, wait, CSAT/CES, swarms.",
+    ),
+    "containment": View(
+        "containment",
+        figures.containment,
+        "Conversation outcomes per day and over the period; deflected beside contained.",
+    ),
+    "handoffs": View(
+        "handoffs",
+        figures.handoffs,
+        "Handoffs by reason, time to a person, abandoned while waiting, handle time, hops, reopened cases.",
+    ),
+    "swarms": View(
+        "swarms",
+        figures.swarms,
+        "Swarms per 100 cases, time to first expert, experts per swarm, resolution against no swarm, answers.",
+    ),
+    "surveys": View(
+        "surveys",
+        figures.surveys,
+        "CSAT and CES averages, each with its response rate.",
+    ),
+    "knowledge": View(
+        "knowledge_figures",
+        knowledge,
+        "Answers served and helpful rate per article, the worst rates, articles drafted from cases and their reuse.",
+    ),
+    "unanswered": View(
+        "unanswered_questions",
+        unanswered,
+        "The most asked clusters of unanswered questions (scrubbed), each with its count and examples.",
+    ),
+}
+
+
+def _dated(chosen: Period, found: dict) -> dict:
+    """Figures with the period they are for."""
     return {"from": chosen.start.isoformat(), "to": chosen.end.isoformat(), "channel": chosen.channel, **found}
 
 
-@router.get("/overview")
-def overview(lead: LeadDep, session: SessionDep, chosen: PeriodDep) -> dict:
-    """Headline figures: conversations, contained beside deflected, handed off, wait, CSAT/CES, swarms."""
-    return _answer(session, figures.overview, chosen)
+def _figures_of(compute: Callable[[Session, Period], dict]):
+    """The route of one view: its figures for the period asked."""
+
+    def route(lead: LeadDep, session: SessionDep, chosen: PeriodDep) -> dict:
+        found = compute(session, chosen)
+        release(session)
+        return _dated(chosen, found)
+
+    return route
 
 
-@router.get("/containment")
-def containment(lead: LeadDep, session: SessionDep, chosen: PeriodDep) -> dict:
-    """Conversation outcomes per day and over the period; deflected beside contained."""
-    return _answer(session, figures.containment, chosen)
-
-
-@router.get("/handoffs")
-def handoffs(lead: LeadDep, session: SessionDep, chosen: PeriodDep) -> dict:
-    """Handoffs by reason, time to a person, abandoned while waiting, handle time, hops, reopened cases."""
-    return _answer(session, figures.handoffs, chosen)
-
-
-@router.get("/swarms")
-def swarms(lead: LeadDep, session: SessionDep, chosen: PeriodDep) -> dict:
-    """Swarms per 100 cases, time to first expert, experts per swarm, resolution against no swarm, answers."""
-    return _answer(session, figures.swarms, chosen)
-
-
-@router.get("/surveys")
-def surveys(lead: LeadDep, session: SessionDep, chosen: PeriodDep) -> dict:
-    """CSAT and CES averages, each with its response rate."""
-    return _answer(session, figures.surveys, chosen)
-
-
-@router.get("/knowledge")
-def knowledge_figures(lead: LeadDep, session: SessionDep, chosen: PeriodDep) -> dict:
-    """Answers served and helpful rate per article, the worst rates, articles drafted from cases and their reuse."""
-    return _answer(session, knowledge, chosen)
-
-
-@router.get("/unanswered")
-def unanswered_questions(lead: LeadDep, session: SessionDep, chosen: PeriodDep) -> dict:
-    """The most asked clusters of unanswered questions (scrubbed), each with its count and examples."""
-    return _answer(session, unanswered, chosen)
+for path, view in VIEWS.items():
+    router.add_api_route(
+        f"/{path}", _figures_of(view.compute), methods=["GET"], name=view.name, description=view.description
+    )
 
 
 @router.get("/conversations", responses=refusals(404))
@@ -117,7 +140,7 @@ def behind_a_point(
     except drill.BadBucket as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
     release(session)
-    return {"from": chosen.start.isoformat(), "to": chosen.end.isoformat(), "channel": chosen.channel, **found}
+    return _dated(chosen, found)
 
 
 @router.post("/unanswered/{cluster}/draft", status_code=status.HTTP_201_CREATED, responses=refusals(404))
@@ -150,12 +173,8 @@ def figures_export(lead: LeadDep, chosen: PeriodDep) -> StreamingResponse:
 
         return run
 
-    views = {
-        "overview": figures.overview, "containment": figures.containment, "handoffs": figures.handoffs,
-        "swarms": figures.swarms, "surveys": figures.surveys, "knowledge": knowledge, "unanswered": unanswered,
-    }  # fmt: skip
     name = f"analytics-figures-{chosen.start}-{chosen.end}-{chosen.channel}.csv"
-    return _csv(name, export.figures_csv({key: view(compute) for key, compute in views.items()}))
+    return _csv(name, export.figures_csv({path: view(v.compute) for path, v in VIEWS.items()}))
 
 
 @router.get("/export/events.csv", response_class=StreamingResponse)

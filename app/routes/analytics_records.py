@@ -3,23 +3,16 @@ its cases) or one case (its facts, its timeline, its chats), read-only. The dril
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
+from analytics.drill import activity_rows
 from app.deps import Caller, CaseServiceDep, SessionDep
 from app.pages import staff_page
 from cases import CaseNotFound
-from core.activity import Activity
 from handoff import service
 from handoff.models import Conversation
 
 pages = APIRouter(include_in_schema=False)
 ROLES = ("lead",)  # and admins, as every staff gate
-
-
-def _rows(session, **where) -> list[Activity]:
-    """The activity rows of a conversation or case, in time order."""
-    column, value = next(iter(where.items()))
-    return list(session.scalars(select(Activity).where(getattr(Activity, column) == value).order_by(Activity.at)))
 
 
 @pages.get("/analytics/conversations/{conversation_id}", response_class=HTMLResponse)
@@ -29,7 +22,8 @@ def conversation_record(
     """One conversation as a lead reviews it (its rows alone when the chat itself is gone); 404 for an unknown id."""
     if staff is None or not staff.has_any(ROLES):
         return staff_page(request, staff, roles=ROLES, template="analytics_record.html", context={})
-    conversation, rows = session.get(Conversation, conversation_id), _rows(session, conversation_id=conversation_id)
+    conversation = session.get(Conversation, conversation_id)
+    rows = activity_rows(session, conversation_id=conversation_id)
     if conversation is None and not rows:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation {conversation_id}")
     facts = {"Chat": "no longer stored"}
@@ -62,7 +56,7 @@ def case_record(number: str, request: Request, staff: Caller, session: SessionDe
         "facts": facts,
         "messages": [],
         "timeline": case.timeline,
-        "rows": _rows(session, case_id=case.id),
+        "rows": activity_rows(session, case_id=case.id),
         "cases": [],
         "chats": cases.conversations(case),
     }

@@ -97,3 +97,10 @@ def test_the_bot_and_swarmdesk_speak_to_a_finnish_customer_in_finnish(client):
     notice = answer["messages"][-1]  # the bot is down in these tests: Swarmdesk says so, in Finnish
     assert notice["text"].startswith("Pahoittelut — virtuaaliavustajamme ei ole juuri nyt käytettävissä.")
     assert notice["buttons"] == [{"title": "Puhu ihmisen kanssa", "payload": "/request_human"}]
+
+
+def test_an_app_started_with_detection_off_counts_no_language_though_the_detector_is_loaded(client, monkeypatch):
+    with app_client(monkeypatch, language_detection="false") as off:
+        assert ready_detector() is None
+        conversation_id, auth = chat(off)
+        assert say(off, conversation_id, auth, "mijn pakket is niet aangekomen", "waar is mijn bestelling nu") == "en"
