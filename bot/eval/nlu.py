@@ -78,12 +78,17 @@ def _heldout_model(config: Path, nlu: Path) -> tuple[Path, list[tuple[str, str]]
     return model, [(m.get("text"), m.get("intent")) for m in test.intent_examples]
 
 
-async def _classify(model: Path, texts: list[str]) -> list[str]:
-    """The intent the model gives each text."""
+async def parse(model: Path, texts: list[str]) -> list[dict]:
+    """What the model makes of each text (intent, intent ranking, entities)."""
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
-    return [(await agent.parse_message(text))["intent"]["name"] for text in texts]
+    return [await agent.parse_message(text) for text in texts]
+
+
+def _classify(model: Path, texts: list[str]) -> list[str]:
+    """The intent the model gives each text."""
+    return [result["intent"]["name"] for result in asyncio.run(parse(model, texts))]
 
 
 def _confusion(gold: list[str], predicted: list[str]) -> str:
@@ -119,7 +124,7 @@ def intents(config: Path, nlu: Path) -> float:
 
     model, examples = _heldout_model(config, nlu)
     texts, gold = zip(*examples, strict=True)
-    predicted = [KB_ROUTE if p in KB_PATH else p for p in asyncio.run(_classify(model, list(texts)))]
+    predicted = [KB_ROUTE if p in KB_PATH else p for p in _classify(model, list(texts))]
     gold = [KB_ROUTE if g in KB_PATH else g for g in gold]
     macro = f1_score(gold, predicted, average="macro", labels=sorted(set(gold)), zero_division=0)
     print(f"\nIntent classification on the held-out 20 % ({len(gold)} examples, model trained on the other 80 %):")
@@ -132,7 +137,7 @@ def intents(config: Path, nlu: Path) -> float:
     return macro
 
 
-def _production_model() -> Path:
+def production_model() -> Path:
     """The trained model of the current bot sources."""
     digest = subprocess.run([str(ROOT / "scripts" / "model_hash.sh")], capture_output=True, text=True, check=True)
     model = ROOT / "models" / f"swarmdesk-{digest.stdout.strip()}.tar.gz"
@@ -155,11 +160,11 @@ def misrouting(clinc: Path, paraphrases: Path) -> None:
         sources["demo KB paraphrases"] = [
             json.loads(line)["query"] for line in paraphrases.read_text().splitlines() if line.strip()
         ]
-    model = _production_model()
+    model = production_model()
     print(f"\nMisrouting through the production model {model.name} (a dialogue intent claims a question):")
     counted = stolen = 0
     for name, texts in sources.items():
-        intents_found = asyncio.run(_classify(model, texts))
+        intents_found = _classify(model, texts)
         claimed = Counter(i for i in intents_found if i not in KB_PATH)
         share = sum(claimed.values()) / max(len(texts), 1)
         print(f"  {name:<42} {len(texts):>5} queries  {share:6.2%} claimed  {dict(claimed.most_common(4))}")
