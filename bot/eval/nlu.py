@@ -2,8 +2,9 @@
 
     .venv-rasa/bin/python -m bot.eval.nlu [--clinc PATH] [--paraphrases FILE]
 
-1. Intent classification: nlu/ is split 80/20 (fixed seed); a model trained on the 80 % only (its encoder
-   fine-tuned on the 80 % too) classifies the 20 %: macro-F1 and the confusion matrix are printed.
+1. Intent classification: nlu/'s English files are split 80/20 (fixed seed); a model trained on the 80 % and on
+   nlu/languages/ (its encoder fine-tuned on them too) classifies the 20 %: macro-F1 and the confusion matrix are
+   printed. The other languages are judged on their own held-out sets by `bot.eval.languages`.
    `ask_question` and `nlu_fallback` are one class (both go to the KB search); `nlu_fallback` for any
    dialogue intent counts as wrong.
 2. Misrouting: CLINC150 `test` queries and the demo KB's paraphrases go through the production model; a
@@ -35,13 +36,19 @@ CLINC_DIALOGUE = {
     "where_are_you_from", "who_do_you_work_for", "what_can_i_ask_you", "meaning_of_life", "tell_joke", "fun_fact",
 }  # fmt: skip
 SEED = 20261123
+LANGUAGES_DIR = "languages"  # nlu/languages/<language>.yml: the other languages' examples, judged by bot.eval.languages
 
 
 def training_split(nlu: Path):
-    """The 80 % (Rasa TrainingData) the held-out model learns from, and the 20 % it is judged on."""
+    """The 80 % (Rasa TrainingData) the held-out model learns from, and the 20 % it is judged on: the English files
+    of `nlu` are split (the same 20 % as before the other languages came), every example of `nlu/languages` learns."""
     from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.utils.io import list_files
 
-    return load_data(str(nlu)).train_test_split(train_frac=0.8, random_seed=SEED)
+    english = [load_data(name) for name in list_files(str(nlu)) if Path(name).parent == nlu]
+    train, test = english[0].merge(*english[1:]).train_test_split(train_frac=0.8, random_seed=SEED)
+    languages = nlu / LANGUAGES_DIR
+    return (train.merge(load_data(str(languages))) if languages.is_dir() else train), test
 
 
 def write_nlu(training_data, path: Path) -> Path:
@@ -68,7 +75,7 @@ def _heldout_model(config: Path, nlu: Path) -> tuple[Path, list[tuple[str, str]]
     train_file = write_nlu(train, OUT / "nlu-train.yml")
     encoder = tuned_encoder(train_file, OUT / "encoder-heldout")
     code = [*sorted((ROOT / "bot" / "nlu").glob("*.py")), *sorted((ROOT / "encoder").glob("*.py"))]
-    digest = hashlib.sha256(b"".join(path.read_bytes() for path in [config, *sorted(nlu.glob("*.yml")), *code]))
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in [config, *sorted(nlu.rglob("*.yml")), *code]))
     model = OUT / f"heldout-{digest.hexdigest()[:16]}.tar.gz"
     if not model.exists():
         heldout_config = OUT / "config-heldout.yml"
