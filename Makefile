@@ -75,6 +75,7 @@ eval: setup model
 	.venv/bin/python -m retrieval.eval.languages
 	.venv/bin/python -m language.eval
 	LOG_LEVEL=WARNING .venv-rasa/bin/python -m bot.eval.nlu
+	LOG_LEVEL=WARNING .venv-rasa/bin/python -m bot.eval.languages
 	scripts/test_stories.sh
 
 admin: setup

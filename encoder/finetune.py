@@ -103,12 +103,12 @@ def build(nlu: list[Path], out: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Build the tuned encoder from the NLU files given (a folder stands for its *.yml files)."""
+    """Build the tuned encoder from the NLU files given (a folder stands for its *.yml files, in subfolders too)."""
     parser = argparse.ArgumentParser(prog="python -m encoder.finetune", description=__doc__.split("\n")[0])
     parser.add_argument("--nlu", type=Path, nargs="+", required=True)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    files = [f for p in args.nlu for f in (sorted(p.glob("*.yml")) if p.is_dir() else [p])]
+    files = [f for p in args.nlu for f in (sorted(p.rglob("*.yml")) if p.is_dir() else [p])]
     print(f"intent encoder: {build(files, args.out)}")
     return 0
 

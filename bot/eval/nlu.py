@@ -2,8 +2,9 @@
 
     .venv-rasa/bin/python -m bot.eval.nlu [--clinc PATH] [--paraphrases FILE]
 
-1. Intent classification: nlu/ is split 80/20 (fixed seed); a model trained on the 80 % only (its encoder
-   fine-tuned on the 80 % too) classifies the 20 %: macro-F1 and the confusion matrix are printed.
+1. Intent classification: nlu/'s English files are split 80/20 (fixed seed); a model trained on the 80 % and on
+   nlu/languages/ (its encoder fine-tuned on them too) classifies the 20 %: macro-F1 and the confusion matrix are
+   printed. The other languages are judged on their own held-out sets by `bot.eval.languages`.
    `ask_question` and `nlu_fallback` are one class (both go to the KB search); `nlu_fallback` for any
    dialogue intent counts as wrong.
 2. Misrouting: CLINC150 `test` queries and the demo KB's paraphrases go through the production model; a
@@ -35,13 +36,19 @@ CLINC_DIALOGUE = {
     "where_are_you_from", "who_do_you_work_for", "what_can_i_ask_you", "meaning_of_life", "tell_joke", "fun_fact",
 }  # fmt: skip
 SEED = 20261123
+LANGUAGES_DIR = "languages"  # nlu/languages/<language>.yml: the other languages' examples, judged by bot.eval.languages
 
 
 def training_split(nlu: Path):
-    """The 80 % (Rasa TrainingData) the held-out model learns from, and the 20 % it is judged on."""
+    """The 80 % (Rasa TrainingData) the held-out model learns from, and the 20 % it is judged on: the English files
+    of `nlu` are split (the same 20 % as before the other languages came), every example of `nlu/languages` learns."""
     from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.utils.io import list_files
 
-    return load_data(str(nlu)).train_test_split(train_frac=0.8, random_seed=SEED)
+    english = [load_data(name) for name in list_files(str(nlu)) if Path(name).parent == nlu]
+    train, test = english[0].merge(*english[1:]).train_test_split(train_frac=0.8, random_seed=SEED)
+    languages = nlu / LANGUAGES_DIR
+    return (train.merge(load_data(str(languages))) if languages.is_dir() else train), test
 
 
 def write_nlu(training_data, path: Path) -> Path:
@@ -68,7 +75,7 @@ def _heldout_model(config: Path, nlu: Path) -> tuple[Path, list[tuple[str, str]]
     train_file = write_nlu(train, OUT / "nlu-train.yml")
     encoder = tuned_encoder(train_file, OUT / "encoder-heldout")
     code = [*sorted((ROOT / "bot" / "nlu").glob("*.py")), *sorted((ROOT / "encoder").glob("*.py"))]
-    digest = hashlib.sha256(b"".join(path.read_bytes() for path in [config, *sorted(nlu.glob("*.yml")), *code]))
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in [config, *sorted(nlu.rglob("*.yml")), *code]))
     model = OUT / f"heldout-{digest.hexdigest()[:16]}.tar.gz"
     if not model.exists():
         heldout_config = OUT / "config-heldout.yml"
@@ -78,12 +85,17 @@ def _heldout_model(config: Path, nlu: Path) -> tuple[Path, list[tuple[str, str]]
     return model, [(m.get("text"), m.get("intent")) for m in test.intent_examples]
 
 
-async def _classify(model: Path, texts: list[str]) -> list[str]:
-    """The intent the model gives each text."""
+async def parse(model: Path, texts: list[str]) -> list[dict]:
+    """What the model makes of each text (intent, intent ranking, entities)."""
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
-    return [(await agent.parse_message(text))["intent"]["name"] for text in texts]
+    return [await agent.parse_message(text) for text in texts]
+
+
+def _classify(model: Path, texts: list[str]) -> list[str]:
+    """The intent the model gives each text."""
+    return [result["intent"]["name"] for result in asyncio.run(parse(model, texts))]
 
 
 def _confusion(gold: list[str], predicted: list[str]) -> str:
@@ -119,7 +131,7 @@ def intents(config: Path, nlu: Path) -> float:
 
     model, examples = _heldout_model(config, nlu)
     texts, gold = zip(*examples, strict=True)
-    predicted = [KB_ROUTE if p in KB_PATH else p for p in asyncio.run(_classify(model, list(texts)))]
+    predicted = [KB_ROUTE if p in KB_PATH else p for p in _classify(model, list(texts))]
     gold = [KB_ROUTE if g in KB_PATH else g for g in gold]
     macro = f1_score(gold, predicted, average="macro", labels=sorted(set(gold)), zero_division=0)
     print(f"\nIntent classification on the held-out 20 % ({len(gold)} examples, model trained on the other 80 %):")
@@ -132,7 +144,7 @@ def intents(config: Path, nlu: Path) -> float:
     return macro
 
 
-def _production_model() -> Path:
+def production_model() -> Path:
     """The trained model of the current bot sources."""
     digest = subprocess.run([str(ROOT / "scripts" / "model_hash.sh")], capture_output=True, text=True, check=True)
     model = ROOT / "models" / f"swarmdesk-{digest.stdout.strip()}.tar.gz"
@@ -155,11 +167,11 @@ def misrouting(clinc: Path, paraphrases: Path) -> None:
         sources["demo KB paraphrases"] = [
             json.loads(line)["query"] for line in paraphrases.read_text().splitlines() if line.strip()
         ]
-    model = _production_model()
+    model = production_model()
     print(f"\nMisrouting through the production model {model.name} (a dialogue intent claims a question):")
     counted = stolen = 0
     for name, texts in sources.items():
-        intents_found = asyncio.run(_classify(model, texts))
+        intents_found = _classify(model, texts)
         claimed = Counter(i for i in intents_found if i not in KB_PATH)
         share = sum(claimed.values()) / max(len(texts), 1)
         print(f"  {name:<42} {len(texts):>5} queries  {share:6.2%} claimed  {dict(claimed.most_common(4))}")

@@ -196,14 +196,31 @@ def test_a_button_shows_the_chosen_article_as_an_answer(unsure):
     assert SlotSet("kb_hits", [HITS[1]]) in events and SlotSet("kb_choices", None) in events
 
 
-@pytest.mark.parametrize("typed", ["2", "the second one", "download an INVOICE", "invoice"])
+@pytest.mark.parametrize(
+    "typed",
+    ["2", "the second one", "download an INVOICE", "invoice"]
+    + ["de tweede", "nummer 2", "la seconda", "l’ultimo", "toinen", "vaihtoehto 2", "viimeinen"],
+)
 def test_a_typed_number_or_title_picks_the_article(unsure, typed):
     messages, events = _run(ActionAnswerFromKb(unsure), _tracker(typed, _pending()))
     assert messages[0]["custom"]["links"][0]["url"] == "/help/invoices" and SlotSet("kb_choices", None) in events
     assert ("search", typed) not in unsure.calls
 
 
-@pytest.mark.parametrize("how", ["something else", "none of these", "no"])
+@pytest.mark.parametrize(
+    "how",
+    ["something else", "none of these", "no"]
+    + [
+        "nee",
+        "iets anders",
+        "geen van deze",
+        "nessuno di questi",
+        "qualcos’altro",
+        "ei",
+        "ei mikään näistä",
+        "jokin muu",
+    ],
+)
 def test_something_else_typed_is_the_not_found_path_and_a_miss(unsure, how):
     messages, events = _run(ActionAnswerFromKb(unsure), _tracker(how, _pending()))
     assert messages[0]["text"] == NOT_FOUND_TEXT and SlotSet("kb_misses", 1) in events
