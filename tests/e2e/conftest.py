@@ -22,6 +22,7 @@ from ops import migrate, stack
 from people import service as people
 from people.models import UserCreate
 from tests.conftest import free_port
+from tests.e2e.translated_kb import write_translations
 from tests.retrieval.sample_kb import ARTICLES, CLOSE_PAIR, write_article
 
 STACK_LOG = io.StringIO()
@@ -86,10 +87,12 @@ def _wait_for_kb(url: str, *, timeout: float) -> None:
 
 @pytest.fixture(scope="session")
 def e2e_kb(tmp_path_factory) -> Path:
-    """The small Lumora KB of the retrieval tests and its close pair, as the live app's knowledge base."""
+    """The small Lumora KB of the retrieval tests and its close pair, as the live app's knowledge base, with its
+    delivery article translated."""
     folder = tmp_path_factory.mktemp("e2e-kb")
     for article_id, (title, tags, questions, body) in (ARTICLES | CLOSE_PAIR).items():
         write_article(folder, article_id, title, tags, questions, body)
+    write_translations(folder)
     return folder
 
 
