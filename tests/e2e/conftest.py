@@ -217,6 +217,16 @@ def empty_queue(live_redis):
             agent_queue.release(conversation_id)
 
 
+def leave_desks(*pages) -> None:
+    """Set each desk away and wait until nobody is online: offline now, not after the presence TTL, as later tests
+    need nobody online."""
+    for page in pages:
+        page.select_option("#presence", "away")
+    deadline = time.monotonic() + 10
+    while online_agents() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 @pytest.fixture
 def desk(browser, live_app, e2e_database_url, empty_queue):
     """An agent signed in at the desk, connected (and so online)."""
@@ -225,10 +235,7 @@ def desk(browser, live_app, e2e_database_url, empty_queue):
     sign_in(page, create_staff(e2e_database_url, "Dana Desk", ["agent"]), "/desk")
     expect(page.locator("#link-status")).to_have_text("Live", timeout=10_000)
     yield page
-    page.select_option("#presence", "away")  # offline now, not after the presence TTL: later tests need nobody online
-    deadline = time.monotonic() + 10
-    while online_agents() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    leave_desks(page)
     context.close()
 
 

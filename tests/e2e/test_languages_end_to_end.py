@@ -3,7 +3,6 @@ in their language, the case form asks in it (and the case keeps it), and the han
 speaks it, not to the colleague who does not."""
 
 import re
-import time
 from dataclasses import dataclass
 
 import pytest
@@ -12,8 +11,7 @@ from sqlalchemy.orm import Session
 
 from cases.models import Case
 from core.db import make_engine
-from handoff.desk.presence import online_agents
-from tests.e2e.conftest import create_staff, say, sign_in
+from tests.e2e.conftest import create_staff, leave_desks, say, sign_in
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -98,11 +96,7 @@ def desks(browser, live_app, e2e_database_url, empty_queue):
         contexts.append(context)
         pages[code] = page
     yield pages
-    for page in pages.values():
-        page.select_option("#presence", "away")
-    deadline = time.monotonic() + 10
-    while online_agents() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    leave_desks(*pages.values())
     for context in contexts:
         context.close()
 

@@ -6,8 +6,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from handoff.desk.presence import online_agents
-from tests.e2e.conftest import create_staff, say, sign_in
+from tests.e2e.conftest import create_staff, leave_desks, say, sign_in
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -21,11 +20,7 @@ def two_desks(browser, live_app, e2e_database_url, empty_queue):
         sign_in(page, create_staff(e2e_database_url, name, ["agent"]), "/desk")
         expect(page.locator("#link-status")).to_have_text("Live", timeout=10_000)
     yield pages
-    for page in pages:
-        page.select_option("#presence", "away")
-    deadline = time.monotonic() + 10
-    while online_agents() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    leave_desks(*pages)
     for context in contexts:
         context.close()
 

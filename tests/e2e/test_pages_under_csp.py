@@ -1,12 +1,9 @@
 """Every page works under the Content-Security-Policy: no violation in a real browser, the headers on each."""
 
-import time
-
 import pytest
 from playwright.sync_api import expect
 
-from handoff.desk.presence import online_agents
-from tests.e2e.conftest import create_staff, sign_in
+from tests.e2e.conftest import create_staff, leave_desks, sign_in
 
 pytestmark = pytest.mark.browser
 COLLECT = "window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push("
@@ -42,10 +39,7 @@ def test_every_page_loads_and_runs_its_scripts_without_a_csp_violation(browser, 
         sign_in(page, email, "/kb")
         for path in STAFF:
             _visit(page, path, violations)
-        page.select_option("#presence", "away")  # offline now: later tests need nobody online
-        deadline = time.monotonic() + 10
-        while online_agents() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        leave_desks(page)
     finally:
         context.close()
     assert {path: found for path, found in violations.items() if found} == {} and console == []
