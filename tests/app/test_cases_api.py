@@ -84,8 +84,12 @@ def test_a_public_update_reaches_the_customers_chat_and_inbox(api):
         time.sleep(0.05)
     assert any(f"[{number}] We have your request" in s for s in subjects)
     assert any(f"[{number}] Update on your case" in s for s in subjects)
-    detail = api.get(f"/api/cases/{number}", headers=api.agent).json()
-    assert {(m["kind"], m["status"]) for m in detail["emails"]} == {("created", "sent"), ("public_update", "sent")}
+    for _ in range(100):  # the file is in the outbox a moment before the email is marked sent
+        emails = {(m["kind"], m["status"]) for m in api.get(f"/api/cases/{number}", headers=api.agent).json()["emails"]}
+        if emails == {("created", "sent"), ("public_update", "sent")}:
+            break
+        time.sleep(0.05)
+    assert emails == {("created", "sent"), ("public_update", "sent")}
 
 
 def _delivered(api, number: str, count: int) -> list[dict]:
