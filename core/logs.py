@@ -56,9 +56,16 @@ def configure(fmt: str = "json", stream: TextIO = sys.stderr) -> logging.Handler
     root.handlers = [h for h in root.handlers if not getattr(h, "swarmdesk", False)] + [handler]
     root.setLevel(logging.INFO)
     for name in SERVER_LOGGERS:
-        logging.getLogger(name).handlers = []
-        logging.getLogger(name).propagate = True
+        logger = logging.getLogger(name)
+        logger.propagate = not _switched_off(logger)
+        logger.handlers = []
     return handler
+
+
+def _switched_off(logger: logging.Logger) -> bool:
+    """uvicorn's `--no-access-log` (no handler and no propagation): it stays off here too (it was a JSON line per
+    request, behind nginx's own access log, a few per cent of a worker's CPU)."""
+    return logger.name == "uvicorn.access" and not logger.handlers and not logger.propagate
 
 
 class RequestContext:

@@ -103,13 +103,14 @@ def store(*, session: Session, conversation_id: str, messages: list[dict]) -> li
     them: in the conversation's language (`language.catalog`)."""
     conversation = session.get(Conversation, conversation_id)
     language = conversation.speaks if conversation is not None else "en"
-    stored = [
-        _insert(session, conversation_id, _next_seq(session, conversation_id).last_seq, _in(language, fields))
-        for fields in messages
-    ]
+    stored, has_case = [], False
+    for fields in messages:
+        taken = _next_seq(session, conversation_id, _NEXT_SEQ_AND_CASE)
+        stored.append(_insert(session, conversation_id, taken.last_seq, _in(language, fields)))
+        has_case = taken.has_case
     session.commit()
     for message in stored:
-        bus.emit(STORED, message=message, has_case=None)
+        bus.emit(STORED, message=message, has_case=bool(has_case))
     return stored
 
 

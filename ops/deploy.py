@@ -73,6 +73,7 @@ def values(topology: Topology) -> dict[str, str]:
         "ACTION_SERVER_URL": f"http://127.0.0.1:{topology.actions_ports[0]}",
         "TRUSTED_PROXIES": json.dumps(["127.0.0.1"]),
         "PROMETHEUS_MULTIPROC_DIR": str(folder / "run" / "metrics"),
+        **stack.app_serving_env(),
     } | topology.app_env
     token = app_env.get("BOT_SERVICE_TOKEN", settings.bot_service_token)
     actions_env = {

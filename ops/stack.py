@@ -132,13 +132,23 @@ def actions_process(*, port: int, api_url: str, service_token: str) -> Process:
     return Process("actions", argv, http_ok(f"http://127.0.0.1:{port}/health"), env)
 
 
+def app_serving_env() -> dict[str, str]:
+    """What every app process serves with: one thread for the KB model and FAISS (`SWARMDESK_RETRIEVAL_THREADS`,
+    unless set). A search embeds one short query: with two threads, ONNX Runtime's idle pool thread spun on after
+    each one (26 ms of CPU per query instead of 4.5, about 40 ms per bot turn, most of the app's share) and the
+    query was no faster (8.6 ms against 4.6 ms on a busy 2-core machine)."""
+    from retrieval.embedder import THREADS_ENV  # here: importing retrieval takes half a second the launcher needn't
+
+    return {THREADS_ENV: os.environ.get(THREADS_ENV, "1")}
+
+
 def app_process(*, host: str, port: int, env: dict[str, str], access_log: bool = True) -> Process:
     """The FastAPI app under uvicorn (WebSocket frames uncompressed: chat frames are too small to gain from it;
     forwarded addresses are the app's to trust, from `trusted_proxies` only, so uvicorn's own reading is off)."""
     argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", host, "--port", str(port), "--no-proxy-headers"]
     argv += ["--ws-per-message-deflate", "false", "--ws-max-size", str(get_settings().max_socket_frame_bytes)]
     argv += [] if access_log else ["--no-access-log"]
-    return Process("app", argv, http_ok(f"http://127.0.0.1:{port}/livez"), env)
+    return Process("app", argv, http_ok(f"http://127.0.0.1:{port}/livez"), app_serving_env() | env)
 
 
 def redis_process(*, port: int, data_dir: Path) -> Process:

@@ -46,3 +46,20 @@ def test_a_token_in_a_logged_socket_url_is_hidden():
         logging.getLogger().removeHandler(handler)
     logged = json.loads(stream.getvalue())["message"]
     assert "zu8SOtJGaAEY5Bgy2ibz" not in logged and "?token=[hidden]&after=3" in logged
+
+
+def test_the_servers_access_log_switched_off_stays_off_and_otherwise_reaches_our_handler(monkeypatch):
+    access = logging.getLogger("uvicorn.access")
+    monkeypatch.setattr(access, "handlers", [])
+    monkeypatch.setattr(access, "propagate", False)  # what uvicorn's --no-access-log leaves
+    stream = io.StringIO()
+    logs.configure("json", stream)
+    try:
+        access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/livez", "1.1", 200)
+        assert stream.getvalue() == ""
+        monkeypatch.setattr(access, "handlers", [logging.NullHandler()])  # uvicorn's own handler: access log on
+        logs.configure("json", stream)
+        access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/livez", "1.1", 200)
+    finally:
+        logging.getLogger().handlers = [h for h in logging.getLogger().handlers if not getattr(h, "swarmdesk", False)]
+    assert json.loads(stream.getvalue())["message"] == '127.0.0.1:5000 - "GET /livez HTTP/1.1" 200'

@@ -6,6 +6,8 @@ import pytest
 import redis
 from starlette.websockets import WebSocketDisconnect
 
+from cases.models import Case, case_id
+from core.db import get_session_factory
 from core.realtime import conversation_channel
 from handoff.flows import BOT_DOWN_TEXT
 
@@ -130,3 +132,19 @@ def test_message_rate_limit_answers_429_with_a_reason(client, monkeypatch):
     assert codes == [200, 200, 429]
     limited = client.post(url, json={"text": "again"}, headers=auth)
     assert "too many messages" in limited.json()["detail"]
+
+
+def test_a_customers_line_goes_on_the_case_opened_from_their_chat_and_nowhere_else(client):
+    conversation_id, auth = _open(client)
+    body = {"conversation_id": conversation_id, "customer_email": "aino@example.com", "subject": "Order missing"}
+    opened = client.post("/api/cases", json=body, headers=auth)
+    assert opened.status_code == 201, opened.text
+    url = f"/api/conversations/{conversation_id}/messages"
+    assert client.post(url, json={"text": "it is still not here"}, headers=auth).status_code == 200
+    other_id, other_auth = _open(client)
+    said = {"text": "a line of another chat"}
+    assert client.post(f"/api/conversations/{other_id}/messages", json=said, headers=other_auth).status_code == 200
+    with get_session_factory()() as session:
+        case = session.get(Case, case_id(opened.json()["number"]))
+        lines = [(e.text, e.data) for e in case.timeline if e.kind == "customer_message"]
+    assert lines == [("it is still not here", {"conversation_id": conversation_id})]
