@@ -163,7 +163,7 @@ class KnowledgeBase:
         translation = translations.of(article, language)
         with metrics.timed(metrics.REINDEX.labels("article")):
             if article.status == "published" and translation is not None:
-                version = retriever.upsert(translations.to_retrieval(article, translation))
+                version = retriever.upsert(to_retrieval(article, translation))
             else:
                 version = retriever.remove(article.id)
         announce(get_redis(), version, prefix=self.prefix_of(language))

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from knowledge.models import KbArticle, KbArticleCase, KbVersion, utcnow
+from knowledge.models import SOURCE_LANGUAGE, KbArticle, KbArticleCase, KbTranslation, KbVersion, utcnow
 from retrieval import Article
 
 MOVES = {  # status → statuses it may move to
@@ -49,14 +49,16 @@ def slugify(title: str) -> str:
     return SLUG.sub("-", title.lower()).strip("-")[:60] or "article"
 
 
-def to_retrieval(article: KbArticle) -> Article:
-    """The article as the search index takes it."""
+def to_retrieval(article: KbArticle, translation: KbTranslation | None = None) -> Article:
+    """The article, or its translation (under the article's id and tags), as the search index takes it."""
+    words = translation or article
     return Article(
         id=article.id,
-        title=article.title,
-        body=article.body,
+        title=words.title,
+        body=words.body,
         tags=tuple(article.tags),
-        questions=tuple(article.questions),
+        questions=tuple(words.questions),
+        language=translation.locale if translation else SOURCE_LANGUAGE,
     )
 
 
@@ -258,8 +260,13 @@ def _fields(content: Content) -> dict:
         "title": content.title.strip(),
         "body": content.body.strip(),
         "tags": list(dict.fromkeys(t.strip().lower() for t in content.tags if t.strip())),  # first tag = topic
-        "questions": [q.strip() for q in dict.fromkeys(content.questions) if q.strip()],
+        "questions": cleaned_questions(content.questions),
     }
+
+
+def cleaned_questions(questions: list[str]) -> list[str]:
+    """The questions trimmed, without blanks or repeats, in their order."""
+    return [q.strip() for q in dict.fromkeys(questions) if q.strip()]
 
 
 def _as_text(version: KbVersion) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge.models import LOCALES, KbArticle, KbTranslation, utcnow
-from knowledge.service import check
+from knowledge.service import check, cleaned_questions, to_retrieval
 from retrieval import Article
 
 
@@ -53,23 +53,11 @@ def save(
         translation = KbTranslation(article_id=article.id, locale=locale)
         article.translations.append(translation)
     translation.title, translation.body = content.title.strip(), content.body.strip()
-    translation.questions = [q.strip() for q in dict.fromkeys(content.questions) if q.strip()]
+    translation.questions = cleaned_questions(content.questions)
     translation.source_version = article.version
     translation.updated_at, translation.updated_by = clock(), author
     session.flush()
     return translation
-
-
-def to_retrieval(article: KbArticle, translation: KbTranslation) -> Article:
-    """The translation as its language's index takes it (under the article's id, with the article's tags)."""
-    return Article(
-        id=article.id,
-        title=translation.title,
-        body=translation.body,
-        tags=tuple(article.tags),
-        questions=tuple(translation.questions),
-        language=translation.locale,
-    )
 
 
 def published(session: Session, locale: str) -> list[Article]:
