@@ -1,6 +1,7 @@
 """Dialogue-intent routing per language (runs in .venv-rasa): the held-out intent sets through the production model.
 
-    .venv-rasa/bin/python -m bot.eval.languages
+    .venv-rasa/bin/python -m bot.eval.languages          # the held-out sets: the yardstick
+    .venv-rasa/bin/python -m bot.eval.languages --dev    # the development sets, misrouted messages shown
 
 Each `bot/eval/intents_<language>.jsonl` (en, nl, it, fi; `{"text", "intent", "language"}`) was written before the
 bot learned the language and is never trained on nor used to choose anything: it is for this measurement only.
@@ -9,6 +10,10 @@ threshold, is the labelled one) and the misrouting: a message is misrouted when 
 the labelled one, where `ask_question` and `nlu_fallback` are one route (the KB search) and every other intent is
 its own route. The target: each language's misrouting at most twice English's. The route pairs behind the
 misrouting (labelled → predicted) are counted; the messages themselves are not printed.
+
+`bot/eval/dev/intents_<language>.jsonl` (nl, it, fi) are development sets, written apart from the training
+examples and never trained on either: they are where misrouting is studied and training data or settings chosen,
+so `--dev` prints each misrouted message. Nothing is ever chosen by looking at the held-out sets.
 """
 
 import argparse
@@ -22,6 +27,7 @@ from pathlib import Path
 from bot.eval.nlu import KB_PATH, KB_ROUTE, parse, production_model
 
 SETS = Path(__file__).resolve().parent
+DEV_SETS = SETS / "dev"
 LANGUAGES = ("en", "nl", "it", "fi")  # English first: the others are measured against it
 TARGET_FACTOR = 2.0  # a language's misrouting may be at most this many times English's
 
@@ -31,9 +37,9 @@ def route(intent: str) -> str:
     return KB_ROUTE if intent in KB_PATH else intent
 
 
-def read_set(language: str) -> list[dict]:
-    """The held-out messages of one language."""
-    lines = (SETS / f"intents_{language}.jsonl").read_text().splitlines()
+def read_set(language: str, folder: Path = SETS) -> list[dict]:
+    """The labelled messages of one language: held out (SETS) or for development (DEV_SETS)."""
+    lines = (folder / f"intents_{language}.jsonl").read_text().splitlines()
     return [json.loads(line) for line in lines if line.strip()]
 
 
@@ -67,18 +73,36 @@ def report(scores: dict[str, tuple[float, float, Counter]], sizes: dict[str, int
     print(f"  target: each language's misrouting ≤ {TARGET_FACTOR:g}× English's ({limit:.1%})")
 
 
+def show_misrouted(items: list[dict], results: list[dict]) -> None:
+    """Print each misrouted development message with its labelled and predicted routes."""
+    for item, result in zip(items, results, strict=True):
+        predicted = route(result["intent"]["name"])
+        if predicted != route(item["intent"]):
+            print(f"           {route(item['intent'])} → {predicted}: {item['text']}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print accuracy and misrouting per language, English's beside each, and whether the target is met."""
     parser = argparse.ArgumentParser(prog="python -m bot.eval.languages", description=__doc__.split("\n")[0])
-    parser.parse_args(argv)
+    parser.add_argument("--dev", action="store_true", help="the development sets, each misrouted message shown")
+    dev = parser.parse_args(argv).dev
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)  # Rasa's per-message debug lines would print the held-out texts
     model = production_model()
-    sets = {language: read_set(language) for language in LANGUAGES}
-    texts = [item["text"] for language in LANGUAGES for item in sets[language]]
+    languages = [path.stem.removeprefix("intents_") for path in sorted(DEV_SETS.glob("*.jsonl"))] if dev else LANGUAGES
+    sets = {language: read_set(language, DEV_SETS if dev else SETS) for language in languages}
+    texts = [item["text"] for items in sets.values() for item in items]
     results = iter(asyncio.run(parse(model, texts)))
-    scores = {lang: score([i["intent"] for i in items], [next(results) for _ in items]) for lang, items in sets.items()}
+    answers = {language: [next(results) for _ in items] for language, items in sets.items()}
+    if dev:
+        print(f"\nDialogue intents per language through the production model {model.name} (development sets):")
+        for language, items in sets.items():
+            accuracy, misrouting, _ = score([item["intent"] for item in items], answers[language])
+            print(f"  {language}: {len(items)} messages, accuracy {accuracy:.1%}, misrouted {misrouting:.1%}")
+            show_misrouted(items, answers[language])
+        return 0
+    scores = {language: score([i["intent"] for i in items], answers[language]) for language, items in sets.items()}
     print(f"\nDialogue intents per language through the production model {model.name} (held-out sets):")
     report(scores, {language: len(items) for language, items in sets.items()})
     return 0
