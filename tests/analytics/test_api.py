@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from analytics.export import safe_cell
 from tests.conftest import staff_auth
 
 VIEWS = ("overview", "containment", "handoffs", "swarms", "surveys", "knowledge", "unanswered")
@@ -95,6 +96,12 @@ def test_the_events_export_escapes_formulas_and_scrubs_customer_text(client, cal
     assert rows[0]["question"].startswith("'=HYPERLINK(")
     assert "rita.jones@example.com" not in answer.text and "[email]" in rows[0]["question"]
     assert rows[1]["reason"] == "'-1+2"
+
+
+@pytest.mark.parametrize("cell", ["=1+2", "+1+2", "-1+2", "@SUM(A1:A9)", "\t=1+2", "\r=1+2"])
+def test_a_cell_starting_with_any_formula_character_gets_a_leading_quote(cell):
+    assert safe_cell(cell) == "'" + cell
+    assert safe_cell(f"a {cell}") == f"a {cell}"  # only the start of a cell makes a formula
 
 
 def test_the_figures_export_lists_each_figure_with_what_it_counts(client, callers, history):
