@@ -116,6 +116,18 @@ def test_the_figures_export_lists_each_figure_with_what_it_counts(client, caller
     assert contained["counts"] == "contained / conversations decided"
 
 
+def test_unanswered_clusters_and_their_export_show_customer_text_scrubbed(client, callers, history, embed):
+    asked = "my parcel for rita.jones@example.com never came, call me on +44 20 7946 0958"
+    history.conversation(("not_found", 0, {"detail": {"question": asked}}))
+    history.refresh(embed=embed)
+    period = f"from={history.day}&to={history.day}"
+    [cluster] = client.get(f"/api/analytics/unanswered?{period}", headers=callers["lead"]).json()["clusters"]
+    exported = client.get(f"/api/analytics/export/figures.csv?{period}", headers=callers["lead"]).text
+    for shown in (cluster["label"], *cluster["examples"], exported):
+        assert "rita.jones" not in shown and "7946" not in shown
+    assert cluster["label"].startswith("my parcel for [email] never came") and "[email]" in exported
+
+
 def test_a_day_is_written_yyyy_mm_dd_and_a_number_is_refused_naming_the_field(client, callers):
     refused = client.get("/api/analytics/overview?to=0", headers=callers["lead"])
     assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-1] == "to"
