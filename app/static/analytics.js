@@ -152,7 +152,10 @@
       "bar",
       {
         labels: worst.map((a) => a.title),
-        datasets: [{ label: "Helpful rate (%)", data: worst.map((a) => Math.round(a.helpful_rate.value * 100)), backgroundColor: "#a4161a" }],
+        datasets: [{
+          label: "Helpful rate (%)", data: worst.map((a) => Math.round(a.helpful_rate.value * 100)), backgroundColor: "#a4161a",
+          minBarLength: 4, // a rate of 0 % is the worst of all: it keeps a bar to click
+        }],
       },
       (index) => openDrill("article", worst[index].article_id, "Answered with " + worst[index].title),
       { indexAxis: "y", scales: { x: { beginAtZero: true, max: 100 } } }
