@@ -105,7 +105,7 @@
 
   function swarms(data) {
     const groups = data.resolution;
-    const hours = (side) => groups.map((g) => (g[side] ? Math.round(g[side].average_seconds / 360) / 10 : 0));
+    const hours = (side) => groups.map((g) => (g[side] ? Math.round(g[side].average_seconds / 360) / 10 : null)); // no cases: no bar
     const name = (g) => g.priority + (g.tags ? " · " + g.tags : "");
     draw(
       "chart-swarms",

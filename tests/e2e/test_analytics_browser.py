@@ -148,6 +148,8 @@ def test_a_lead_reads_the_charts_opens_the_conversations_behind_a_bar_and_drafts
     expect(page.locator("#drill-title")).to_contain_text(f"contained on {first}")
     _click_bar(page, "chart-helpful", "e-204")  # helpful 0 %: the worst rate still has a bar to click
     expect(page.locator("#drill-title")).to_contain_text("Answered with e-204 — 7 found")
+    without = page.evaluate("Chart.getChart('chart-swarms').data.datasets[1].data")
+    assert without == [None]  # no case of that kind was resolved without a swarm: no bar, not a bar of 0 hours
 
     clusters = page.locator("#clusters li")
     expect(clusters).to_have_count(2)
