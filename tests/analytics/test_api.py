@@ -78,8 +78,9 @@ def test_a_bad_period_is_a_422_naming_the_field(client, callers, query, field, m
 def test_a_drill_down_needs_a_known_metric_and_a_bucket_that_fits_it(client, callers):
     lead = callers["lead"]
     assert client.get("/api/analytics/conversations?metric=mood", headers=lead).status_code == 422
-    answer = client.get("/api/analytics/conversations?metric=unanswered&bucket=abc", headers=lead)
-    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"][-1] == "bucket"
+    for point in ("unanswered&bucket=abc", "survey&bucket=nps"):
+        answer = client.get(f"/api/analytics/conversations?metric={point}", headers=lead)
+        assert answer.status_code == 422 and answer.json()["detail"][0]["loc"][-1] == "bucket"
     empty = client.get("/api/analytics/conversations?metric=abandoned&from=1999-01-01&to=1999-01-02", headers=lead)
     assert empty.json()["total"] == 0 and empty.json()["items"] == []
 

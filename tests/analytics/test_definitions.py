@@ -135,6 +135,11 @@ def test_survey_averages_carry_their_response_rate(history):
     assert everything["csat"]["average"]["value"] == 3.0
     rate = everything["csat"]["response_rate"]
     assert (rate["numerator"], rate["denominator"]) == (3, 4)  # 2 chats closed and 2 cases resolved were asked
+    behind = drill.page_of(history.session, history.period(), "survey", "csat", 1)
+    assert behind["total"] == 3  # each answer the average counts, its chat or its case
+    assert sorted((item["kind"], item["outcome"]) for item in behind["items"]) == [
+        ("case", "csat 2"), ("case", "csat 3"), ("conversation", "csat 4"),
+    ]  # fmt: skip
     chat = figures.surveys(history.session, history.period(channel="chat"))["surveys"]
     assert chat["csat"]["response_rate"]["value"] == 0.5 and chat["ces"]["average"]["value"] == 6.0
     email = figures.surveys(history.session, history.period(channel="email"))["surveys"]
