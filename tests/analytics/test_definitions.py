@@ -4,6 +4,7 @@ import uuid
 
 from analytics import drill, figures
 from analytics.articles import knowledge
+from analytics.models import ConversationFacts
 from knowledge.models import KbArticleCase
 from knowledge.service import Content, KnowledgeService
 from tests.analytics.conftest import visitor
@@ -50,6 +51,18 @@ def test_contained_recontacted_unresolved_and_deflected_are_told_apart(history):
     behind = drill.page_of(history.session, history.period(), "outcome", "recontacted", 1)
     assert [item["id"] for item in behind["items"]] == [came_back]
     assert behind["items"][0]["customer"] == "visitor"
+
+
+def test_an_article_picked_after_did_you_mean_and_called_helpful_is_contained(history):
+    picked = history.conversation(  # the rows a pick writes: the pick shows an article found before, so no answer row
+        ("clarify", 0, {"detail": {"offered": ["delivery-address", "billing-address"]}}),
+        ("helpful", 2, {"article_id": "billing-address"}),
+    )
+    history.refresh()
+
+    assert _outcomes(history)["contained"] == 1 and _outcomes(history)["unresolved"] == 0
+    facts = history.session.get(ConversationFacts, picked)
+    assert (facts.answered, facts.article_id) == (True, "billing-address")
 
 
 def test_a_quiet_answer_is_pending_until_its_window_ends_and_a_new_row_shows_after_one_refresh(history):
