@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from analytics import export
 from analytics.export import safe_cell
 from tests.conftest import staff_auth
 
@@ -97,6 +98,16 @@ def test_the_events_export_escapes_formulas_and_scrubs_customer_text(client, cal
     assert rows[0]["question"].startswith("'=HYPERLINK(")
     assert "rita.jones@example.com" not in answer.text and "[email]" in rows[0]["question"]
     assert rows[1]["reason"] == "'-1+2"
+
+
+def test_the_events_export_reads_a_page_at_a_time_and_leaves_no_row_out(client, callers, history, monkeypatch):
+    for n in range(5):
+        history.conversation(("answer", n, {"article_id": f"paged-{n}"}))
+    history.session.commit()
+    monkeypatch.setattr(export, "PAGE", 2)  # five rows: three pages, each read in a session of its own
+    period = f"from={history.day}&to={history.day}"
+    answer = client.get(f"/api/analytics/export/events.csv?{period}", headers=callers["lead"])
+    assert [row["article_id"] for row in csv.DictReader(io.StringIO(answer.text))] == [f"paged-{n}" for n in range(5)]
 
 
 @pytest.mark.parametrize("cell", ["=1+2", "+1+2", "-1+2", "@SUM(A1:A9)", "\t=1+2", "\r=1+2"])
