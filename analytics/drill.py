@@ -33,7 +33,7 @@ def _conversations(period: Period, metric: str, bucket: str):
     c = ConversationFacts
     where = [*period.where(c.day, c.channel)]
     if metric == "unanswered":
-        if not bucket.isdigit():
+        if not (bucket.isascii() and bucket.isdigit()):  # "²" is a digit to isdigit() but no number to int()
             raise BadBucket("bucket: a cluster id (a number)")
         q = Question
         asked = select(q.conversation_id).where(q.cluster_id == int(bucket), *period.where(q.day, q.channel))
