@@ -31,6 +31,9 @@ def test_only_leads_and_admins_may_open_a_record_and_an_unknown_one_is_404(clien
     lead = staff_auth("Lea Lead", ["lead"])
     assert client.get("/analytics/conversations/no-such-chat", headers=lead).status_code == 404
     assert client.get("/analytics/cases/CS-99999999", headers=lead).status_code == 404
+    for malformed in ("CS-²", f"CS-{'9' * 25}", "CS-1"):  # not a case number: refused naming it, as by the cases API
+        refused = client.get(f"/analytics/cases/{malformed}", headers=lead)
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["path", "number"], malformed
 
 
 def test_a_case_record_shows_its_facts_and_links_its_chat(client):
