@@ -67,13 +67,20 @@ def test_the_page_sends_strangers_to_sign_in_refuses_agents_and_shows_leads_an_e
         ("from=2024-02-01&to=2024-01-01", "to", "must not be before from"),
         ("from=2020-01-01&to=2024-01-01", "to", "a period is at most 400 days long"),
         ("channel=fax", "channel", "'all', 'chat' or 'email'"),
+        ("from=9999-12-01&to=9999-12-31", "to", "at most 9999-12-30"),  # its end's next midnight is past any date
     ],
 )
 def test_a_bad_period_is_a_422_naming_the_field(client, callers, query, field, message):
-    answer = client.get(f"/api/analytics/overview?{query}", headers=callers["lead"])
-    assert answer.status_code == 422
-    [problem] = answer.json()["detail"]
-    assert problem["loc"][-1] == field and message in problem["msg"]
+    for view in ("overview", "export/events.csv", "conversations?metric=survey&bucket=csat"):
+        answer = client.get(f"/api/analytics/{view}{'&' if '?' in view else '?'}{query}", headers=callers["lead"])
+        assert answer.status_code == 422, view
+        [problem] = answer.json()["detail"]
+        assert problem["loc"][-1] == field and message in problem["msg"]
+
+
+def test_a_period_may_end_in_the_first_days_of_the_calendar(client, callers):
+    answer = client.get("/api/analytics/overview?to=0001-01-05", headers=callers["lead"])
+    assert answer.status_code == 200 and answer.json()["from"] == "0001-01-01"  # not 29 days before
 
 
 def test_a_drill_down_needs_a_known_metric_and_a_bucket_that_fits_it(client, callers):
