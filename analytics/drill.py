@@ -7,10 +7,11 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from analytics.daily import wait_bucket
+from analytics.daily import WAIT_BUCKETS, WAIT_OVER, wait_bucket
 from analytics.days import midnight
 from analytics.figures import SCALES
 from analytics.models import CaseFacts, ConversationFacts, Question, SwarmFacts
+from analytics.outcomes import OUTCOMES
 from analytics.period import Period
 from cases.models import NUMBER_OFFSET, NUMBER_PREFIX, Case, CaseConversation
 from core.activity import Activity
@@ -21,6 +22,7 @@ Metric = Literal[
     "outcome", "deflected", "handoff", "wait", "abandoned", "unanswered", "article", "survey", "swarm", "resolution",
     "reopened",
 ]  # fmt: skip
+NAMED_BUCKETS = {"outcome": OUTCOMES, "wait": (*(label for _, label in WAIT_BUCKETS), WAIT_OVER)}
 NEEDS_BUCKET = {"outcome", "handoff", "wait", "unanswered", "article", "survey", "resolution"}
 
 
@@ -32,6 +34,8 @@ def _conversations(period: Period, metric: str, bucket: str):
     """The query of the conversations behind a conversation metric's point."""
     c = ConversationFacts
     where = [*period.where(c.day, c.channel)]
+    if metric in NAMED_BUCKETS and bucket not in NAMED_BUCKETS[metric]:
+        raise BadBucket(f"bucket: one of {', '.join(NAMED_BUCKETS[metric])}")
     if metric == "unanswered":
         if not (bucket.isascii() and bucket.isdigit()):  # "²" is a digit to isdigit() but no number to int()
             raise BadBucket("bucket: a cluster id (a number)")

@@ -86,7 +86,8 @@ def test_a_period_may_end_in_the_first_days_of_the_calendar(client, callers):
 def test_a_drill_down_needs_a_known_metric_and_a_bucket_that_fits_it(client, callers):
     lead = callers["lead"]
     assert client.get("/api/analytics/conversations?metric=mood", headers=lead).status_code == 422
-    for point in ("unanswered&bucket=abc", "unanswered&bucket=²", "survey&bucket=nps"):  # ² is a digit to isdigit()
+    points = ("unanswered&bucket=abc", "unanswered&bucket=²", "survey&bucket=no", "outcome&bucket=ok", "wait&bucket=1h")
+    for point in points:  # ² is a digit to isdigit(), no number to int()
         answer = client.get(f"/api/analytics/conversations?metric={point}", headers=lead)
         assert answer.status_code == 422 and answer.json()["detail"][0]["loc"][-1] == "bucket"
     empty = client.get("/api/analytics/conversations?metric=abandoned&from=1999-01-01&to=1999-01-02", headers=lead)
