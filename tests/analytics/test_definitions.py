@@ -106,6 +106,22 @@ def test_handoffs_by_reason_time_to_a_person_abandoned_handle_time_and_hops(hist
     assert waited["total"] == 1
 
 
+def test_reopened_cases_are_reopenings_over_resolutions_and_list_their_case(history):
+    reopened, once = (600_000 + int(uuid.uuid4().int % 90_000) * 2 + n for n in range(2))
+    for case_id in (reopened, once):
+        history.add("case_opened", 0, case_id=case_id)
+    history.add("case_resolved", 60, case_id=reopened)
+    history.add("case_reopened", 120, case_id=reopened)
+    history.add("case_resolved", 180, case_id=reopened)
+    history.add("case_resolved", 60, case_id=once)
+    history.refresh()
+
+    found = figures.handoffs(history.session, history.period())["reopened"]
+    assert (found["numerator"], found["denominator"]) == (1, 3)
+    behind = drill.page_of(history.session, history.period(), "reopened", "", 1)
+    assert [item["id"] for item in behind["items"]] == [f"CS-{10_000 + reopened}"]
+
+
 def test_a_swarm_with_known_times_against_a_case_of_the_same_kind_without_one(history):
     swarmed, plain, open_case, swarm = (900_000 + int(uuid.uuid4().int % 90_000) * 3 + n for n in range(4))
     add = history.add
