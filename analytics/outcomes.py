@@ -14,6 +14,7 @@ from core.db import as_utc
 
 OUTCOMES = ("contained", "recontacted", "handed_off", "unresolved", "pending")
 QUESTION_KINDS = ("not_found", "handoff")  # rows whose detail.question is an unanswered question
+FEEDBACK = ("helpful", "not_helpful")
 
 
 @dataclass
@@ -49,8 +50,10 @@ def _first(rows: Sequence[Activity], kinds: tuple[str, ...], after: datetime | N
 
 def facts_of(rows: Sequence[Activity], clusters: dict[int, int]) -> Facts:
     """One conversation's facts from its rows in order; `clusters` maps question row ids to their cluster."""
-    answers = [r for r in rows if r.kind == "answer"]
-    feedback = [r.kind for r in rows if r.kind in ("helpful", "not_helpful")]
+    # An article picked after "Did you mean…" (or the next one after a "No") is shown without a search, so without
+    # an answer row: the customer's Yes/No about it is the record that the bot answered with it.
+    answers = [r for r in rows if r.kind in ("answer", *FEEDBACK) and r.article_id]
+    feedback = [r.kind for r in rows if r.kind in FEEDBACK]
     handoff = _first(rows, ("handoff",))
     accept = _first(rows, ("accept",), handoff.at if handoff else None)
     end = _first(rows, ("close", "hand_back"), accept.at) if accept else None

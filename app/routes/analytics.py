@@ -23,6 +23,7 @@ router = APIRouter(prefix="/api/analytics", tags=["analytics"], responses=refusa
 pages = APIRouter(include_in_schema=False)
 DEFAULT_DAYS = 30
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+LAST_DAY = date.max - timedelta(days=1)  # a period's rows end at the midnight after its last day, a date too
 
 
 def _iso_day(value: object) -> object:
@@ -44,7 +45,9 @@ def period(
 ) -> Period:
     """The period asked for: `to` not before `from`, at most MAX_DAYS days (422 naming the field otherwise)."""
     end = end or datetime.now(UTC).date()
-    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    if end > LAST_DAY:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"to: at most {LAST_DAY}")
+    start = start or end - timedelta(days=min(DEFAULT_DAYS - 1, (end - date.min).days))
     if end < start:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "to: must not be before from")
     if (end - start).days + 1 > MAX_DAYS:

@@ -1,18 +1,22 @@
 """What stands behind an analytics figure, for leads and admins: one conversation (its transcript, its activity rows,
 its cases) or one case (its facts, its timeline, its chats), read-only. The drill-down lists link here."""
 
-from fastapi import APIRouter, HTTPException, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request, status
 from fastapi.responses import HTMLResponse, Response
 
 from analytics.drill import activity_rows
 from app.deps import Caller, CaseServiceDep, SessionDep
 from app.pages import staff_page
 from cases import CaseNotFound
+from cases.schemas import CASE_NUMBER_PATTERN
 from handoff import service
 from handoff.models import Conversation
 
 pages = APIRouter(include_in_schema=False)
 ROLES = ("lead",)  # and admins, as every staff gate
+Number = Annotated[str, Path(pattern=CASE_NUMBER_PATTERN)]  # anything else is a 422 naming it, as in the cases API
 
 
 @pages.get("/analytics/conversations/{conversation_id}", response_class=HTMLResponse)
@@ -41,7 +45,9 @@ def conversation_record(
 
 
 @pages.get("/analytics/cases/{number}", response_class=HTMLResponse)
-def case_record(number: str, request: Request, staff: Caller, session: SessionDep, cases: CaseServiceDep) -> Response:
+def case_record(
+    number: Number, request: Request, staff: Caller, session: SessionDep, cases: CaseServiceDep
+) -> Response:
     """One case as a lead reviews it; 404 for an unknown number."""
     if staff is None or not staff.has_any(ROLES):
         return staff_page(request, staff, roles=ROLES, template="analytics_record.html", context={})

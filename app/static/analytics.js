@@ -105,7 +105,7 @@
 
   function swarms(data) {
     const groups = data.resolution;
-    const hours = (side) => groups.map((g) => (g[side] ? Math.round(g[side].average_seconds / 360) / 10 : 0));
+    const hours = (side) => groups.map((g) => (g[side] ? Math.round(g[side].average_seconds / 360) / 10 : null)); // no cases: no bar
     const name = (g) => g.priority + (g.tags ? " · " + g.tags : "");
     draw(
       "chart-swarms",
@@ -152,7 +152,10 @@
       "bar",
       {
         labels: worst.map((a) => a.title),
-        datasets: [{ label: "Helpful rate (%)", data: worst.map((a) => Math.round(a.helpful_rate.value * 100)), backgroundColor: "#a4161a" }],
+        datasets: [{
+          label: "Helpful rate (%)", data: worst.map((a) => Math.round(a.helpful_rate.value * 100)), backgroundColor: "#a4161a",
+          minBarLength: 4, // a rate of 0 % is the worst of all: it keeps a bar to click
+        }],
       },
       (index) => openDrill("article", worst[index].article_id, "Answered with " + worst[index].title),
       { indexAxis: "y", scales: { x: { beginAtZero: true, max: 100 } } }

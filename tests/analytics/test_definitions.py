@@ -4,6 +4,7 @@ import uuid
 
 from analytics import drill, figures
 from analytics.articles import knowledge
+from analytics.models import ConversationFacts
 from knowledge.models import KbArticleCase
 from knowledge.service import Content, KnowledgeService
 from tests.analytics.conftest import visitor
@@ -52,6 +53,18 @@ def test_contained_recontacted_unresolved_and_deflected_are_told_apart(history):
     assert behind["items"][0]["customer"] == "visitor"
 
 
+def test_an_article_picked_after_did_you_mean_and_called_helpful_is_contained(history):
+    picked = history.conversation(  # the rows a pick writes: the pick shows an article found before, so no answer row
+        ("clarify", 0, {"detail": {"offered": ["delivery-address", "billing-address"]}}),
+        ("helpful", 2, {"article_id": "billing-address"}),
+    )
+    history.refresh()
+
+    assert _outcomes(history)["contained"] == 1 and _outcomes(history)["unresolved"] == 0
+    facts = history.session.get(ConversationFacts, picked)
+    assert (facts.answered, facts.article_id) == (True, "billing-address")
+
+
 def test_a_quiet_answer_is_pending_until_its_window_ends_and_a_new_row_shows_after_one_refresh(history):
     history.conversation(("answer", 0, {"article_id": "pair-hub"}))
     history.refresh(hours_later=1)
@@ -93,6 +106,22 @@ def test_handoffs_by_reason_time_to_a_person_abandoned_handle_time_and_hops(hist
     assert waited["total"] == 1
 
 
+def test_reopened_cases_are_reopenings_over_resolutions_and_list_their_case(history):
+    reopened, once = (600_000 + int(uuid.uuid4().int % 90_000) * 2 + n for n in range(2))
+    for case_id in (reopened, once):
+        history.add("case_opened", 0, case_id=case_id)
+    history.add("case_resolved", 60, case_id=reopened)
+    history.add("case_reopened", 120, case_id=reopened)
+    history.add("case_resolved", 180, case_id=reopened)
+    history.add("case_resolved", 60, case_id=once)
+    history.refresh()
+
+    found = figures.handoffs(history.session, history.period())["reopened"]
+    assert (found["numerator"], found["denominator"]) == (1, 3)
+    behind = drill.page_of(history.session, history.period(), "reopened", "", 1)
+    assert [item["id"] for item in behind["items"]] == [f"CS-{10_000 + reopened}"]
+
+
 def test_a_swarm_with_known_times_against_a_case_of_the_same_kind_without_one(history):
     swarmed, plain, open_case, swarm = (900_000 + int(uuid.uuid4().int % 90_000) * 3 + n for n in range(4))
     add = history.add
@@ -126,14 +155,20 @@ def test_survey_averages_carry_their_response_rate(history):
     case_id = 800_000 + int(uuid.uuid4().int % 90_000)
     history.add("case_resolved", 10, case_id=case_id, channel="email")
     history.add("survey", 20, case_id=case_id, channel="email", reason="csat", value=2.0)
+    by_phone = case_id + 1  # its resolution email carries the survey link as well
+    history.add("case_resolved", 30, case_id=by_phone, channel="phone")
+    history.add("survey", 40, case_id=by_phone, channel="phone", reason="csat", value=3.0)
     history.refresh()
 
     everything = figures.surveys(history.session, history.period())["surveys"]
     assert everything["csat"]["average"]["value"] == 3.0
-    assert (
-        everything["csat"]["response_rate"]["numerator"] == 2
-        and everything["csat"]["response_rate"]["denominator"] == 3
-    )
+    rate = everything["csat"]["response_rate"]
+    assert (rate["numerator"], rate["denominator"]) == (3, 4)  # 2 chats closed and 2 cases resolved were asked
+    behind = drill.page_of(history.session, history.period(), "survey", "csat", 1)
+    assert behind["total"] == 3  # each answer the average counts, its chat or its case
+    assert sorted((item["kind"], item["outcome"]) for item in behind["items"]) == [
+        ("case", "csat 2"), ("case", "csat 3"), ("conversation", "csat 4"),
+    ]  # fmt: skip
     chat = figures.surveys(history.session, history.period(channel="chat"))["surveys"]
     assert chat["csat"]["response_rate"]["value"] == 0.5 and chat["ces"]["average"]["value"] == 6.0
     email = figures.surveys(history.session, history.period(channel="email"))["surveys"]

@@ -31,6 +31,9 @@ def test_only_leads_and_admins_may_open_a_record_and_an_unknown_one_is_404(clien
     lead = staff_auth("Lea Lead", ["lead"])
     assert client.get("/analytics/conversations/no-such-chat", headers=lead).status_code == 404
     assert client.get("/analytics/cases/CS-99999999", headers=lead).status_code == 404
+    for malformed in ("CS-²", f"CS-{'9' * 25}", "CS-1"):  # not a case number: refused naming it, as by the cases API
+        refused = client.get(f"/analytics/cases/{malformed}", headers=lead)
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["path", "number"], malformed
 
 
 def test_a_case_record_shows_its_facts_and_links_its_chat(client):
@@ -41,3 +44,17 @@ def test_a_case_record_shows_its_facts_and_links_its_chat(client):
     assert page.status_code == 200
     assert "Hub offline" in page.text and f'href="/analytics/conversations/{conversation_id}"' in page.text
     assert "case opened" in page.text
+
+
+def test_every_analytics_page_sends_outsiders_to_sign_in_and_refuses_staff_without_the_lead_role(client):
+    conversation_id, customer = _conversation(client)
+    body = {"conversation_id": conversation_id, "customer_email": "rita@example.com", "subject": "Hub offline"}
+    number = client.post("/api/cases", json=body, headers=customer).json()["number"]
+    callers = {"anonymous": {}, "customer": customer}
+    callers |= {role: staff_auth(f"{role.title()} Person", [role]) for role in ("agent", "editor", "expert", "lead")}
+    callers["admin"] = staff_auth("Ada Admin", ["admin"])
+    expected = dict.fromkeys(("anonymous", "customer"), 303) | dict.fromkeys(("agent", "editor", "expert"), 403)
+    expected |= {"lead": 200, "admin": 200}  # strangers are sent to sign in, staff without the role get the 403 page
+    for path in ("/analytics", f"/analytics/conversations/{conversation_id}", f"/analytics/cases/{number}"):
+        got = {name: client.get(path, headers=h, follow_redirects=False).status_code for name, h in callers.items()}
+        assert got == expected, path

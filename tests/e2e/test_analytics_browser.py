@@ -1,6 +1,7 @@
 """The analytics page in real chromium: a lead sees non-empty charts over a seeded history, a click on a bar lists
-the conversations behind it, a cluster becomes a draft article, the phone width needs no sideways scrolling, and
-the Content-Security-Policy is never violated. Screenshots go to var/screenshots/."""
+the conversations behind it (an article's helpful rate of 0 % too), a cluster becomes a draft article, the phone
+width needs no sideways scrolling, and the Content-Security-Policy is never violated. Screenshots go to
+var/screenshots/."""
 
 import io
 import sys
@@ -99,16 +100,16 @@ def _drawn(page, canvas: str) -> int:
     )
 
 
-def _click_first_bar(page, canvas: str) -> None:
-    """Click the middle of the first non-empty bar of a chart."""
+def _click_bar(page, canvas: str, label: str | None = None) -> None:
+    """Click the middle of a chart's bar: the one of `label`, else the first non-empty one."""
     page.locator(f"#{canvas}").scroll_into_view_if_needed()
     box = page.locator(f"#{canvas}").bounding_box()
     point = page.evaluate(
-        """(id) => { const chart = Chart.getChart(id);
-           for (const [d, set] of chart.data.datasets.entries()) { const i = set.data.findIndex((v) => v > 0);
-             if (i >= 0) { const bar = chart.getDatasetMeta(d).data[i];
-                           return {x: bar.x, y: (bar.y + bar.base) / 2}; } } }""",
-        canvas,
+        """([id, label]) => { const chart = Chart.getChart(id);
+           for (const [d, set] of chart.data.datasets.entries()) {
+             const i = label === null ? set.data.findIndex((v) => v > 0) : chart.data.labels.indexOf(label);
+             if (i >= 0) return chart.getDatasetMeta(d).data[i].getCenterPoint(); } }""",
+        [canvas, label],
     )
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
 
@@ -130,7 +131,7 @@ def test_a_lead_reads_the_charts_opens_the_conversations_behind_a_bar_and_drafts
     for canvas in ("chart-trend", "chart-reasons", "chart-wait", "chart-swarms", "chart-surveys"):
         assert _drawn(page, canvas) > 500, canvas
 
-    _click_first_bar(page, "chart-reasons")
+    _click_bar(page, "chart-reasons")
     drill = page.locator("#drill")
     expect(drill).to_be_visible()
     expect(page.locator("#drill-title")).to_contain_text("Handed off: customer request — 7 found")
@@ -143,8 +144,12 @@ def test_a_lead_reads_the_charts_opens_the_conversations_behind_a_bar_and_drafts
     expect(record.locator(".record-rows tbody tr").first).to_contain_text("handoff")
     record.close()
 
-    _click_first_bar(page, "chart-trend")
+    _click_bar(page, "chart-trend")
     expect(page.locator("#drill-title")).to_contain_text(f"contained on {first}")
+    _click_bar(page, "chart-helpful", "e-204")  # helpful 0 %: the worst rate still has a bar to click
+    expect(page.locator("#drill-title")).to_contain_text("Answered with e-204 — 7 found")
+    without = page.evaluate("Chart.getChart('chart-swarms').data.datasets[1].data")
+    assert without == [None]  # no case of that kind was resolved without a swarm: no bar, not a bar of 0 hours
 
     clusters = page.locator("#clusters li")
     expect(clusters).to_have_count(2)

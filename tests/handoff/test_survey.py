@@ -105,6 +105,16 @@ def test_no_thanks_passes_a_question(client):
     assert rows(case_id=case_id(number), kind="survey") == []
 
 
+def test_the_case_survey_page_refuses_scores_off_the_scale_naming_score(client):
+    number = _resolved_case(client)
+    link = f"/survey/{token(case_id(number))}"
+    for question, score in (("csat", "6"), ("csat", "0"), ("ces", "8")):
+        refused = client.post(link, data={"question": question, "score": score})
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "score"], refused.text
+    assert rows(case_id=case_id(number), kind="survey") == []
+    assert "How satisfied are you" in client.get(link).text  # still unanswered
+
+
 def test_a_forged_or_altered_survey_link_is_not_found(client):
     number = _resolved_case(client)
     genuine = token(case_id(number))
