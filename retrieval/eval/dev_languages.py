@@ -79,9 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     embedder = cache(lambda: Embedder(backend=args.backend, export_root=OUT / "models"))
     print("demo KB per language, development sets (answer threshold: each index's default)")
-    header = (
-        f"{'right':>6} {'+offered':>8} {'wrong/ans':>9} {'none':>6} {'out_kb':>6} {'near':>6} {'clarify':>7}"
-    )
+    header = f"{'right':>6} {'+offered':>8} {'wrong/ans':>9} {'none':>6} {'out_kb':>6} {'near':>6} {'clarify':>7}"
     rows = []
     for code in args.languages:
         dev = DEV / f"dev_{code}.jsonl"
@@ -97,9 +95,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{percent(f['wrong_of_answers']):>9} {percent(f['unanswerable_none']):>6} {percent(f['out_of_kb']):>6} "
             f"{percent(f['near_miss']):>6} {percent(f['clarify_rate']):>7}"
         )
-        print(f"  {code}: {f['answerable']} answerable, {f['unanswerable']} not; calibration "
-              f"{calibration.get('method')} on {calibration.get('positives')} positives, negatives "
-              f"{calibration.get('negatives')}")
+        print(
+            f"  {code}: {f['answerable']} answerable, {f['unanswerable']} not; calibration "
+            f"{calibration.get('method')} on {calibration.get('positives')} positives, negatives "
+            f"{calibration.get('negatives')}"
+        )
         if args.show:
             show(found, items)
     print(f"\n  {'language':<8} {header}")
