@@ -2,12 +2,15 @@
 
 An article's fused score for a query is
 
-    log P_head(article | query) + ALPHA * log(max(cos, 0.05)) + BETA * bm25
+    log P_head(article | query) + ALPHA * log(max(cos, 0.05)) + BETA * bm25 + CODE_BONUS * code_in_title
 
 where cos is the best cosine between the query and the article's entries, bm25 the best normalized BM25
-of its entries (the head term is left out when the index has no head) and BETA the lexical weight of the
+of its entries (the head term is left out when the index has no head), BETA the lexical weight of the
 index's language (`retrieval.analysis`: 2 for English, more where the English model reads the language
-poorly). The confidence models (`retrieval.confidence`) are fit on:
+poorly) and code_in_title 1 when a code the query holds (E-204) is in the article's title. The held-out
+questions and negatives below are scored with this same score, the code bonus included (before recipe 8 the
+fit left the bonus out, so a question with a code was served a larger score and margin than any the
+confidence had been fit on). The confidence models (`retrieval.confidence`) are fit on:
 
 - positives and hard cases: the KB's own questions held out in folds (each fold's questions are removed
   from the entries and from the vocabulary, the head is refit, and they are searched);
@@ -39,7 +42,7 @@ from retrieval.lexical import LexicalSegment, LexicalView
 from retrieval.vocabulary import Vocabulary
 
 ALPHA = 4.0
-RECIPE = 7  # bump when scoring or calibration changes: the next re-index refits even if no article changed
+RECIPE = 8  # bump when scoring or calibration changes: the next re-index refits even if no article changed
 COS_FLOOR = 0.05
 # A code the customer typed (a token with letters and digits, such as E-204) that names an article in its
 # title decides between articles that are otherwise alike ("my hub says E-204" is not the hub-offline one).
@@ -64,6 +67,11 @@ def fuse(
     """The fused score from the head's log-probability (0 without a head), best cosine, best BM25 (weighed by
     `beta`, the index language's lexical weight) and whether a code from the query is in the article's title."""
     return log_prob + ALPHA * np.log(np.maximum(cos, COS_FLOOR)) + beta * lexical + CODE_BONUS * code_in_title
+
+
+def query_codes(text: str, analyzer: Analyzer) -> set[str]:
+    """The codes a text holds (terms with letters and digits, such as "e-204"), which `CODE_BONUS` matches to titles."""
+    return {t for t in analyzer.terms(text) if any(c.isdigit() for c in t) and any(c.isalpha() for c in t)}
 
 
 def pool_file(language: str) -> Path:
@@ -117,6 +125,23 @@ class Entries:
         return np.searchsorted(self.articles, np.arange(self.count))
 
     @cached_property
+    def title_codes(self) -> list[set[str]]:
+        """The codes in each article's title (from its title entry), for `CODE_BONUS`."""
+        codes: list[set[str]] = [set() for _ in range(self.count)]
+        for row in np.flatnonzero(self.kinds == "title"):
+            codes[self.articles[row]] |= query_codes(self.texts[row], self.analyzer)
+        return codes
+
+    def code_in_title(self, texts: Sequence[str]) -> np.ndarray:
+        """(texts × articles) 1.0 where a code of the text is in the article's title, as the served score has it."""
+        found = np.zeros((len(texts), self.count))
+        for row, text in enumerate(texts):
+            codes = query_codes(text, self.analyzer)
+            if codes:
+                found[row] = [bool(codes & title) for title in self.title_codes]
+        return found
+
+    @cached_property
     def lexical(self) -> LexicalSegment:
         """The entries' term frequencies."""
         return LexicalSegment.from_texts(self.texts, self.analyzer)
@@ -134,7 +159,7 @@ def article_scores(
     best_cos = np.maximum.reduceat(cos, starts, axis=1)
     best_lex = np.maximum.reduceat(lexical, starts, axis=1)
     log_prob = head.log_probs(queries, live) if head is not None else 0.0
-    scores = fuse(log_prob, best_cos, best_lex, entries.analyzer.lexical_weight)
+    scores = fuse(log_prob, best_cos, best_lex, entries.analyzer.lexical_weight, entries.code_in_title(texts))
     scores[:, ~live] = -np.inf
     return scores, best_cos, best_lex
 

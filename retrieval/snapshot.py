@@ -8,7 +8,7 @@ import numpy as np
 
 from retrieval.analysis import analyzer_for
 from retrieval.articles import Article
-from retrieval.calibration import fuse
+from retrieval.calibration import fuse, query_codes
 from retrieval.chunking import excerpt
 from retrieval.confidence import Calibration, features
 from retrieval.head import Head, prototypes
@@ -134,8 +134,7 @@ class Snapshot:
 
     def _code_in_title(self, text: str, chosen: np.ndarray) -> np.ndarray:
         """1.0 for each candidate whose title holds a code from the query (letters and digits, like E-204)."""
-        tokens = self.analyzer.terms(text)
-        codes = {token for token in tokens if any(c.isdigit() for c in token) and any(c.isalpha() for c in token)}
+        codes = query_codes(text, self.analyzer)
         if not codes:
             return np.zeros(len(chosen))
         titles = (set(self.analyzer.terms(self.articles[a].title)) for a in chosen)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from retrieval.articles import Article
-from retrieval.calibration import swap_specific_word
+from retrieval.calibration import CODE_BONUS, Entries, article_scores, fuse, swap_specific_word
 from retrieval.confidence import FEATURES, Calibration, Logistic, decide, fit_logistic, fit_temperature, share_of_best
 from retrieval.store import IndexBusy
 from retrieval.tuning import split, worth_tuning
@@ -78,3 +78,15 @@ def test_tuning_holds_out_a_fifth_of_articles_and_of_questions():
 def test_a_second_writer_is_refused(built):
     with built.store.writing(), pytest.raises(IndexBusy):
         built.remove("refunds")
+
+
+def test_held_out_questions_are_scored_with_the_code_bonus_the_index_serves():
+    texts = ["Error E-204: Device not responding", "E-204 on my bulb", "The Hub is offline", "hub light is red"]
+    vectors = np.tile(np.eye(4)[:1], (4, 1)).astype(np.float32)  # every entry alike
+    entries = Entries(vectors, np.array([0, 0, 1, 1]), np.array(["title", "question"] * 2), texts, 2)
+    assert entries.code_in_title(["my bulb says e204", "my bulb is off"]).tolist() == [[1.0, 0.0], [0.0, 0.0]]
+    mask, live = np.array([True, False, True, True]), np.ones(2, dtype=bool)
+    scores, cos, lexical = article_scores(entries, vectors[:1], ["my bulb says E-204"], mask, None, live)
+    beta = entries.analyzer.lexical_weight
+    assert scores == pytest.approx(fuse(0.0, cos, lexical, beta, np.array([[1.0, 0.0]])))
+    assert scores[0, 0] - fuse(0.0, cos, lexical, beta)[0, 0] == pytest.approx(CODE_BONUS)
