@@ -12,15 +12,17 @@ from core.settings import get_settings
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite files get their folder, WAL mode and enforced foreign keys."""
+    """Create an engine; SQLite files get their folder, WAL mode, SQLITE_SYNCHRONOUS and enforced foreign keys."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        synchronous = get_settings().sqlite_synchronous
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")  # a Literal of two words, never user text
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production"] = Field(default="development", validation_alias="SWARMDESK_ENV")
     database_url: str = f"sqlite:///{VAR_DIR / 'swarmdesk.db'}"
+    # SQLite's fsync per commit (FULL) or at checkpoints only (NORMAL: a crash of the app loses nothing; a power
+    # cut may lose the last commits, never the file's consistency). See docs/settings.md.
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "swarmdesk"
     rasa_url: str = "http://127.0.0.1:5005"
@@ -101,7 +104,8 @@ class Settings(BaseSettings):
     notify_max_attempts: int = Field(default=6, ge=1)
     notify_interval_seconds: float = Field(default=2.0, gt=0)  # how often due swarm notifications are sent
     recontact_window_hours: float = Field(default=72.0, gt=0)  # analytics: a return this soon undoes "contained"
-    analytics_refresh_seconds: float = Field(default=120.0, gt=0, le=300)  # how often the analytics roll-ups catch up
+    # how often the analytics roll-ups catch up: at most 180 s, so figures stay under 5 minutes behind live data
+    analytics_refresh_seconds: float = Field(default=120.0, gt=0, le=180)
 
     @field_validator("swarm_webhook_secret")
     @classmethod
