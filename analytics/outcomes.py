@@ -50,8 +50,8 @@ def _first(rows: Sequence[Activity], kinds: tuple[str, ...], after: datetime | N
 
 def facts_of(rows: Sequence[Activity], clusters: dict[int, int]) -> Facts:
     """One conversation's facts from its rows in order; `clusters` maps question row ids to their cluster."""
-    # An article picked after "Did you mean…" (or the next one after a "No") is shown without a search, so without
-    # an answer row: the customer's Yes/No about it is the record that the bot answered with it.
+    # An article picked after "Did you mean…" (or the next one after a "No") is an answer row too (the bot reports
+    # it as served); a Yes/No about an article also counts, for a history written before the bot reported them.
     answers = [r for r in rows if r.kind in ("answer", *FEEDBACK) and r.article_id]
     feedback = [r.kind for r in rows if r.kind in FEEDBACK]
     handoff = _first(rows, ("handoff",))

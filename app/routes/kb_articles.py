@@ -68,7 +68,7 @@ class Move(RequestBody):
 
 
 class Feedback(RequestBody):
-    """The bot's report: an article was served, or a customer pressed Yes or No under it."""
+    """The bot's report: an article was served (without a search of its own), or a customer pressed Yes or No."""
 
     event: Literal["served", "helpful", "not_helpful"]
     conversation_id: Annotated[
@@ -272,17 +272,22 @@ def retry_index(article_id: str, editor: EditorDep, session: SessionDep, kb: Kno
 
 @router.post("/{article_id}/feedback", status_code=status.HTTP_204_NO_CONTENT)
 def feedback(article_id: str, body: Feedback, bot: ServiceDep, session: SessionDep) -> None:
-    """Count a serving or a Yes/No from the bot (per-article figures on the editor page); a Yes/No in a chat
-    (`conversation_id`) is also a row of its activity record."""
+    """Count a serving or a Yes/No from the bot (per-article figures on the editor page). In a chat
+    (`conversation_id`) each is also a row of its activity record: a Yes/No at once, a serving (an article the
+    customer picked after "Did you mean…", or the next one after "No") as an answer, written with the turn's commit
+    like the bot's searches."""
     article = session.get(KbArticle, article_id)
     if article is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no article {article_id}")
     setattr(article, body.event, getattr(article, body.event) + 1)
-    if body.conversation_id is not None and body.event != "served":
+    if body.conversation_id is not None:
         conversation = session.get(Conversation, body.conversation_id)
         if conversation is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"conversation_id: no conversation {body.conversation_id}")
-        activity.record(session, conversation, body.event, article_id=article_id)
+        if body.event == "served":
+            activity.note_search(conversation.id, "answer", [article_id], None)
+        else:
+            activity.record(session, conversation, body.event, article_id=article_id)
     session.commit()
 
 

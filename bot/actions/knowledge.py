@@ -52,6 +52,13 @@ async def _record(platform: Platform, tracker: Tracker, event: str) -> None:
             await platform.feedback(tracker, hits[position]["article_id"], event)
 
 
+async def _report_served(platform: Platform, tracker: Tracker, article_id: str) -> None:
+    """Tell the platform an article was shown without a search of its own (a pick, or the next after "No"), so the
+    chat's record has it as an answer; a failure only loses the figure (it is logged)."""
+    with contextlib.suppress(PlatformError):
+        await platform.feedback(tracker, article_id, "served")
+
+
 async def miss(
     platform: Platform, dispatcher: CollectingDispatcher, tracker: Tracker, *, counts: bool
 ) -> list[dict[str, Any]]:
@@ -149,6 +156,7 @@ async def show_choice(
     if not served:  # handled like "Something else": the not-found path, and a miss
         dispatcher.utter_message(text=GONE_TEXT)
         return await miss(platform, dispatcher, tracker, counts=True)
+    await _report_served(platform, tracker, choice["article_id"])
     return _answered(tracker, dispatcher, [choice])
 
 
@@ -202,6 +210,7 @@ class ActionKbNotHelpful(PlatformAction):
         if not_helpful < MAX_NOT_HELPFUL and position < len(hits):
             dispatcher.utter_message(text=NEXT_TEXT)
             _offer(dispatcher, hits[position])
+            await _report_served(self.platform, tracker, hits[position]["article_id"])
             return [SlotSet("kb_not_helpful", not_helpful), SlotSet("kb_position", position)]
         dispatcher.utter_message(text=GIVE_UP_TEXT)
         return [SlotSet("kb_not_helpful", 0)] + await hand_off(self.platform, dispatcher, tracker, "not_helpful")

@@ -95,8 +95,8 @@ class Platform:
         return await self._call("POST", "/api/kb/search", body | ({"language": language} if language else {}))
 
     async def feedback(self, tracker: Tracker, article_id: str, event: str) -> None:
-        """Tell the platform this conversation's customer found an article helpful or not (figures on the KB editor
-        page, and a row of the chat's activity record)."""
+        """Tell the platform this conversation's customer found an article helpful or not, or was shown it without a
+        search (`served`): figures on the KB editor page, and a row of the chat's activity record."""
         body = {"event": event, "conversation_id": tracker.sender_id}
         await self._call("POST", f"/api/kb/articles/{article_id}/feedback", body)
 

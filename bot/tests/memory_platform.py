@@ -31,7 +31,7 @@ class MemoryPlatform:
         return self.search_results.get(query, empty)
 
     async def feedback(self, tracker: Tracker, article_id: str, event: str) -> None:
-        """Record a helpful / not-helpful count."""
+        """Record a served, helpful or not-helpful report."""
         self._called("feedback", (article_id, event))
 
     async def is_served(self, tracker: Tracker, article_id: str) -> bool:

@@ -99,6 +99,7 @@ def test_no_offers_the_next_article_once_then_a_person(platform):
     messages, events = _run(ActionKbNotHelpful(platform), _tracker("No", slots))
     assert messages[0]["text"] == NEXT_TEXT and messages[1]["custom"]["links"][0]["url"] == "/help/invoices"
     assert SlotSet("kb_position", 1) in events and ("feedback", ("refunds", "not_helpful")) in platform.calls
+    assert ("feedback", ("invoices", "served")) in platform.calls  # the next article is an answer of the chat
     slots = {"kb_hits": HITS, "kb_position": 1, "kb_not_helpful": 1}
     messages, _ = _run(ActionKbNotHelpful(platform), _tracker("No", slots))
     assert messages[0]["text"] == GIVE_UP_TEXT and _asked_for_a_person(platform) == ["not_helpful"]
@@ -205,6 +206,7 @@ def test_a_typed_number_or_title_picks_the_article(unsure, typed):
     messages, events = _run(ActionAnswerFromKb(unsure), _tracker(typed, _pending()))
     assert messages[0]["custom"]["links"][0]["url"] == "/help/invoices" and SlotSet("kb_choices", None) in events
     assert ("search", typed) not in unsure.calls
+    assert ("feedback", ("invoices", "served")) in unsure.calls  # the pick is an answer of the chat
 
 
 @pytest.mark.parametrize(
@@ -243,7 +245,7 @@ def test_an_article_archived_meanwhile_is_handled_like_something_else(unsure):
     unsure.archived.add("invoices")
     messages, events = _run(ActionAnswerFromKb(unsure), _tracker("2", _pending()))
     assert [m["text"] for m in messages] == [GONE_TEXT, NOT_FOUND_TEXT] and SlotSet("kb_choices", None) in events
-    assert SlotSet("kb_misses", 1) in events
+    assert SlotSet("kb_misses", 1) in events and not [call for call in unsure.calls if call[0] == "feedback"]
 
 
 def test_an_offer_is_answered_only_by_the_next_message(unsure):

@@ -86,6 +86,21 @@ def test_a_yes_or_no_in_a_chat_is_a_row_of_that_chat(chat_app):
     assert feedback == [("not_helpful", "hub-e204"), ("helpful", "hub-e204")]
 
 
+def test_an_article_served_without_a_search_is_an_answer_written_with_the_turn(chat_app):
+    client = chat_app
+    conversation_id, auth, _ = open_chat(client)
+    say(client, conversation_id, auth, "my hub says E-204")
+    answers = [row.article_id for row in rows(conversation_id=conversation_id, kind="answer")]
+    url = "/api/kb/articles/hub-e204/feedback"
+    served = {"event": "served", "conversation_id": conversation_id}  # a "Did you mean…" pick, as the bot reports it
+    assert client.post(url, json=served, headers=BOT).status_code == 204
+    assert [row.article_id for row in rows(conversation_id=conversation_id, kind="answer")] == answers  # not yet
+    say(client, conversation_id, auth, "the first one")  # the turn the bot showed it in
+    assert [row.article_id for row in rows(conversation_id=conversation_id, kind="answer")] == answers + ["hub-e204"]
+    unknown = client.post(url, json={"event": "served", "conversation_id": "no-such-chat"}, headers=BOT)
+    assert unknown.status_code == 404 and "conversation_id" in unknown.json()["detail"]
+
+
 def test_a_case_opened_resolved_and_reopened_by_email_leaves_its_rows(chat_app):
     client = chat_app
     agent = staff("Ana Agent", ["agent"])
