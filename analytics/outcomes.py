@@ -23,7 +23,7 @@ class Facts:
 
     conversation_id: str
     channel: str
-    visitor: str | None
+    visitor: str | None  # who the customer is for recontact: their email's hash when known, else the widget visitor
     started_at: datetime
     ended_at: datetime
     article_id: str | None = None
@@ -48,8 +48,15 @@ def _first(rows: Sequence[Activity], kinds: tuple[str, ...], after: datetime | N
     return next((r for r in rows if r.kind in kinds and (after is None or as_utc(r.at) >= as_utc(after))), None)
 
 
-def facts_of(rows: Sequence[Activity], clusters: dict[int, int]) -> Facts:
-    """One conversation's facts from its rows in order; `clusters` maps question row ids to their cluster."""
+def first_visitor(rows: Sequence[Activity]) -> str | None:
+    """The first `visitor` on a conversation's rows: the widget's visitor hash, or the hash of the customer's email."""
+    return next((r.visitor for r in rows if r.visitor), None)
+
+
+def facts_of(rows: Sequence[Activity], clusters: dict[int, int], identities: dict[str, str] | None = None) -> Facts:
+    """One conversation's facts from its rows in order; `clusters` maps question row ids to their cluster, and
+    `identities` widget visitors to the hash of the email the desk knows them by (their `visitor` is then that:
+    the same customer from another browser is the same visitor for recontact)."""
     # An article picked after "Did you mean…" (or the next one after a "No") is an answer row too (the bot reports
     # it as served); a Yes/No about an article also counts, for a history written before the bot reported them.
     answers = [r for r in rows if r.kind in ("answer", *FEEDBACK) and r.article_id]
@@ -61,7 +68,7 @@ def facts_of(rows: Sequence[Activity], clusters: dict[int, int]) -> Facts:
     return Facts(
         conversation_id=rows[0].conversation_id,
         channel=rows[0].channel,
-        visitor=next((r.visitor for r in rows if r.visitor), None),
+        visitor=(identities or {}).get(first_visitor(rows) or "", first_visitor(rows)),
         started_at=as_utc(min(r.at for r in rows)),
         ended_at=as_utc(max(r.at for r in rows)),
         article_id=answers[-1].article_id if answers else None,
@@ -84,7 +91,8 @@ def returns_with_the_same(facts: Facts, later: Facts) -> bool:
 
 
 def recontacted(facts: Facts, others: Iterable[Facts], window: timedelta) -> bool:
-    """Whether the same visitor started another conversation about the same thing within the window after it."""
+    """Whether the same visitor (the same customer: see `facts_of`) started another conversation about the same
+    thing within the window after it."""
     if facts.visitor is None:
         return False
     deadline = facts.ended_at + window

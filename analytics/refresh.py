@@ -9,14 +9,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, column, delete, func, select, table, update
 from sqlalchemy.orm import Session
 
 from analytics import daily
 from analytics.clusters import Embed, assign, scrubbed
 from analytics.days import day_of, midnight
 from analytics.models import CaseFacts, ConversationFacts, Question, RefreshState, SwarmFacts
-from analytics.outcomes import QUESTION_KINDS, Facts, facts_of, outcome
+from analytics.outcomes import QUESTION_KINDS, Facts, facts_of, first_visitor, outcome
+from cases.activity import email_visitor
 from cases.models import Case
 from core.activity import Activity, utcnow
 from core.db import as_utc
@@ -28,6 +29,8 @@ KEYS = 500  # conversations or cases rebuilt per round trip
 FACTS = ConversationFacts.__table__
 SWARM_KINDS = ("swarm_started", "swarm_joined", "swarm_answer_accepted", "swarm_closed")
 FACT_FIELDS = tuple(Facts.__dataclass_fields__)
+# The chats cases came from, read by name as cases/activity.py does (analytics imports no conversation code).
+CHATS = table("conversations", column("id"), column("visitor_hash"))
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -100,32 +103,71 @@ def _conversation_rows(session: Session, ids: Iterable[str]) -> Iterator[list]:
     yield from grouped.values()
 
 
+def identities(session: Session, visitors: set[str]) -> dict[str, str]:
+    """Widget visitor → the hash of the email the desk knows them by: the customer email of the first case that came
+    from one of the visitor's chats (`cases.origin_conversation_id` → `conversations.visitor_hash`). Visitors no
+    case names are left out. Only the hash leaves this function."""
+    if not visitors:
+        return {}
+    query = (
+        select(CHATS.c.visitor_hash, Case.customer_email)
+        .join(Case, Case.origin_conversation_id == CHATS.c.id)
+        .where(CHATS.c.visitor_hash.in_(visitors))
+        .order_by(Case.id)
+    )
+    found: dict[str, str] = {}
+    for visitor, email in session.execute(query):
+        found.setdefault(visitor, email_visitor(email))
+    return found
+
+
 def _rebuild_conversations(session: Session, ids: set[str], now: datetime, window: timedelta) -> set:
     """Rebuild these conversations from their rows and decide their outcomes, and those of their visitors' other
-    conversations a new start may have recontacted; returns the days whose sums changed."""
+    conversations a new start may have recontacted; returns the days whose sums changed.
+
+    A conversation's visitor is its customer's email hash once a case names it (`identities`). A visitor's stored
+    conversations still under the widget's hash were rolled up before that case: they are rebuilt too, so a link
+    learned later reaches the earlier chats (and, through them, the other chats of the same email)."""
     days: set = set()
-    for batch in batched(sorted(ids), KEYS):
-        clusters = dict(
-            session.execute(
-                select(Question.activity_id, Question.cluster_id).where(
-                    Question.conversation_id.in_(batch), Question.cluster_id.is_not(None)
-                )
-            ).all()
-        )
-        days.update(session.scalars(select(FACTS.c.day).where(FACTS.c.conversation_id.in_(batch))))
-        session.execute(delete(FACTS).where(FACTS.c.conversation_id.in_(batch)))
-        built = [facts_of(rows, clusters) for rows in _conversation_rows(session, batch)]
-        stored = _neighbours(session, built, window)
-        together = _by_visitor([*built, *(_facts(row) for row in stored)])
-        rows = []
-        for facts in built:
-            decided = outcome(facts, together.get(facts.visitor, ()), now=now, window=window)
-            rows.append(_row(facts, decided, window))
-            days.add(day_of(facts.started_at))
-        if rows:
-            session.execute(FACTS.insert(), rows)
-        starts = sorted(facts.started_at for facts in built)
-        days |= _decide(session, [row for row in stored if _may_be_recontacted(row, starts)], together, now, window)
+    done: set[str] = set()
+    while ids:
+        done |= ids
+        stale: set[str] = set()
+        for batch in batched(sorted(ids), KEYS):
+            days |= _rebuild_batch(session, batch, now, window, stale)
+        ids = stale - done
+    return days
+
+
+def _rebuild_batch(session: Session, batch: list[str], now: datetime, window: timedelta, stale: set[str]) -> set:
+    """Rebuild one batch of conversations (see `_rebuild_conversations`); adds to `stale` the stored conversations
+    of its visitors still rolled up under the widget's hash though a case names them now."""
+    days: set = set()
+    clusters = dict(
+        session.execute(
+            select(Question.activity_id, Question.cluster_id).where(
+                Question.conversation_id.in_(batch), Question.cluster_id.is_not(None)
+            )
+        ).all()
+    )
+    days.update(session.scalars(select(FACTS.c.day).where(FACTS.c.conversation_id.in_(batch))))
+    session.execute(delete(FACTS).where(FACTS.c.conversation_id.in_(batch)))
+    conversations = list(_conversation_rows(session, batch))
+    known = identities(session, {visitor for rows in conversations if (visitor := first_visitor(rows))})
+    if known:
+        stale.update(session.scalars(select(FACTS.c.conversation_id).where(FACTS.c.visitor.in_(list(known)))))
+    built = [facts_of(rows, clusters, known) for rows in conversations]
+    stored = _neighbours(session, built, window)
+    together = _by_visitor([*built, *(_facts(row) for row in stored)])
+    rows = []
+    for facts in built:
+        decided = outcome(facts, together.get(facts.visitor, ()), now=now, window=window)
+        rows.append(_row(facts, decided, window))
+        days.add(day_of(facts.started_at))
+    if rows:
+        session.execute(FACTS.insert(), rows)
+    starts = sorted(facts.started_at for facts in built)
+    days |= _decide(session, [row for row in stored if _may_be_recontacted(row, starts)], together, now, window)
     return days
 
 
