@@ -68,7 +68,7 @@ def facts_of(rows: Sequence[Activity], clusters: dict[int, int], identities: dic
     return Facts(
         conversation_id=rows[0].conversation_id,
         channel=rows[0].channel,
-        visitor=(identities or {}).get(first_visitor(rows) or "", first_visitor(rows)),
+        visitor=(identities or {}).get(visitor, visitor) if (visitor := first_visitor(rows)) else None,
         started_at=as_utc(min(r.at for r in rows)),
         ended_at=as_utc(max(r.at for r in rows)),
         article_id=answers[-1].article_id if answers else None,

@@ -18,7 +18,7 @@ from analytics.days import day_of, midnight
 from analytics.models import CaseFacts, ConversationFacts, Question, RefreshState, SwarmFacts
 from analytics.outcomes import QUESTION_KINDS, Facts, facts_of, first_visitor, outcome
 from cases.activity import email_visitor
-from cases.models import Case
+from cases.models import Case, CaseConversation
 from core.activity import Activity, utcnow
 from core.db import as_utc
 
@@ -104,16 +104,18 @@ def _conversation_rows(session: Session, ids: Iterable[str]) -> Iterator[list]:
 
 
 def identities(session: Session, visitors: set[str]) -> dict[str, str]:
-    """Widget visitor → the hash of the email the desk knows them by: the customer email of the first case that came
-    from one of the visitor's chats (`cases.origin_conversation_id` → `conversations.visitor_hash`). Visitors no
-    case names are left out. Only the hash leaves this function."""
+    """Widget visitor → the hash of the email the desk knows them by: the customer email of the case first linked to
+    one of the visitor's chats (`case_conversations`: the chat a case was opened from, or one an agent linked to a
+    case; `conversations.visitor_hash` names the visitor), as the desk's earlier chats of a customer
+    (handoff/customers.py). Visitors no case names are left out. Only the hash leaves this function."""
     if not visitors:
         return {}
     query = (
         select(CHATS.c.visitor_hash, Case.customer_email)
-        .join(Case, Case.origin_conversation_id == CHATS.c.id)
+        .join(CaseConversation, CaseConversation.conversation_id == CHATS.c.id)
+        .join(Case, Case.id == CaseConversation.case_id)
         .where(CHATS.c.visitor_hash.in_(visitors))
-        .order_by(Case.id)
+        .order_by(CaseConversation.id)
     )
     found: dict[str, str] = {}
     for visitor, email in session.execute(query):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from analytics.models import ConversationFacts
 from cases.activity import email_visitor
-from cases.models import Case
+from cases.models import Case, CaseConversation
 from handoff.models import Conversation
 from tests.analytics.conftest import visitor
 
@@ -25,24 +25,30 @@ def _chat(history, minutes: float, browser: str, article: str, email: str | None
     history.session.add(Conversation(id=chat, token_hash=uuid.uuid4().hex, visitor_hash=browser))
     history.session.flush()
     if email is not None:
-        _case(history, chat, browser, email, minutes + 1)
+        _case(history, chat, email, minutes + 1, browser)
     return chat
 
 
-def _case(history, chat: str, browser: str, email: str, minutes: float) -> None:
-    """A case opened from this chat for this email: the case row and its `case_opened` activity row."""
+def _case(history, chat: str | None, email: str, minutes: float, browser: str | None = None) -> Case:
+    """A case for this email opened `minutes` after the start, from this chat (as cases/service.py opens one: the case,
+    its link to the chat, its `case_opened` row carrying the chat's visitor), or by email when `chat` is None."""
     due = history.at(minutes) + timedelta(days=3)
     case = Case(
         customer_email=email,
         subject="Help",
-        channel="chat",
+        channel="chat" if chat else "email",
         origin_conversation_id=chat,
         first_response_due=due,
         resolution_due=due,
     )
     history.session.add(case)
     history.session.flush()
-    history.add("case_opened", minutes, chat, case_id=case.id, channel="chat", visitor=browser)
+    if chat is not None:
+        history.session.add(CaseConversation(case_id=case.id, conversation_id=chat, linked_at=history.at(minutes)))
+    history.add(
+        "case_opened", minutes, chat, case_id=case.id, channel=case.channel, visitor=browser or email_visitor(email)
+    )
+    return case
 
 
 def _outcome(history, chat: str) -> str:
@@ -91,6 +97,25 @@ def test_a_case_opened_later_from_the_first_chat_is_picked_up(history):
     history.refresh(hours_later=30)
     assert _outcome(history, first) == "pending"
 
-    _case(history, first, browser, email, 26 * HOUR)  # the case from the first chat, opened two hours after the return
+    _case(history, first, email, 26 * HOUR, browser)  # the case from the first chat, opened two hours after the return
     history.refresh()
     assert _outcome(history, first) == "recontacted"
+
+
+def test_a_chat_an_agent_links_to_the_customers_email_case_names_its_browser(history):
+    email, browser = _email(), visitor()
+    first = _chat(history, 0, browser, "pair-hub")  # answered by the bot, no case
+    _chat(history, 24 * HOUR, visitor(), "pair-hub", email)  # another browser asks again; its case names the email
+    # The first browser comes back about something else; an agent takes the chat and links it to the customer's
+    # case that came in by email: the desk now knows that browser by the email too.
+    held = history.conversation(
+        ("handoff", 30 * HOUR, {"reason": "customer_request"}), ("accept", 31 * HOUR, {"actor_id": 7}), visitor=browser
+    )
+    history.session.add(Conversation(id=held, token_hash=uuid.uuid4().hex, visitor_hash=browser))
+    by_email = _case(history, None, email, 20 * HOUR)
+    history.session.add(CaseConversation(case_id=by_email.id, conversation_id=held, linked_at=history.at(32 * HOUR)))
+    history.add("close", 33 * HOUR, held, channel="chat", visitor=browser)
+    history.refresh()
+
+    assert _outcome(history, first) == "recontacted"
+    assert _outcome(history, held) == "handed_off"
