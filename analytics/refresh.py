@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, column, delete, func, select, table, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from analytics import daily
@@ -17,7 +17,7 @@ from analytics.clusters import Embed, assign, scrubbed
 from analytics.days import day_of, midnight
 from analytics.models import CaseFacts, ConversationFacts, Question, RefreshState, SwarmFacts
 from analytics.outcomes import QUESTION_KINDS, Facts, facts_of, first_visitor, outcome
-from cases.activity import email_visitor
+from cases.activity import CHATS, email_visitor
 from cases.models import Case, CaseConversation
 from core.activity import Activity, utcnow
 from core.db import as_utc
@@ -29,8 +29,6 @@ KEYS = 500  # conversations or cases rebuilt per round trip
 FACTS = ConversationFacts.__table__
 SWARM_KINDS = ("swarm_started", "swarm_joined", "swarm_answer_accepted", "swarm_closed")
 FACT_FIELDS = tuple(Facts.__dataclass_fields__)
-# The chats cases came from, read by name as cases/activity.py does (analytics imports no conversation code).
-CHATS = table("conversations", column("id"), column("visitor_hash"))
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from cases.models import Case
 from core import activity
 
-# The chat a case came from, read by name: cases imports none of the conversation code (it lives in handoff).
-_conversations = table("conversations", column("id"), column("visitor_hash"))
+# The chats cases come from, read by name: cases imports none of the conversation code (it lives in handoff).
+CHATS = table("conversations", column("id"), column("visitor_hash"))
 
 
 def email_visitor(email: str) -> str:
@@ -20,7 +20,7 @@ def email_visitor(email: str) -> str:
 def visitor_of(session: Session, case: Case) -> str:
     """Who the customer is: the visitor of the chat the case came from, else their email's hash."""
     chat = case.origin_conversation_id
-    found = session.scalar(select(_conversations.c.visitor_hash).where(_conversations.c.id == chat)) if chat else None
+    found = session.scalar(select(CHATS.c.visitor_hash).where(CHATS.c.id == chat)) if chat else None
     return found or email_visitor(case.customer_email)
 
 

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from retrieval.articles import load_kb
 from retrieval.embedder import Embedder
 from retrieval.eval.demo import OUT, labelled
+from retrieval.eval.languages import indexed, kb_of
 from retrieval.eval.metrics import REPO, Outcome, percent, run, summary
 from retrieval.retriever import Retriever
 
@@ -29,20 +29,13 @@ DEV = Path(__file__).with_name("dev")
 LANGUAGES = ("en", "nl", "it", "fi")
 
 
-def kb_of(root: Path, code: str) -> Path:
-    """The KB folder of a language: the English KB itself, or its translations folder."""
-    return root if code == "en" else root / "translations" / code
-
-
 def outcomes(
     kb: Path, items: list[dict], index: Path, embedder: Callable[[], Embedder]
 ) -> tuple[list[Outcome], Retriever]:
     """Each item's outcome on an index of `kb` (built or brought up to date), and the retriever."""
-    articles, errors = load_kb(kb)
-    if errors:
-        raise SystemExit(f"{len(errors)} broken files in {kb} (first: {errors[0]})")
-    retriever = Retriever.open(index, embedder=embedder(), create=True)
-    retriever.reindex(articles, errors)
+    if isinstance(built := indexed(kb, index, embedder), str):
+        raise SystemExit(built)
+    retriever, _ = built
     found, _ = run(retriever, [(i["query"], i["article_id"]) for i in items])
     return found, retriever
 

@@ -26,6 +26,21 @@ LANGUAGES = ("nl", "it", "fi")
 TARGETS = "targets: wrong ≤ 5 % of answers, none ≥ 85 % of the not-answerable, right answered or offered ≥ 60 %"
 
 
+def kb_of(root: Path, code: str) -> Path:
+    """The KB folder of a language: the English KB itself, or its translations folder."""
+    return root if code == "en" else root / "translations" / code
+
+
+def indexed(kb: Path, index: Path, embedder: Callable[[], Embedder]) -> tuple[Retriever, int] | str:
+    """The index of `kb` built or brought up to date, with its article count; or why not (broken files)."""
+    articles, errors = load_kb(kb)
+    if errors:
+        return f"{len(errors)} broken files in {kb} (first: {errors[0]})"
+    retriever = Retriever.open(index, embedder=embedder(), create=True)
+    retriever.reindex(articles, errors)
+    return retriever, len(articles)
+
+
 def figures(kb: Path, yardstick: Path, index: Path, embedder: Callable[[], Embedder]) -> dict | str:
     """The yardstick's figures on an index of `kb` (built or brought up to date), or why it was skipped
     (`embedder` loads the shared model when first needed)."""
@@ -33,14 +48,12 @@ def figures(kb: Path, yardstick: Path, index: Path, embedder: Callable[[], Embed
         return f"skipped: {kb} is absent"
     if not yardstick.exists():
         return f"skipped: {yardstick} is absent"
-    articles, errors = load_kb(kb)
-    if errors:
-        return f"skipped: {len(errors)} broken files in {kb} (first: {errors[0]})"
-    retriever = Retriever.open(index, embedder=embedder(), create=True)
-    retriever.reindex(articles, errors)
+    if isinstance(built := indexed(kb, index, embedder), str):
+        return f"skipped: {built}"
+    retriever, articles = built
     items = labelled(yardstick)
     outcomes, _ = run(retriever, [(i["query"], i["article_id"]) for i in items])
-    return summary(outcomes) | {"articles": len(articles), "language": retriever._snapshot.analyzer.language}
+    return summary(outcomes) | {"articles": articles, "language": retriever._snapshot.analyzer.language}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     embedder = cache(lambda: Embedder(backend=args.backend, export_root=OUT / "models"))
     sets = [("en", args.kb, DEFAULT_YARDSTICK, OUT / f"demo-index-{args.backend}")] + [
-        (code, args.kb / "translations" / code, HERE / f"yardstick_{code}.jsonl", OUT / f"index-{code}-{args.backend}")
+        (code, kb_of(args.kb, code), HERE / f"yardstick_{code}.jsonl", OUT / f"index-{code}-{args.backend}")
         for code in LANGUAGES
     ]
     print("demo KB per language, held-out yardsticks (answer threshold: each index's default)")
