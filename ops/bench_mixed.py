@@ -46,6 +46,7 @@ LIMITS = {
 AGENTS, PASSWORD = 3, "bench-password-1"
 SOLO_TURNS = 30  # one customer alone, and Rasa's own webhook alone: the KB turn's p50 both ways
 TARGET_P99, TARGET_SPEEDUP, TARGET_OVERHEAD = 1.0, 1.6, 1.5
+TYPING_SECONDS = 5.0  # in the paced step, each customer takes this long to type their next message
 
 
 def kb_questions() -> list[str]:
@@ -114,8 +115,11 @@ def rss_mb(pids: dict[str, int]) -> dict[str, float]:
     return sizes
 
 
-async def _step(site: Site, desks: list[Desk], questions: Iterator[str], customers: int, seconds: float, pids):
-    """One step: the load for `seconds`, conversations in flight finished, then checked; figures for printing."""
+async def _step(
+    site: Site, desks: list[Desk], questions: Iterator[str], customers: int, seconds: float, pids, pause: float = 0.0
+):
+    """One step: the load for `seconds` (each customer `pause` seconds typing each next message), conversations in
+    flight finished, then checked; figures for printing."""
     tally = Tally()
     for desk in desks:
         desk.tally = tally
@@ -124,7 +128,7 @@ async def _step(site: Site, desks: list[Desk], questions: Iterator[str], custome
         before, started = cpu_seconds(pids), time.perf_counter()
         until, count = started + seconds, mixed_load.counter()
         load = [
-            mixed_load.customer(site, http, tally, questions=questions, count=count, until=until)
+            mixed_load.customer(site, http, tally, questions=questions, count=count, until=until, pause=pause)
             for _ in range(customers)
         ]
         await asyncio.gather(*load, mixed_load.editor(site, tally, until=until))
@@ -137,21 +141,27 @@ async def _step(site: Site, desks: list[Desk], questions: Iterator[str], custome
     return {"tally": tally, "rate": tally.turns_in_time / seconds, "elapsed": elapsed, "cpu": cpu, "rss": rss_mb(pids)}
 
 
-def _print_step(customers: int, figures: dict) -> None:
-    """One step's figures."""
+def _print_step(site: Site, customers: str, figures: dict) -> None:
+    """One step's figures, and the story of each chat whose customer waited in vain for a person."""
     tally: Tally = figures["tally"]
     errors = sum(tally.errors.values())
     print(
-        f"  {customers:>3} customers: {figures['rate']:6.1f} turns/s   errors {errors}   lost {tally.lost}   "
+        f"  {customers} customers: {figures['rate']:6.1f} turns/s   errors {errors}   lost {tally.lost}   "
         f"duplicated {tally.duplicated}   seq broken {tally.seq_broken}   ({figures['elapsed']:.0f} s; "
         f"{tally.bot_handoffs} handed off by the bot itself)"
     )
     for kind in KINDS:
         print(f"      {kind:<12} n={len(tally.times[kind]):<5} {percentiles(tally.times[kind])}")
+    during, apart = mixed_load.turns_beside_edits(tally)
+    print(f"      bot turns while the editor's change ran: n={len(during):<5} {percentiles(during)}")
+    print(f"      bot turns at other times:                n={len(apart):<5} {percentiles(apart)}")
     for what, count in tally.errors.most_common(5):
         print(f"      error ×{count}: {what}")
     print("      CPU-ms per bot turn: " + "  ".join(f"{name} {ms:.1f}" for name, ms in figures["cpu"].items()))
     print("      memory (RSS, MB):    " + "  ".join(f"{name} {mb:.0f}" for name, mb in figures["rss"].items()))
+    for conversation_id in tally.stuck:
+        print(f"      the chat {conversation_id}, whose customer waited in vain:")
+        print("\n".join(f"        {line}" for line in mixed_load.story(site.database_url, conversation_id)))
 
 
 async def _solo_turns(site: Site, questions: list[str]) -> list[float]:
@@ -182,8 +192,9 @@ def rasa_own_turns(rasa_url: str, questions: list[str]) -> list[float]:
     return times
 
 
-async def _measure(site: Site, rasa_url: str, pids: dict[str, int], steps: list[int], seconds: float) -> dict:
-    """Agents online, the solo turns both ways, then every step; the figures by step."""
+async def _measure(site: Site, rasa_url: str, pids: dict[str, int], steps: list[int], seconds: float, paced: int):
+    """Agents online, the solo turns both ways, every step, then the paced step (`paced` customers who take
+    TYPING_SECONDS to type each message; none when 0); the figures by step ("paced" for the last)."""
     questions = kb_questions()
     solo = questions[:SOLO_TURNS]
     desks = [Desk(site, *agent) for agent in site.agents]
@@ -193,26 +204,29 @@ async def _measure(site: Site, rasa_url: str, pids: dict[str, int], steps: list[
     print(f"    KB turn, one customer alone: via the app {percentiles(results['app solo'])}")
     print(f"    Rasa's own KB turn (webhook):            {percentiles(results['rasa solo'])}", flush=True)
     endless = (questions[n % len(questions)] for n in range(10**9))
+    pids = pids | {"load generator": os.getpid()}
     for customers in steps:
-        figures = await _step(site, desks, endless, customers, seconds, pids | {"load generator": os.getpid()})
-        _print_step(customers, figures)
-        results[customers] = figures
+        results[customers] = await _step(site, desks, endless, customers, seconds, pids)
+        _print_step(site, f"{customers:>3}", results[customers])
+    if paced:
+        results["paced"] = await _step(site, desks, endless, paced, seconds, pids, pause=TYPING_SECONDS)
+        _print_step(site, f"{paced:>3} typing", results["paced"])
     for task in tasks:
         task.cancel()
     return results
 
 
-def default_stack(steps: list[int], seconds: float, kb: Path) -> dict:
+def default_stack(steps: list[int], seconds: float, kb: Path, paced: int) -> dict:
     """The default `make run` stack: one app, one Rasa server, one action server."""
     print("\n[default stack: 1 app, 1 Rasa server, 1 action server] starting (about a minute)…", flush=True)
     env = LIMITS | {"KB_DIR": str(kb), "COOKIE_SECURE": "false"}  # plain HTTP on loopback, as under `make run`
     with own_stack("mixed", env, access_log=False) as running:
         agents, editor = staff(running.database_url)
-        site = Site(running.app_url, True, agents, editor)
-        return asyncio.run(_measure(site, running.rasa_url, running.pids, steps, seconds))
+        site = Site(running.app_url, True, agents, editor, running.database_url)
+        return asyncio.run(_measure(site, running.rasa_url, running.pids, steps, seconds, paced))
 
 
-def topology(steps: list[int], seconds: float, kb: Path, app_workers: int) -> dict:
+def topology(steps: list[int], seconds: float, kb: Path, app_workers: int, paced: int) -> dict:
     """The production topology: nginx with TLS, `app_workers` app workers, two Rasa and two action servers."""
     print(f"\n[topology: nginx, {app_workers} app workers, 2 Rasa servers, 2 action servers] starting (2–4 min)…")
     folder, prefix = Path(tempfile.mkdtemp(prefix="swarmdesk-mixed-")), f"swarmdeskmixed{uuid.uuid4().hex[:6]}"
@@ -221,9 +235,9 @@ def topology(steps: list[int], seconds: float, kb: Path, app_workers: int) -> di
             folder, kb_dir=kb, redis_url=REDIS_URL, prefix=prefix, app_workers=app_workers, env=LIMITS
         ) as running:
             agents, editor = staff(running.topology.app_env["DATABASE_URL"])
-            site = Site(running.url, running.tls, agents, editor)
+            site = Site(running.url, running.tls, agents, editor, running.topology.app_env["DATABASE_URL"])
             rasa_url = f"http://127.0.0.1:{running.topology.rasa_ports[0]}"
-            return asyncio.run(_measure(site, rasa_url, running.pids(), steps, seconds))
+            return asyncio.run(_measure(site, rasa_url, running.pids(), steps, seconds, paced))
     finally:
         forget_prefix(REDIS_URL, prefix)
 
@@ -234,7 +248,7 @@ def _p(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("nan")
 
 
-def compare(default: dict, scaled: dict, steps: list[int]) -> None:
+def compare(default: dict, scaled: dict, steps: list[int], paced: int) -> None:
     """The issue's targets, from this run's figures."""
     top = max(steps)
     print(f"\ncomparisons (this run; at {top} customers — the issue's targets are stated at 50)")
@@ -253,6 +267,14 @@ def compare(default: dict, scaled: dict, steps: list[int]) -> None:
     for name, results in (("default stack", default), ("topology", scaled)):
         held = [step for step in steps if _holds(results[step])]
         print(f"  {name:<14} highest step with p99 ≤ 1 s, no error, nothing lost or duplicated: {max(held, default=0)}")
+    for name, results in (("default stack", default), ("topology", scaled)) if paced else ():
+        figures = results["paced"]
+        p99 = _p(figures["tally"].times["bot turn"], 0.99)
+        print(
+            f"  {name:<14} {paced} customers typing {TYPING_SECONDS:.0f} s per message: bot-turn p99 "
+            f"{p99 * 1000:.0f} ms, {'holds' if _holds(figures) else 'does not hold'} p99 ≤ 1 s with no error and "
+            "nothing lost or duplicated"
+        )
 
 
 def _holds(figures: dict) -> bool:
@@ -267,6 +289,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.bench_mixed", description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", default="10,20,50", help="concurrent customers per step (default 10,20,50)")
     parser.add_argument("--seconds", type=float, default=30, help="load time per step (default 30)")
+    parser.add_argument(
+        "--paced",
+        type=int,
+        default=50,
+        help=f"customers in a last step who take {TYPING_SECONDS:.0f} s to type each "
+        "message (default 50; 0: no such step)",
+    )
     parser.add_argument("--app-workers", type=int, default=2, help="the topology's app workers (default 2)")
     args = parser.parse_args(argv)
     steps = sorted({int(step) for step in args.steps.split(",")})
@@ -275,12 +304,12 @@ def main(argv: list[str] | None = None) -> int:
     kb = Path(tempfile.mkdtemp(prefix="swarmdesk-mixed-kb-")) / "kb"
     shutil.copytree(ROOT / "kb", kb)  # the stacks import the demo KB from a copy: nothing is written into kb/
     try:
-        default = default_stack(steps, args.seconds, kb)
-        scaled = topology(steps, args.seconds, kb, args.app_workers)
+        default = default_stack(steps, args.seconds, kb, args.paced)
+        scaled = topology(steps, args.seconds, kb, args.app_workers, args.paced)
     except RuntimeError as error:
         print(f"mixed bench failed: {error}", file=sys.stderr)
         return 1
-    compare(default, scaled, steps)
+    compare(default, scaled, steps, args.paced)
     print(f"\n{machine_speed()}\nthe whole bench took {time.monotonic() - started:.0f} s")
     return 0
 

@@ -15,6 +15,10 @@ from ops.stack import RASA_BIN, ROOT
 
 TEMPLATES = ROOT / "deploy"
 PLACEHOLDER = re.compile(r"\{\{([A-Z0-9_]+)\}\}")
+# nginx drops an idle connection to a worker before the worker would: a worker that closes one first can do it just as
+# nginx sends a request on it, which the customer gets as a 502 (uvicorn's own default is 5 s).
+NGINX_IDLE_SECONDS = 60
+WORKER_IDLE_SECONDS = NGINX_IDLE_SECONDS + 15
 
 
 def render(template: Path, values: Mapping[str, str]) -> str:
@@ -102,6 +106,8 @@ def values(topology: Topology) -> dict[str, str]:
         "APP_SERVERS": "\n".join(
             f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in topology.app_ports
         ),
+        "NGINX_IDLE_SECONDS": str(NGINX_IDLE_SECONDS),
+        "WORKER_IDLE_SECONDS": str(WORKER_IDLE_SECONDS),
         "APP_WORKERS": str(topology.app_workers),
         "APP_PORT_FIRST": str(topology.app_port_first),
         "APP_PYTHON": sys.executable,

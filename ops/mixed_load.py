@@ -4,6 +4,7 @@ agents who accept and reply through the desk API, and an editor publishing and u
 import asyncio
 import itertools
 import json
+import random
 import time
 import uuid
 from collections import Counter
@@ -11,9 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
+from core.activity import Activity
+from core.db import as_utc, make_engine
+from handoff.models import Message
 from ops.desk_agent import DeskAgent, Verify, api_client, socket_address, socket_options
 
 TURNS = 3  # KB questions per conversation
@@ -33,6 +39,7 @@ class Site:
     verify: Verify
     agents: list[tuple[str, str, str]]  # email, password, bearer token
     editor_token: str
+    database_url: str  # the stack's database, read for the story of a chat that went wrong
 
 
 @dataclass
@@ -49,6 +56,9 @@ class Tally:
     lost: int = 0
     duplicated: int = 0
     seq_broken: int = 0  # conversations whose seq is not 1, 2, 3, …
+    stuck: list[str] = field(default_factory=list)  # conversations whose customer waited in vain for a person
+    turn_spans: list[tuple[float, float]] = field(default_factory=list)  # each bot turn's start and end
+    edit_spans: list[tuple[float, float]] = field(default_factory=list)  # each publish's and update's
 
     def error(self, what: str) -> None:
         """Count one error by what it was."""
@@ -136,11 +146,17 @@ async def turn(http: httpx.AsyncClient, tally: Tally, conversation_id: str, text
         return None
     if kind:
         tally.times[kind].append(time.perf_counter() - started)
+    if kind == "bot turn":
+        tally.turn_spans.append((started, time.perf_counter()))
     return answer.json()
 
 
-async def customer(site: Site, http: httpx.AsyncClient, tally: Tally, *, questions: Iterator[str], count, until: float):
-    """Chat until `until`: conversations of TURNS KB questions, every HANDOFF_EVERY-th then asking for a person."""
+async def customer(
+    site: Site, http: httpx.AsyncClient, tally: Tally, *, questions: Iterator[str], count, until: float, pause: float
+):
+    """Chat until `until`: conversations of TURNS KB questions, every HANDOFF_EVERY-th then asking for a person;
+    `pause` seconds to type each next message (0: none; the first start is spread over one pause)."""
+    await asyncio.sleep(random.uniform(0, pause))
     while time.perf_counter() < until:
         number = next(count)
         try:
@@ -174,6 +190,7 @@ async def customer(site: Site, http: httpx.AsyncClient, tally: Tally, *, questio
             if not answered:
                 break
             tally.turns_in_time += time.perf_counter() <= until
+            await asyncio.sleep(pause)
         else:
             if number % HANDOFF_EVERY == HANDOFF_EVERY - 1 and time.perf_counter() < until:
                 await _talk_to_a_person(site, http, tally, conversation_id)
@@ -219,6 +236,7 @@ async def _talk_to_a_person(
                     await turn(http, tally, conversation_id, thanks, None)
     except TimeoutError:
         tally.error("the customer waited in vain for an agent's reply")
+        tally.stuck.append(conversation_id)
     except (WebSocketException, OSError) as error:
         tally.error(f"widget socket: {type(error).__name__}")
 
@@ -255,6 +273,7 @@ async def _timed(tally: Tally, kind: str, call, path: str, body: dict) -> dict:
     started = time.perf_counter()
     answer = (await call(path, json=body)).raise_for_status()
     tally.times[kind].append(time.perf_counter() - started)
+    tally.edit_spans.append((started, time.perf_counter()))
     return answer.json()
 
 
@@ -272,6 +291,26 @@ async def check(site: Site, tally: Tally) -> None:
                 have = Counter(m["text"] for m in stored if m["sender"] == sender)
                 tally.lost += sum((want - have).values())
                 tally.duplicated += sum((have - want).values())
+
+
+def turns_beside_edits(tally: Tally) -> tuple[list[float], list[float]]:
+    """The bot turns' durations: those that overlapped an editor's publish or update, and the others."""
+    during, apart = [], []
+    for start, end in tally.turn_spans:
+        overlaps = any(start < edit_end and edit_start < end for edit_start, edit_end in tally.edit_spans)
+        (during if overlaps else apart).append(end - start)
+    return during, apart
+
+
+def story(database_url: str, conversation_id: str) -> list[str]:
+    """What the database holds of a chat, in time order: its activity rows and messages, seconds from the first."""
+    with Session(make_engine(database_url)) as session:
+        rows = session.scalars(select(Activity).where(Activity.conversation_id == conversation_id)).all()
+        messages = session.scalars(select(Message).where(Message.conversation_id == conversation_id)).all()
+        events = [(as_utc(row.at), f"{row.kind} (agent {row.actor_id})" if row.actor_id else row.kind) for row in rows]
+        events += [(as_utc(m.created_at), f"message {m.seq} from {m.sender}: {m.text[:40]!r}") for m in messages]
+    events.sort(key=lambda event: event[0])
+    return [f"{(at - events[0][0]).total_seconds():7.2f} s  {what}" for at, what in events]
 
 
 def counter() -> Iterator[int]:

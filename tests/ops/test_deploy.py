@@ -1,6 +1,7 @@
 """deploy/'s templates render into configs that supervisord and nginx accept, with the settings intact."""
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -55,6 +56,15 @@ def test_nginx_accepts_the_config(written, tmp_path):
     check = [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e", "stderr", "-g", "daemon off;"]
     result = subprocess.run(check, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_nginx_lets_an_idle_connection_go_before_the_worker_does(written):
+    """Else a worker may close a connection just as nginx sends a customer's message on it: a 502."""
+    nginx = (written.folder / "nginx.conf").read_text()
+    supervisord = (written.folder / "supervisord.conf").read_text()
+    nginx_idle = int(re.search(r"upstream swarmdesk_app \{[^}]*keepalive_timeout (\d+)s;", nginx)[1])
+    worker_idle = int(re.search(r"uvicorn app\.main:app .*--timeout-keep-alive (\d+)", supervisord)[1])
+    assert worker_idle > nginx_idle
 
 
 def test_a_missing_value_is_named(tmp_path):
