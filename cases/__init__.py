@@ -14,8 +14,9 @@ the customer view in `cases.views`.
 from cases.events import CREATED, PUBLIC_UPDATE, RESOLVED, STATUS_CHANGED, DomainEvent, EventBus
 from cases.lifecycle import TransitionError
 from cases.schemas import CaseCreate, CaseUpdate
-from cases.service import SYSTEM, Actor, CaseFilter, CaseNotFound, CaseService, TooLarge, VersionConflict
+from cases.service import CaseService
 from cases.sla import SlaPolicy
+from cases.terms import SYSTEM, Actor, CaseFilter, CaseNotFound, TooLarge, VersionConflict
 
 __all__ = [
     "CREATED",

@@ -1,7 +1,6 @@
 """Use cases of the case record; every change writes its timeline entry and queues its events and emails."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, or_, select
@@ -11,50 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from cases import activity, emails, events, lifecycle, sla
 from cases.models import Case, CaseConversation, CaseEmail, CaseEvent, case_id, utcnow
 from cases.schemas import MAX_TEXT, CaseCreate, CaseUpdate
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did something: `ref` is "user:<id>", "customer", "bot" or "system"."""
-
-    ref: str
-    name: str
-
-    @property
-    def user_id(self) -> int | None:
-        """The staff user id, if a staff member."""
-        return int(self.ref.split(":", 1)[1]) if self.ref.startswith("user:") else None
-
-
-SYSTEM = Actor("system", "Swarmdesk")
-
-
-class CaseNotFound(LookupError):
-    """No case with that number (the API answers 404)."""
-
-
-class VersionConflict(Exception):
-    """The case changed since the caller read it (the API answers 409); nothing was written."""
-
-
-class TooLarge(ValueError):
-    """A text over the limit (the API answers 413); the message names the field."""
-
-
-@dataclass(frozen=True)
-class CaseFilter:
-    """Filters and page of the agents' case list."""
-
-    status: str | None = None
-    priority: str | None = None
-    assignee_id: int | None = None
-    unassigned: bool = False
-    tag: str | None = None
-    breached: bool | None = None
-    customer_email: str | None = None
-    page: int = 1
-    per_page: int = 25
-
+from cases.terms import SYSTEM, Actor, CaseFilter, CaseNotFound, TooLarge, VersionConflict
 
 # Built once: every customer chat message asks it.
 _CASES_OF_CONVERSATION = (
