@@ -1,9 +1,13 @@
 """What publishing an article would change: which questions would get it instead of what they get today."""
 
 from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+import numpy as np
 
 from core import pii
 from retrieval import Article, Retriever
+from retrieval.embedder import Embedder
 
 NEIGHBOURS = 10  # the published articles nearest the new one, whose own questions are checked
 CUSTOMER = "customer"
@@ -51,10 +55,11 @@ def impact(live: Retriever, article: Article, customer_questions: list[str]) -> 
     changes = []
     with live.trial(article) as trial:
         for question, source, source_title in candidates:
-            after = _gets(trial.search(question, top_k=3), article.id)
+            vector = _embedding(live.embedder, question)  # the trial shares the live embedder
+            after = _gets(trial.search(question, top_k=3, vector=vector), article.id)
             if after is None:
                 continue
-            today = live.search(question, top_k=3)
+            today = live.search(question, top_k=3, vector=vector)
             if _gets(today, article.id) != after:
                 changes.append(Change(question, source, source_title, _describe(today), after))
     return Impact(changes, len(candidates))
@@ -74,6 +79,12 @@ def _candidates(live: Retriever, article: Article, customer_questions: list[str]
     for candidate in own + customers:
         unique.setdefault(candidate[0].lower(), candidate)
     return list(unique.values())
+
+
+@lru_cache(maxsize=4096)
+def _embedding(embedder: Embedder, question: str) -> np.ndarray:
+    """A question's embedding, kept: most come back at every publish (the neighbours' own, the latest customers')."""
+    return embedder.encode_query(question.strip())
 
 
 def _gets(result: dict, article_id: str) -> str | None:
@@ -118,5 +129,11 @@ def takeover_note(live: Retriever, article: Article, customer_questions: list[st
 
 def asked_by_customers(texts: list[str], vocabulary: frozenset[str]) -> list[str]:
     """Customers' messages that say something, scrubbed of personal data, once each."""
-    scrubbed = (pii.scrub(text, (), vocabulary) for text in texts if not text.startswith("/"))
+    scrubbed = (_scrubbed(text, vocabulary) for text in texts if not text.startswith("/"))
     return list(dict.fromkeys(text for text in scrubbed if pii.says_something(text)))
+
+
+@lru_cache(maxsize=4096)
+def _scrubbed(text: str, vocabulary: frozenset[str]) -> str:
+    """One message scrubbed, kept: the latest customers' messages are checked again at every publish."""
+    return pii.scrub(text, (), vocabulary)

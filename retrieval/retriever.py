@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+import numpy as np
+
 from retrieval.articles import Article, ArticleError
 from retrieval.build import BuildResult, Progress, write_version
 from retrieval.confidence import ANSWER_AT, decide
@@ -104,12 +106,14 @@ class Retriever:
         """The version being searched."""
         return self._snapshot.version
 
-    def search(self, query: str, top_k: int = 5) -> dict:
+    def search(self, query: str, top_k: int = 5, *, vector: np.ndarray | None = None) -> dict:
         """Search; returns {"query", "decision", "answerable", "confidence", "offered", "hits"} (+ "note" if cut).
 
         `decision` is "answer", "clarify" or "none"; `offered` the articles offered (1, 2–3 or none), shaped
         like the hits: {"article_id", "title", "tags", "score", "snippet", "url"}. `answerable` is true exactly
         for "answer"; `confidence` is the calibrated probability that the first hit is right, and its `score`.
+        `vector` is the query's embedding by this index's embedder (`embedder.encode_query`), for a caller that
+        searches the same question more than once; a query that is cut is embedded afresh.
 
         Raises:
             QueryError: for an empty or whitespace-only query, or top_k outside 1..50.
@@ -121,9 +125,9 @@ class Retriever:
             raise QueryError(f"top_k must be between 1 and {MAX_TOP_K}")
         result: dict = {}
         if len(text) > MAX_QUERY_CHARS:
-            text = text[:MAX_QUERY_CHARS]
+            text, vector = text[:MAX_QUERY_CHARS], None
             result["note"] = f"the query was cut to its first {MAX_QUERY_CHARS:,} characters"
-        found = self._snapshot.search(self.embedder.encode_query(text), text, top_k)
+        found = self._snapshot.search(self.embedder.encode_query(text) if vector is None else vector, text, top_k)
         decision, offered = decide(found.confidence, found.in_top3, [h.score for h in found.hits], self.threshold)
         hits = [
             {

@@ -69,6 +69,16 @@ def test_long_query_is_cut_with_a_note(built):
     assert len(result["query"]) == 2000 and "2,000" in result["note"]
 
 
+def test_a_search_given_the_questions_embedding_decides_as_one_without(built):
+    question = "how long does a refund take"
+    vector = built.embedder.encode_query(question)
+    assert built.search(question, vector=vector) == built.search(question)
+    other = built.embedder.encode_query("E-204 device not responding")  # the embedding is used, not recomputed
+    assert built.search(question, vector=other)["hits"] != built.search(question)["hits"]
+    cut = built.search("refund " * 500, vector=other)  # a cut query is embedded afresh
+    assert cut["hits"] == built.search("refund " * 500)["hits"]
+
+
 def test_articles_for_the_help_centre(built):
     assert len(built.articles()) == 8
     article = built.get_article("refunds")
