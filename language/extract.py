@@ -18,7 +18,15 @@ ROOT = Path(__file__).resolve().parents[1]
 POT = Path(__file__).parent / "locales" / "messages.pot"
 SOURCES = ("bot/actions/*.py", "handoff/**/*.py", "app/listeners/casework.py", "cases/views.py", "cases/emails.py")
 SUFFIXES = ("_TEXT", "_BUTTON", "_BUTTONS", "_LINK")
-SCRIPTS = ("app/static/widget.js", "app/static/widget_survey.js")
+SCRIPTS = (  # the widget's entry and its parts (widget.js loads them), then the survey card
+    "app/static/widget.js",
+    "app/static/widget_language.js",
+    "app/static/widget_connection.js",
+    "app/static/widget_messages.js",
+    "app/static/widget_conversation.js",
+    "app/static/widget_panel.js",
+    "app/static/widget_survey.js",
+)
 PAGES = tuple(
     f"app/templates/{name}.html" for name in ("site_base", "survey", "help_index", "help_article", "help_languages")
 )
