@@ -1,7 +1,7 @@
-/* Swarmdesk chat widget: the one-question survey shown when a chat closes (widget.js loads it and calls show). */
+/* Swarmdesk chat widget: the one-question survey shown when a chat closes (the widget loads it and calls show). */
 (() => {
   "use strict";
-  const N_ = (text) => text; // marks a text for the catalogs (language/extract.py); `tr` (from widget.js) translates
+  const N_ = (text) => text; // marks a text for the catalogs (language/extract.py); `tr` (the widget's) translates
   const QUESTIONS = [ // as handoff/survey.py asks them
     { name: "csat", text: N_("How satisfied are you with the help you got?"), top: 5, low: N_("Very unsatisfied"),
       high: N_("Very satisfied") },
@@ -10,7 +10,7 @@
   ];
   const THANKS_TEXT = N_("Thank you for your feedback!");
   const FAILED_TEXT = N_("Sorry, your answer did not reach us. Please try again.");
-  let tr = (text) => text; // widget.js gives its translator with show()
+  let tr = (text) => text; // the widget gives its translator with show()
 
   /** Create an element with a class, optional text (always as text) and attributes. */
   function el(tag, className, text, attrs = {}) {
