@@ -1,5 +1,5 @@
 """Logs as JSON lines (python-json-logger), each carrying the conversation and case a request is about; never a
-message's text or a token (log lines name ids; a `token=` in a logged URL, as the widget's socket URL has, is
+message's text or a token (log lines name ids; a `token=` in a logged URL, should a client put one there, is
 blanked)."""
 
 import logging
