@@ -64,7 +64,9 @@ window.SwarmdeskWidget.parts.connection = (widget) => {
       if (frame && frame.type === "message" && frame.message) widget.addMessage(frame.message);
       else if (frame && frame.type === "typing" && frame.sender === "agent") widget.showTyping(frame.name);
       else if (frame && frame.type === "position" && chat.state === "queued") {
-        ui.state.textContent = `Waiting for an agent — you are number ${Number(frame.position)}`;
+        ui.state.textContent = widget.tr(N_("Waiting for an agent — you are number {position}"), {
+          position: Number(frame.position),
+        });
       }
       else if (frame && frame.type === "state") {
         chat.liveStates += 1;

@@ -1,6 +1,6 @@
 """A Dutch, an Italian and a Finnish customer through the real widget, bot and desks: the KB answers from the article
-in their language, the case form asks in it (and the case keeps it), and the handoff is offered to the agent who
-speaks it, not to the colleague who does not."""
+in their language, the case form asks in it (and the case keeps it), the widget tells their place in the queue in it,
+and the handoff is offered to the agent who speaks it, not to the colleague who does not."""
 
 import re
 from dataclasses import dataclass
@@ -32,6 +32,7 @@ class Customer:
     case_opened: str
     human: str
     connecting: str
+    waiting: str  # the widget's header while they wait, first in the queue
 
 
 CUSTOMERS = {
@@ -48,6 +49,7 @@ CUSTOMERS = {
         "Ik heb case",
         "ik wil graag met een medewerker praten",
         "Ik verbind je door met een medewerker",
+        "Wachten op een medewerker — je bent nummer 1",
     ),
     "it": Customer(
         "it",
@@ -62,6 +64,7 @@ CUSTOMERS = {
         "Ho aperto la pratica",
         "vorrei parlare con un operatore",
         "Ti sto mettendo in contatto con una persona",
+        "In attesa di un operatore — sei il numero 1",
     ),
     "fi": Customer(
         "fi",
@@ -76,6 +79,7 @@ CUSTOMERS = {
         "Avasin sinulle tukipyynnön",
         "haluan puhua asiakaspalvelijan kanssa",
         "Yhdistän sinut",
+        "Odotetaan asiakaspalvelijaa — olet jonossa sijalla 1",
     ),
 }
 
@@ -137,6 +141,7 @@ def test_a_customer_is_answered_gets_a_case_and_reaches_an_agent_in_their_langua
 
     say(widget, customer.human)
     bot_says(widget, customer.connecting)
+    expect(widget.locator("#swarmdesk-state")).to_have_text(customer.waiting, timeout=15_000)
     speaker = desks[code]
     expect(speaker.locator("#offer")).to_be_visible(timeout=15_000)
     for other, page in desks.items():
