@@ -63,13 +63,13 @@ def export_onnx(model_dir: str | Path, out_dir: str | Path, *, int8: bool = True
         out_dir: Where the files go; nothing is redone if `embedder.json` is already there.
         int8: Also write a dynamically quantized `model.int8.onnx`. Defaults to True.
     """
+    model_dir, out = Path(model_dir), Path(out_dir)
+    if (out / "embedder.json").exists():
+        return out  # before torch is imported: a process that only embeds needs none of its memory
     import torch
     import transformers
     from transformers import AutoModel, AutoTokenizer
 
-    model_dir, out = Path(model_dir), Path(out_dir)
-    if (out / "embedder.json").exists():
-        return out
     mode, normalize, max_len = _pooling(model_dir)
     tmp = out.with_name(out.name + f".tmp{os.getpid()}")
     tmp.mkdir(parents=True, exist_ok=True)

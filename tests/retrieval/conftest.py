@@ -22,9 +22,15 @@ def kb_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def embedder(tmp_path_factory) -> Embedder:
+def onnx_root(tmp_path_factory) -> Path:
+    """Where the session's ONNX export of the packaged model goes."""
+    return tmp_path_factory.mktemp("onnx")
+
+
+@pytest.fixture(scope="session")
+def embedder(onnx_root: Path) -> Embedder:
     """The packaged all-MiniLM-L6-v2 on ONNX Runtime, exported once for the session."""
-    return Embedder(backend="onnx", threads=2, export_root=tmp_path_factory.mktemp("onnx"))
+    return Embedder(backend="onnx", threads=2, export_root=onnx_root)
 
 
 @pytest.fixture
