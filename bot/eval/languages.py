@@ -2,9 +2,12 @@
 
     .venv-rasa/bin/python -m bot.eval.languages          # the held-out sets: the yardstick
     .venv-rasa/bin/python -m bot.eval.languages --dev    # the development sets, misrouted messages shown
+    .venv-rasa/bin/python -m bot.eval.languages --dev --spoken en   # as if no conversation's language were known
 
 Each `bot/eval/intents_<language>.jsonl` (en, nl, it, fi; `{"text", "intent", "language"}`) was written before the
 bot learned the language and is never trained on nor used to choose anything: it is for this measurement only.
+Each message reaches the model as the app sends it, with its conversation's language as message metadata: the set's
+language (`--spoken` sends another: the app says "en" until a conversation's language is detected or chosen).
 Per language it prints the messages, the intent accuracy (the classifier's own top intent, before the fallback
 threshold, is the labelled one) and the misrouting: a message is misrouted when its predicted route differs from
 the labelled one, where `ask_question` and `nlu_fallback` are one route (the KB search) and every other intent is
@@ -85,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     """Print accuracy and misrouting per language, English's beside each, and whether the target is met."""
     parser = argparse.ArgumentParser(prog="python -m bot.eval.languages", description=__doc__.split("\n")[0])
     parser.add_argument("--dev", action="store_true", help="the development sets, each misrouted message shown")
-    dev = parser.parse_args(argv).dev
+    parser.add_argument("--spoken", metavar="LANGUAGE", help="the conversation language sent with every message")
+    args = parser.parse_args(argv)
+    dev = args.dev
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)  # Rasa's per-message debug lines would print the held-out texts
@@ -93,17 +98,20 @@ def main(argv: list[str] | None = None) -> int:
     languages = [path.stem.removeprefix("intents_") for path in sorted(DEV_SETS.glob("*.jsonl"))] if dev else LANGUAGES
     sets = {language: read_set(language, DEV_SETS if dev else SETS) for language in languages}
     texts = [item["text"] for items in sets.values() for item in items]
-    results = iter(asyncio.run(parse(model, texts)))
+    spoken = [args.spoken or language for language, items in sets.items() for _ in items]
+    results = iter(asyncio.run(parse(model, texts, spoken)))
     answers = {language: [next(results) for _ in items] for language, items in sets.items()}
     if dev:
-        print(f"\nDialogue intents per language through the production model {model.name} (development sets):")
+        sent = f", every message in a conversation speaking {args.spoken!r}" if args.spoken else ""
+        print(f"\nDialogue intents per language through the production model {model.name} (development sets{sent}):")
         for language, items in sets.items():
             accuracy, misrouting, _ = score([item["intent"] for item in items], answers[language])
             print(f"  {language}: {len(items)} messages, accuracy {accuracy:.1%}, misrouted {misrouting:.1%}")
             show_misrouted(items, answers[language])
         return 0
     scores = {language: score([i["intent"] for i in items], answers[language]) for language, items in sets.items()}
-    print(f"\nDialogue intents per language through the production model {model.name} (held-out sets):")
+    sent = f", every message in a conversation speaking {args.spoken!r}" if args.spoken else ""
+    print(f"\nDialogue intents per language through the production model {model.name} (held-out sets{sent}):")
     report(scores, {language: len(items) for language, items in sets.items()})
     return 0
 

@@ -85,16 +85,22 @@ def _heldout_model(config: Path, nlu: Path) -> tuple[Path, list[tuple[str, str]]
     return model, [(m.get("text"), m.get("intent")) for m in test.intent_examples]
 
 
-async def parse(model: Path, texts: list[str]) -> list[dict]:
-    """What the model makes of each text (intent, intent ranking, entities)."""
+async def parse(model: Path, texts: list[str], languages: list[str] | None = None) -> list[dict]:
+    """What the model makes of each text (intent, intent ranking, entities), each sent as the app sends it: with
+    its conversation's language as message metadata (`handoff/flows.py`); English unless `languages` says."""
     from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
 
     agent = Agent.load(str(model))
-    return [await agent.parse_message(text) for text in texts]
+    languages = languages or ["en"] * len(texts)
+    return [
+        await agent.processor.parse_message(UserMessage(text, metadata={"language": language}))
+        for text, language in zip(texts, languages, strict=True)
+    ]
 
 
 def _classify(model: Path, texts: list[str]) -> list[str]:
-    """The intent the model gives each text."""
+    """The intent the model gives each text, sent in an English conversation."""
     return [result["intent"]["name"] for result in asyncio.run(parse(model, texts))]
 
 
