@@ -3,8 +3,8 @@
     .venv-rasa/bin/python -m bot.eval.nlu [--clinc PATH] [--paraphrases FILE]
 
 1. Intent classification: nlu/'s English files are split 80/20 (fixed seed); a model trained on the 80 % and on
-   nlu/languages/ (its encoder fine-tuned on them too) classifies the 20 %: macro-F1 and the confusion matrix are
-   printed. The other languages are judged on their own held-out sets by `bot.eval.languages`.
+   nlu/languages/ (its encoder fine-tuned on them too) classifies the 20 %, sent as English: macro-F1 and the
+   confusion matrix are printed. The other languages are judged on their own held-out sets by `bot.eval.languages`.
    `ask_question` and `nlu_fallback` are one class (both go to the KB search); `nlu_fallback` for any
    dialogue intent counts as wrong.
 2. Misrouting: CLINC150 `test` queries and the demo KB's paraphrases go through the production model; a
@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -39,16 +40,35 @@ SEED = 20261123
 LANGUAGES_DIR = "languages"  # nlu/languages/<language>.yml: the other languages' examples, judged by bot.eval.languages
 
 
-def training_split(nlu: Path):
-    """The 80 % (Rasa TrainingData) the held-out model learns from, and the 20 % it is judged on: the English files
-    of `nlu` are split (the same 20 % as before the other languages came), every example of `nlu/languages` learns."""
+def english_split(nlu: Path):
+    """The English files of `nlu` (Rasa TrainingData) split 80/20: the same 20 % as before the other languages came."""
     from rasa.shared.nlu.training_data.loading import load_data
     from rasa.shared.utils.io import list_files
 
     english = [load_data(name) for name in list_files(str(nlu)) if Path(name).parent == nlu]
-    train, test = english[0].merge(*english[1:]).train_test_split(train_frac=0.8, random_seed=SEED)
+    return english[0].merge(*english[1:]).train_test_split(train_frac=0.8, random_seed=SEED)
+
+
+def training_split(nlu: Path):
+    """The 80 % (Rasa TrainingData) the held-out model learns from, and the 20 % it is judged on: the English files
+    of `nlu` are split (`english_split`), every example of `nlu/languages` learns."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    train, test = english_split(nlu)
     languages = nlu / LANGUAGES_DIR
     return (train.merge(load_data(str(languages))) if languages.is_dir() else train), test
+
+
+def write_training(nlu: Path, folder: Path):
+    """Write the held-out model's 80 % to `folder` (the English part as nlu.yml, `nlu/languages` copied as they are);
+    return the folder and the 20 %. Each language keeps its own file: Rasa's writer puts all of an intent's examples
+    in one block with one block's metadata, which would give the English examples another language."""
+    train, test = english_split(nlu)
+    shutil.rmtree(folder, ignore_errors=True)
+    write_nlu(train, folder / "nlu.yml")
+    if (nlu / LANGUAGES_DIR).is_dir():
+        shutil.copytree(nlu / LANGUAGES_DIR, folder / LANGUAGES_DIR)
+    return folder, test
 
 
 def write_nlu(training_data, path: Path) -> Path:
@@ -61,7 +81,8 @@ def write_nlu(training_data, path: Path) -> Path:
 
 
 def tuned_encoder(nlu_file: Path, out: Path) -> Path:
-    """An encoder fine-tuned on the examples of `nlu_file` only, exported to `out` (the app venv's encoder.finetune)."""
+    """An encoder fine-tuned on the examples of `nlu_file` (a file, or a folder's files) only, exported to `out` (the
+    app venv's encoder.finetune)."""
     command = [str(ROOT / ".venv" / "bin" / "python"), "-m", "encoder.finetune", "--nlu", str(nlu_file), "--out"]
     subprocess.run([*command, str(out)], cwd=ROOT, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     return out
@@ -71,9 +92,8 @@ def _heldout_model(config: Path, nlu: Path) -> tuple[Path, list[tuple[str, str]]
     """Train (once per content) an NLU model, its encoder included, on 80 % of the data; return it and the 20 %."""
     from rasa.model_training import train_nlu
 
-    train, test = training_split(nlu)
-    train_file = write_nlu(train, OUT / "nlu-train.yml")
-    encoder = tuned_encoder(train_file, OUT / "encoder-heldout")
+    train_folder, test = write_training(nlu, OUT / "nlu-train")
+    encoder = tuned_encoder(train_folder, OUT / "encoder-heldout")
     code = [*sorted((ROOT / "bot" / "nlu").glob("*.py")), *sorted((ROOT / "encoder").glob("*.py"))]
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in [config, *sorted(nlu.rglob("*.yml")), *code]))
     model = OUT / f"heldout-{digest.hexdigest()[:16]}.tar.gz"
@@ -81,7 +101,7 @@ def _heldout_model(config: Path, nlu: Path) -> tuple[Path, list[tuple[str, str]]
         heldout_config = OUT / "config-heldout.yml"
         heldout_config.write_text(config.read_text().replace("models/encoder-intents", str(encoder)))
         print("training the held-out NLU model (about a minute)…", flush=True)
-        train_nlu(str(heldout_config), str(train_file), str(OUT), fixed_model_name=model.name.removesuffix(".tar.gz"))
+        train_nlu(str(heldout_config), str(train_folder), str(OUT), fixed_model_name=model.name.removesuffix(".tar.gz"))
     return model, [(m.get("text"), m.get("intent")) for m in test.intent_examples]
 
 

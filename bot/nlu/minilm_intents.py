@@ -9,6 +9,14 @@ messages ("hiya", "ta", "nope"), whose embeddings say little; so do the lookup t
 (greetings, farewells and thanks in many languages, which the English encoder does not know): one feature
 per table, set when a message of at most three words contains one of its phrases. `bot/eval/cv.py` chose C,
 the n-gram and lexicon weights and the fallback thresholds.
+
+Two regressions share the encoder (issue #24): one learns the English examples only, the other every example,
+Dutch, Italian and Finnish too: learnt in one regression, the languages' short dialogue phrases pulled a few
+English questions towards dialogue intents (docs/design-notes.md has the figures). A message
+goes to the multilingual regression when the app says its conversation speaks a language it learned (the Rasa
+message metadata `language`, `handoff/flows.py`), else to the English one: English, no language, or one it
+has no examples of. A training example's language is the `language` of its metadata, its own or its intent
+block's (`nlu/languages/<language>.yml` sets it per intent); an example without one is English.
 """
 
 import re
@@ -24,7 +32,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, METADATA_EXAMPLE, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -34,6 +42,8 @@ from encoder import OnnxSentenceEncoder
 
 RANKING_LENGTH = 10
 LEXICON_MAX_WORDS = 3  # lexicon features only for short messages: in a question, "hi" or "thanks" says little
+ENGLISH = "en"
+LANGUAGE = "language"  # the metadata key: a training example's language, or the one its conversation speaks
 
 
 def _normalise(text: str) -> str:
@@ -83,6 +93,38 @@ class IntentModel:
         return self.regression.predict_proba(self._features(embeddings, texts))
 
 
+class LanguageModels:
+    """The English regression and, when the training data had other languages, the multilingual one."""
+
+    def __init__(self, english: IntentModel, multilingual: IntentModel | None, languages: frozenset[str]) -> None:
+        self.english, self.multilingual, self.languages = english, multilingual, languages
+
+    def for_language(self, language: str | None) -> IntentModel:
+        """The regression for a message in a conversation speaking `language`."""
+        if self.multilingual is not None and language in self.languages:
+            return self.multilingual
+        return self.english
+
+
+def _language(metadata: Any) -> str | None:
+    """The `language` of a metadata mapping, lower case, if it has one."""
+    if not isinstance(metadata, dict) or not metadata.get(LANGUAGE):
+        return None
+    return str(metadata[LANGUAGE]).strip().lower() or None
+
+
+def example_language(message: Message) -> str:
+    """A training example's language: its own metadata's, else its intent block's, else English."""
+    metadata = message.get(METADATA)
+    metadata = metadata if isinstance(metadata, dict) else {}
+    return _language(metadata.get(METADATA_EXAMPLE)) or _language(metadata.get(METADATA_INTENT)) or ENGLISH
+
+
+def spoken_language(message: Message) -> str | None:
+    """The language the app says a message's conversation speaks (its Rasa message metadata), if it says."""
+    return _language(message.get(METADATA))
+
+
 def lookup_tables(training_data: TrainingData) -> dict[str, list[str]]:
     """The lookup tables of the training data (nlu/lexicon.yml), by name."""
     return {table["name"]: list(table["elements"]) for table in training_data.lookup_tables}
@@ -118,27 +160,41 @@ class MiniLMIntentClassifier(GraphComponent, IntentClassifier):
             self._encoder = OnnxSentenceEncoder(self.config["encoder_dir"], threads=1)
         return self._encoder.encode(texts)
 
-    def train(self, training_data: TrainingData) -> Resource:
-        """Fit the logistic regression on every intent example and store it."""
-        examples = [m for m in training_data.intent_examples if m.get(TEXT)]
+    def _regression(self, lexicons: dict[str, list[str]], embeddings: np.ndarray, examples: list) -> IntentModel:
+        """A logistic regression fitted on these examples (their rows of `embeddings`)."""
         texts = [m.get(TEXT) for m in examples]
+        model = IntentModel(self.config["C"], self.config["char_weight"], lexicons, self.config["lexicon_weight"])
+        return model.fit(embeddings, texts, [m.get(INTENT) for m in examples])
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the English regression on the English examples, the multilingual one on every example; store them."""
+        examples = [m for m in training_data.intent_examples if m.get(TEXT)]
+        embeddings = self._embed([m.get(TEXT) for m in examples])
+        languages = [example_language(m) for m in examples]
+        english = [row for row, language in enumerate(languages) if language == ENGLISH]
         lexicons = lookup_tables(training_data)
-        self.model = IntentModel(self.config["C"], self.config["char_weight"], lexicons, self.config["lexicon_weight"])
-        self.model.fit(self._embed(texts), texts, [m.get(INTENT) for m in examples])
+        others = frozenset(languages) - {ENGLISH}
+        self.model = LanguageModels(
+            self._regression(lexicons, embeddings[english], [examples[row] for row in english]),
+            self._regression(lexicons, embeddings, examples) if others else None,
+            others,
+        )
         with self._storage.write_to(self._resource) as folder:
             joblib.dump(self.model, Path(folder) / "intents.joblib")
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Set the intent and the intent ranking of each message."""
+        """Set the intent and the intent ranking of each message, by the regression for its conversation's language."""
         texts = [m.get(TEXT) or "" for m in messages]
         if self.model is None or not any(texts):
             return messages
         texts = [t or " " for t in texts]
-        probabilities = self.model.predict_proba(self._embed(texts), texts)
-        for message, row in zip(messages, probabilities, strict=True):
+        embeddings = self._embed(texts)
+        for message, embedding, text in zip(messages, embeddings, texts, strict=True):
+            model = self.model.for_language(spoken_language(message))
+            row = model.predict_proba(embedding[np.newaxis], [text])[0]
             order = np.argsort(row)[::-1][:RANKING_LENGTH]
-            ranking = [{"name": str(self.model.classes_[i]), "confidence": float(row[i])} for i in order]
+            ranking = [{"name": str(model.classes_[i]), "confidence": float(row[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
