@@ -12,11 +12,14 @@ the n-gram and lexicon weights and the fallback thresholds.
 
 Two regressions share the encoder (issue #24): one learns the English examples only, the other every example,
 Dutch, Italian and Finnish too: learnt in one regression, the languages' short dialogue phrases pulled a few
-English questions towards dialogue intents (docs/design-notes.md has the figures). A message
-goes to the multilingual regression when the app says its conversation speaks a language it learned (the Rasa
-message metadata `language`, `handoff/flows.py`), else to the English one: English, no language, or one it
-has no examples of. A training example's language is the `language` of its metadata, its own or its intent
-block's (`nlu/languages/<language>.yml` sets it per intent); an example without one is English.
+English questions towards dialogue intents (docs/design-notes.md has the figures). A message goes to the
+multilingual regression when the app says its conversation speaks a language it learned (the Rasa message
+metadata `language`, `handoff/flows.py`) or when it has fewer than three words, else to the English one: English,
+no language, or one it has no examples of. A message that short says too little about its language for the app to
+tell ("hoi", "ok", "grazie": the app says "en" until a message of three words or more tells it), and the
+multilingual regression knows every language's short replies, English's included. A training example's language
+is the `language` of its metadata, its own or its intent block's (`nlu/languages/<language>.yml` sets it per
+intent); an example without one is English.
 """
 
 import re
@@ -44,6 +47,8 @@ RANKING_LENGTH = 10
 LEXICON_MAX_WORDS = 3  # lexicon features only for short messages: in a question, "hi" or "thanks" says little
 ENGLISH = "en"
 LANGUAGE = "language"  # the metadata key: a training example's language, or the one its conversation speaks
+SHORT_WORDS = 3  # a message of fewer words goes to the multilingual regression (the app's language detection skips it)
+WORD = re.compile(r"[^\W\d_]+")  # words as the app's language detection counts them (language/detection.py)
 
 
 def _normalise(text: str) -> str:
@@ -99,9 +104,9 @@ class LanguageModels:
     def __init__(self, english: IntentModel, multilingual: IntentModel | None, languages: frozenset[str]) -> None:
         self.english, self.multilingual, self.languages = english, multilingual, languages
 
-    def for_language(self, language: str | None) -> IntentModel:
-        """The regression for a message in a conversation speaking `language`."""
-        if self.multilingual is not None and language in self.languages:
+    def for_message(self, text: str, language: str | None) -> IntentModel:
+        """The regression for a message `text` in a conversation speaking `language`."""
+        if self.multilingual is not None and (language in self.languages or len(WORD.findall(text)) < SHORT_WORDS):
             return self.multilingual
         return self.english
 
@@ -191,7 +196,7 @@ class MiniLMIntentClassifier(GraphComponent, IntentClassifier):
         texts = [t or " " for t in texts]
         embeddings = self._embed(texts)
         for message, embedding, text in zip(messages, embeddings, texts, strict=True):
-            model = self.model.for_language(spoken_language(message))
+            model = self.model.for_message(text, spoken_language(message))
             row = model.predict_proba(embedding[np.newaxis], [text])[0]
             order = np.argsort(row)[::-1][:RANKING_LENGTH]
             ranking = [{"name": str(model.classes_[i]), "confidence": float(row[i])} for i in order]

@@ -1,5 +1,6 @@
 """The intent classifier keeps English apart: English examples train the regression for English conversations (and
-for those whose language is unknown), every example the one for the other languages' conversations."""
+for those whose language is unknown), every example the one for the other languages' conversations and for messages
+too short to tell their language."""
 
 from pathlib import Path
 
@@ -45,7 +46,9 @@ nlu:
     examples: |
       - nee
       - nee hoor
-      - zeker niet
+      - nee dank je
+      - nee hoor dank je
+      - zeker niet doen
 """
 
 
@@ -71,19 +74,24 @@ def test_an_examples_language_is_its_own_else_its_intent_blocks_else_english():
 
 def test_the_other_languages_examples_are_heard_only_in_their_conversations(tmp_path):
     classifier = _classifier(tmp_path)
-    assert _intent(classifier, "nee", {"language": "nl"}) == "deny"  # deny has Dutch examples only
+    assert _intent(classifier, "nee hoor dank je", {"language": "nl"}) == "deny"  # deny has Dutch examples only
     for metadata in ({"language": "en"}, {"customer_ip": "192.0.2.1"}, None, {"language": "de"}):
-        assert _intent(classifier, "nee", metadata) != "deny"  # English, unsaid or not learned: English only
-    english = classifier.model.english
-    assert list(english.classes_) == ["goodbye", "greet"]
+        assert _intent(classifier, "nee hoor dank je", metadata) != "deny"  # English, unsaid or unlearnt: English
+    assert list(classifier.model.english.classes_) == ["goodbye", "greet"]
+
+
+def test_a_message_too_short_to_tell_its_language_is_heard_in_every_language(tmp_path):
+    classifier = _classifier(tmp_path)
+    assert _intent(classifier, "nee hoor", {"language": "en"}) == "deny"
+    assert _intent(classifier, "nee", None) == "deny"
 
 
 def test_the_stored_classifier_keeps_both_regressions(tmp_path):
     trained = _classifier(tmp_path)
     loaded = MiniLMIntentClassifier.load(trained.config, trained._storage, trained._resource, None)
     loaded._embed = trained._embed
-    assert _intent(loaded, "zeker niet", {"language": "nl"}) == "deny"
-    assert _intent(loaded, "zeker niet", {"language": "en"}) != "deny"
+    assert _intent(loaded, "zeker niet doen", {"language": "nl"}) == "deny"
+    assert _intent(loaded, "zeker niet doen", {"language": "en"}) != "deny"
 
 
 @pytest.mark.parametrize("path", sorted(LANGUAGES.glob("*.yml")), ids=lambda path: path.stem)
