@@ -10,6 +10,9 @@ out-of-fold probabilities give macro-F1 for each pair of FallbackClassifier thre
 `nlu_fallback` are one class, as in `bot.eval.nlu`). A model fitted on the whole 80 % then classifies
 CLINC150's `val` questions and out-of-scope queries (never `test`, which `bot.eval.nlu` reports): the share
 a dialogue intent claims estimates misrouting. The best setting is the highest macro-F1 within the misrouting budget.
+It fits one regression on every example, the other languages' too: the classifier's English regression (which hears
+English conversations, CLINC150's questions included) learns the English ones only, so these estimates are for the
+multilingual regression; the settings, chosen before the languages came, serve both.
 """
 
 import argparse
