@@ -45,12 +45,14 @@ class Conversation(Base):
     language_candidate: Mapped[str | None] = mapped_column(String(8))
     language_run: Mapped[int] = mapped_column(default=0)
     language_chosen: Mapped[str | None] = mapped_column(String(8))
+    language_hint: Mapped[str | None] = mapped_column(String(8))  # the widget's language when the chat opened
 
     @property
     def speaks(self) -> str:
-        """The language to serve this customer in: their choice, else the one detected if we serve it, else
-        English."""
-        return self.language_chosen or (self.language if self.language in SERVED else None) or "en"
+        """The language to serve this customer in: their choice, else the one detected if we serve it, else (before
+        any message said enough) the widget's language when the chat opened, else English."""
+        detected = self.language if self.language in SERVED else None
+        return self.language_chosen or detected or (self.language_hint if self.language is None else None) or "en"
 
 
 class Message(Base):
@@ -168,9 +170,12 @@ VisitorId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{16,64}$")]
 
 class ConversationCreate(RequestBody):
     """A new conversation; `visitor_id` is the random id the widget keeps in this browser, so a returning visitor's
-    earlier chats are found (the customer can make the browser forget it)."""
+    earlier chats are found (the customer can make the browser forget it); `browser_language` the language the widget
+    shows (the browser's first one Swarmdesk serves), the conversation's until a message of three words or more tells
+    the customer's own."""
 
     visitor_id: VisitorId | None = None
+    browser_language: Literal[SERVED] | None = None  # the language the widget shows: the chat's until a message tells
 
 
 class VisitorForget(RequestBody):

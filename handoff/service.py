@@ -16,12 +16,17 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_conversation(*, session: Session, visitor_id: str | None = None) -> tuple[Conversation, str]:
-    """Open a conversation in bot state (of a browser's visitor, when the widget says); returns it with the
-    customer's plain token."""
+def create_conversation(
+    *, session: Session, visitor_id: str | None = None, browser_language: str | None = None
+) -> tuple[Conversation, str]:
+    """Open a conversation in bot state (of a browser's visitor, in the language its widget shows, when the widget
+    says); returns it with the customer's plain token."""
     token = secrets.token_urlsafe(32)
     visitor = token_hash(visitor_id) if visitor_id else None
-    conversation = Conversation(id=str(uuid.uuid4()), token_hash=token_hash(token), state="bot", visitor_hash=visitor)
+    conversation = Conversation(
+        id=str(uuid.uuid4()), token_hash=token_hash(token), state="bot", visitor_hash=visitor,
+        language_hint=browser_language,
+    )  # fmt: skip
     session.add(conversation)
     session.commit()
     return conversation, token

@@ -60,8 +60,10 @@ def create_conversation(
         window_seconds=3600,
         what="new conversations from this address",
     )
-    visitor_id = body.visitor_id if body else None
-    conversation, token = service.create_conversation(session=session, visitor_id=visitor_id)
+    body = body or ConversationCreate()
+    conversation, token = service.create_conversation(
+        session=session, visitor_id=body.visitor_id, browser_language=body.browser_language
+    )
     return ConversationCreated(conversation_id=conversation.id, token=token)
 
 

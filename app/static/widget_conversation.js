@@ -44,7 +44,8 @@ window.SwarmdeskWidget.parts.conversation = (widget) => {
   function start() {
     starting = starting || (async () => {
       try {
-        const created = await widget.api("POST", "/api/conversations", { visitor_id: visitorId() });
+        const opened = { visitor_id: visitorId(), browser_language: widget.shownLanguage() };
+        const created = await widget.api("POST", "/api/conversations", opened);
         chat.conversation = { conversation_id: String(created.conversation_id), token: String(created.token) };
         widget.save("localStorage", STORE_KEY, JSON.stringify(chat.conversation));
         await widget.tellPickedLanguage();

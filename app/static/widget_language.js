@@ -78,5 +78,10 @@ window.SwarmdeskWidget.parts.language = (widget) => {
     return picker;
   }
 
-  return { tr, label, loadTexts, tellPickedLanguage, languagePicker };
+  /** The language the widget shows now. */
+  function shownLanguage() {
+    return language;
+  }
+
+  return { tr, label, loadTexts, tellPickedLanguage, languagePicker, shownLanguage };
 };

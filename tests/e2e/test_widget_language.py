@@ -1,5 +1,6 @@
 """The widget in the customer's language, in real chromium: a browser set to Italian gets the widget in Italian, the
-language picker switches it to Finnish at once, and the bot's words come back in Finnish."""
+language picker switches it to Finnish at once, and the bot's words come back in Finnish; a first "buongiorno", too
+short for the server to tell its language, is answered in the Italian the widget shows."""
 
 import pytest
 from playwright.sync_api import expect
@@ -37,3 +38,12 @@ def test_an_italian_browser_gets_the_widget_in_italian_and_the_picker_switches_i
     page.reload()
     expect(page.locator("#swarmdesk-language")).to_have_value("fi")
     expect(page.locator("#swarmdesk-send")).to_have_text("Lähetä")
+
+
+def test_an_italian_browser_is_answered_in_italian_from_a_first_buongiorno(italian_page):
+    page = italian_page
+    page.click("#swarmdesk-launcher")
+    page.fill("#swarmdesk-input", "buongiorno")  # one word: too short for the server to tell its language
+    page.click("#swarmdesk-send")
+    bot = page.locator("#swarmdesk-messages .sd-msg.sd-bot .sd-text")
+    expect(bot.first).to_contain_text("Sono l'assistente virtuale di Lumora", timeout=20_000)

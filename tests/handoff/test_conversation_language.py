@@ -53,6 +53,15 @@ def test_one_message_in_another_language_does_not_switch_but_two_in_a_row_do(cli
     assert say(client, conversation_id, auth, "I would rather continue in English please") == "en"
 
 
+def test_a_chat_opened_in_an_italian_widget_is_italian_until_a_message_tells_otherwise(client):
+    opened = client.post("/api/conversations", json={"browser_language": "it"}).json()
+    conversation_id, auth = opened["conversation_id"], {"Authorization": f"Bearer {opened['token']}"}
+    assert say(client, conversation_id, auth, "ciao", "ok") == "it"  # too short to tell: the widget's language
+    assert say(client, conversation_id, auth, "my parcel has not arrived yet") == "en"
+    refused = client.post("/api/conversations", json={"browser_language": "de"})
+    assert refused.status_code == 422 and "browser_language" in refused.text
+
+
 def test_the_customers_choice_wins_and_only_a_served_language_can_be_chosen(client):
     conversation_id, auth = chat(client)
     chosen = client.put(f"/api/conversations/{conversation_id}/language", json={"language": "fi"}, headers=auth)
