@@ -175,7 +175,7 @@ class ConversationCreate(RequestBody):
     the customer's own."""
 
     visitor_id: VisitorId | None = None
-    browser_language: Literal[SERVED] | None = None  # the language the widget shows: the chat's until a message tells
+    browser_language: Literal[SERVED] | None = None
 
 
 class VisitorForget(RequestBody):

@@ -24,9 +24,12 @@ def create_conversation(
     token = secrets.token_urlsafe(32)
     visitor = token_hash(visitor_id) if visitor_id else None
     conversation = Conversation(
-        id=str(uuid.uuid4()), token_hash=token_hash(token), state="bot", visitor_hash=visitor,
+        id=str(uuid.uuid4()),
+        token_hash=token_hash(token),
+        state="bot",
+        visitor_hash=visitor,
         language_hint=browser_language,
-    )  # fmt: skip
+    )
     session.add(conversation)
     session.commit()
     return conversation, token

@@ -304,11 +304,13 @@ def turns_beside_edits(tally: Tally) -> tuple[list[float], list[float]]:
 
 def story(database_url: str, conversation_id: str) -> list[str]:
     """What the database holds of a chat, in time order: its activity rows and messages, seconds from the first."""
-    with Session(make_engine(database_url)) as session:
+    engine = make_engine(database_url)
+    with Session(engine) as session:
         rows = session.scalars(select(Activity).where(Activity.conversation_id == conversation_id)).all()
         messages = session.scalars(select(Message).where(Message.conversation_id == conversation_id)).all()
         events = [(as_utc(row.at), f"{row.kind} (agent {row.actor_id})" if row.actor_id else row.kind) for row in rows]
         events += [(as_utc(m.created_at), f"message {m.seq} from {m.sender}: {m.text[:40]!r}") for m in messages]
+    engine.dispose()
     events.sort(key=lambda event: event[0])
     return [f"{(at - events[0][0]).total_seconds():7.2f} s  {what}" for at, what in events]
 
