@@ -50,6 +50,7 @@ def own_stack(name: str, env: dict[str, str] | None = None, *, access_log: bool 
         "BOT_SERVICE_TOKEN": token, "SECRET_KEY": name, "KB_DIR": str(ROOT / "kb"),
         "INDEX_DIR": str(folder / "index"), "MAIL_OUTBOX_DIR": str(folder / "outbox"),
     } | (env or {})  # fmt: skip
+    stack.index_before_start(app_env)
     processes = [
         stack.actions_process(port=actions_port, api_url=f"http://127.0.0.1:{app_port}", service_token=token),
         stack.rasa_process(
@@ -75,7 +76,7 @@ def own_stack(name: str, env: dict[str, str] | None = None, *, access_log: bool 
 
 
 def _wait_until_ready(app_url: str, *, timeout: float) -> None:
-    """Wait for /readyz to be 200: the first start builds the KB index from `kb/` (tens of seconds)."""
+    """Wait for /readyz to be 200 (the app opens the KB index built before it started)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if httpx.get(f"{app_url}/readyz", timeout=10).status_code == 200:

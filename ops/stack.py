@@ -151,6 +151,14 @@ def app_process(*, host: str, port: int, env: dict[str, str], access_log: bool =
     return Process("app", argv, http_ok(f"http://127.0.0.1:{port}/livez"), app_serving_env() | env)
 
 
+def index_before_start(env: dict[str, str]) -> None:
+    """Build the KB indexes for the app settings in `env` in a process of its own, before any app process starts,
+    as `make run` does: an app that built them itself at its first start kept the embedding model's build-time
+    memory (2.0 GB against 1.1 GB)."""
+    code = "import core.settings as s, knowledge.live_index as k; k.index_now(s.get_settings())"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True)
+
+
 def redis_process(*, port: int, data_dir: Path) -> Process:
     """A local redis-server with append-only persistence under `data_dir`."""
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -149,13 +149,7 @@ def production_topology(
         } | (env or {}),
     )  # fmt: skip
     nginx_conf, supervisord_conf = deploy.write(topology)
-    env = {**os.environ, **topology.app_env}
-    index = [
-        sys.executable,
-        "-c",
-        "import core.settings as s, knowledge.live_index as k; k.index_now(s.get_settings())",
-    ]
-    subprocess.run(index, cwd=ROOT, env=env, check=True, capture_output=True)  # before the workers, as make run does
+    stack.index_before_start(topology.app_env)
     as_root = " user root;" if os.geteuid() == 0 else ""  # workers would be `nobody`, shut out of the 0700 folder
     nginx_command = [nginx, "-p", str(folder), "-c", str(nginx_conf), "-g", f"daemon off;{as_root}"]
     nginx_command += ["-e", str(folder / "log" / "nginx-error.log")]
