@@ -10,7 +10,7 @@ it twice (see `handoff.rasa_client`); that customer is told the bot is unavailab
 
 Each customer's socket runs in an event loop of its own, as a browser's does. websockets' threaded client reads a TLS
 socket in one thread while it writes in another, which OpenSSL does not allow: now and then the upgrade request never
-reached nginx, and the socket did not open (2 runs in 13 on a busy machine).
+reached nginx, and the socket did not open (3 runs in 8 beside a CPU-heavy neighbour).
 """
 
 import asyncio
