@@ -101,8 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     spoken = [args.spoken or language for language, items in sets.items() for _ in items]
     results = iter(asyncio.run(parse(model, texts, spoken)))
     answers = {language: [next(results) for _ in items] for language, items in sets.items()}
+    sent = f", every message in a conversation speaking {args.spoken!r}" if args.spoken else ""
     if dev:
-        sent = f", every message in a conversation speaking {args.spoken!r}" if args.spoken else ""
         print(f"\nDialogue intents per language through the production model {model.name} (development sets{sent}):")
         for language, items in sets.items():
             accuracy, misrouting, _ = score([item["intent"] for item in items], answers[language])
@@ -110,7 +110,6 @@ def main(argv: list[str] | None = None) -> int:
             show_misrouted(items, answers[language])
         return 0
     scores = {language: score([i["intent"] for i in items], answers[language]) for language, items in sets.items()}
-    sent = f", every message in a conversation speaking {args.spoken!r}" if args.spoken else ""
     print(f"\nDialogue intents per language through the production model {model.name} (held-out sets{sent}):")
     report(scores, {language: len(items) for language, items in sets.items()})
     return 0
