@@ -16,7 +16,7 @@ from core import pii
 from core.db import get_session_factory
 from core.redis_client import get_redis
 from core.settings import Settings
-from knowledge.live_index import KnowledgeBase, shareable
+from knowledge.live_index import KnowledgeBase
 from knowledge.vocabulary import company_words
 from retrieval import Article, IndexBusy, IndexWatcher, Retriever, announce
 
@@ -61,7 +61,7 @@ class CaseIndex:
         """The live index, opened (and, when empty, built from the resolved cases) on first use."""
         with self._lock:
             if self._retriever is None:
-                shared = shareable(self.knowledge_base.retriever)
+                shared = self.knowledge_base.retriever.base_embedder
                 retriever = Retriever.open(folder(self.settings), create=True, embedder=shared)
                 if not retriever.articles():
                     articles = self.source()

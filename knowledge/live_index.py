@@ -22,7 +22,6 @@ from knowledge.files import import_folder, import_translations
 from knowledge.models import LOCALES, SOURCE_LANGUAGE, KbArticle
 from knowledge.service import KnowledgeService, to_retrieval
 from retrieval import Article, BuildResult, IndexWatcher, ReindexJobs, Retriever, announce
-from retrieval.embedder import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +84,11 @@ class KnowledgeBase:
         return SOURCE_LANGUAGE, english
 
     def _language_index(self, language: str, english: Retriever) -> Retriever:
-        """A language's index, opened (created empty when absent) once and watched; it shares the English index's
-        model when that is the base model."""
+        """A language's index, opened (created empty when absent) once and watched; it shares the base model with
+        the English index (unless it was tuned on its own KB)."""
         with self._languages_lock:
             if language not in self._translated:
-                retriever = Retriever.open(self.folder(language), create=True, embedder=shareable(english))
+                retriever = Retriever.open(self.folder(language), create=True, embedder=english.base_embedder)
                 watcher = IndexWatcher(retriever, redis=get_redis(), prefix=self.prefix_of(language))
                 self._watchers.append(watcher.start())
                 self._translated[language] = retriever
@@ -193,12 +192,6 @@ class KnowledgeBase:
                 watcher.stop()
 
 
-def shareable(retriever: Retriever) -> Embedder | None:
-    """The index's embedder when it is the base model (not one tuned on that index's KB), for other indexes to
-    share; else None (they load their own)."""
-    return retriever.embedder if retriever.embedder.model_dir == retriever.base_model_dir else None
-
-
 def _timed(result: BuildResult) -> None:
     """Record how long a full re-index took."""
     metrics.REINDEX.labels("all").observe(result.seconds)
@@ -214,7 +207,7 @@ def index_now(settings: Settings, progress=None) -> None:
         progress.close()
     log.info("index %s: %s articles embedded, %s removed", result.version, len(result.embedded), len(result.removed))
     for language, articles in kb.language_sources().items():
-        own = Retriever.open(kb.folder(language), create=True, embedder=shareable(english)).reindex(articles)
+        own = Retriever.open(kb.folder(language), create=True, embedder=english.base_embedder).reindex(articles)
         log.info("%s index %s: %s translations embedded", language, own.version, len(own.embedded))
 
 

@@ -37,6 +37,8 @@ How it decides (the same for any company's KB; nothing is written by hand for on
    makes the BM25 terms: English words as written; Dutch, Italian and Finnish the Snowball stem of each word
    with accents folded (Finnish also its first five letters); a language without an analyzer as English.
 1. Rank: dense (MiniLM + FAISS), BM25 and a softmax head over the articles are fused per article; the
+   model is fine-tuned on the KB's own questions at the first full re-index that has enough of them (English
+   from 100 over 20 articles, other languages from 500: `retrieval.tuning`, `Analyzer.tune_from`); the
    head weighs an article's passages 4× its title and questions (`retrieval.head`). BM25 weighs 2 in
    English and 16 in Dutch, Italian and Finnish, which the packaged English model reads poorly (chosen on
    the KB's own questions held out, `retrieval.analysis`).

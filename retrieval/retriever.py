@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.articles import Article, ArticleError
-from retrieval.build import BuildResult, Progress, write_version
+from retrieval.build import BuildResult, Progress, index_analyzer, write_version
 from retrieval.confidence import ANSWER_AT, decide
 from retrieval.embedder import BACKEND_ENV, Embedder, default_model_dir, model_key
 from retrieval.snapshot import Snapshot
@@ -46,6 +46,7 @@ class Retriever:
     ) -> None:
         self.store, self.embedder, self._snapshot = store, embedder, snapshot
         self.base_model_dir = base_model_dir
+        self._base = embedder if embedder.model_dir == base_model_dir else None
         env = os.environ.get(THRESHOLD_ENV)
         self.threshold = threshold if threshold is not None else float(env) if env else ANSWER_AT
         self._write_lock = threading.Lock()
@@ -89,9 +90,7 @@ class Retriever:
         backend = backend or os.environ.get(BACKEND_ENV) or model.get("backend")
         if model.get("tuned") and (store.models / model["tuned"]).is_dir():
             threads = threads or (embedder.threads if embedder else None)
-            embedder = Embedder(
-                store.models / model["tuned"], backend=backend, threads=threads, export_root=store.models
-            )
+            embedder = _tuned_embedder(store, model, backend, threads)
         elif embedder is None:
             embedder = Embedder(base_dir, backend=backend, threads=threads, export_root=store.models)
         if version is None:
@@ -171,7 +170,9 @@ class Retriever:
             if version == self._snapshot.version:
                 return False
             try:
-                self._snapshot = Snapshot(self.store, version, self._snapshot)
+                snapshot = Snapshot(self.store, version, self._snapshot)
+                self.embedder = self._embedder_of(snapshot.manifest["model"])
+                self._snapshot = snapshot
                 return True
             except FileNotFoundError:  # deleted by a newer writer's clean-up meanwhile: read CURRENT again
                 if attempt == 2:
@@ -193,7 +194,7 @@ class Retriever:
             errors: Broken files; the last good version of their articles stays in the index.
             progress: Called as progress(phase, done, total).
             tune: "auto" (default) fine-tunes the model on the KB's questions the first time the KB has
-                enough (≥ 500 over ≥ 20 articles) and keeps that model for later incremental re-indexes;
+                enough (`retrieval.tuning.worth_tuning`) and keeps that model for later incremental re-indexes;
                 "always" tunes again now; "never" uses the base model. Tuning re-embeds every article.
         """
         with self._write_lock, self.store.writing():
@@ -256,7 +257,7 @@ class Retriever:
         tuned = bool(model.get("tuned")) and embedder.model_dir != self.base_model_dir
         if tuned and model.get("base_key") != model_key(self.base_model_dir):  # the base model was changed
             tuned, embedder = False, self._base_embedder()
-        if tune == "always" or (tune == "auto" and not tuned and worth_tuning(articles)):
+        if tune == "always" or (tune == "auto" and not tuned and worth_tuning(articles, index_analyzer(articles))):
             folder = self.store.models / f"tuned-{uuid.uuid4().hex[:8]}"
             report = (lambda done, total: progress("tuning", done, total)) if progress else None
             tune_model(self.base_model_dir, folder, articles, threads=embedder.threads, progress=report)
@@ -265,15 +266,28 @@ class Retriever:
             )
             return tuned_embedder, model_key(self.base_model_dir)
         if tuned and tune == "never":
-            return self._base_embedder(), None
+            return self.base_embedder, None
         return embedder, model.get("base_key") if tuned else None
 
-    def _base_embedder(self) -> Embedder:
-        """An embedder of the base (untuned) model with the current backend and threads."""
-        current = self.embedder
-        return Embedder(
-            self.base_model_dir, backend=current.backend, threads=current.threads, export_root=self.store.models
-        )
+    @property
+    def base_embedder(self) -> Embedder:
+        """The base (untuned) model's embedder, loaded once: this index's own when it is not tuned, for other
+        indexes of the same model to share."""
+        if self._base is None:
+            current = self.embedder
+            self._base = Embedder(
+                self.base_model_dir, backend=current.backend, threads=current.threads, export_root=self.store.models
+            )
+        return self._base
+
+    def _embedder_of(self, model: dict) -> Embedder:
+        """The embedder a version's manifest names: the current one, its tuned model, or the base model (another
+        writer tuned the model, or went back to the base one)."""
+        if model["key"] == self.embedder.key:
+            return self.embedder
+        if model.get("tuned") and (self.store.models / model["tuned"]).is_dir():
+            return _tuned_embedder(self.store, model, self.embedder.backend, self.embedder.threads)
+        return self.base_embedder
 
     def _update(self, articles: list[Article]) -> str:
         """Write a version holding `articles` without refitting (caller holds the locks) and switch to it."""
@@ -286,6 +300,11 @@ class Retriever:
         if result.version != previous.version:
             self._snapshot = Snapshot(self.store, result.version, previous)
         return result.version
+
+
+def _tuned_embedder(store: IndexStore, model: dict, backend: str | None, threads: int | None) -> Embedder:
+    """The embedder of the model a manifest says the index was tuned into (kept in the index folder)."""
+    return Embedder(store.models / model["tuned"], backend=backend, threads=threads, export_root=store.models)
 
 
 __all__ = ["IndexNotFound", "QueryError", "Retriever"]

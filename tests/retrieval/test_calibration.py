@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from retrieval.analysis import ANALYZERS, ENGLISH
 from retrieval.articles import Article
 from retrieval.calibration import CODE_BONUS, Entries, article_scores, fuse, swap_specific_word
 from retrieval.confidence import FEATURES, Calibration, Logistic, decide, fit_logistic, fit_temperature, share_of_best
@@ -65,11 +66,12 @@ def test_a_swapped_question_hinges_on_a_word_the_kb_lacks():
     assert swapped and "alexa" not in swapped and kb.unknown_weight(swapped) > 0.3
 
 
-def test_tuning_holds_out_a_fifth_of_articles_and_of_questions():
+def test_tuning_wants_enough_questions_for_the_language_and_holds_out_a_fifth():
     articles = [
         Article(id=f"a{i}", title=f"T{i}", body="", questions=tuple(f"q{i}-{j}" for j in range(10))) for i in range(30)
     ]
-    assert worth_tuning(articles[:25]) is False and worth_tuning(articles * 2) is True
+    assert worth_tuning(articles[:19], ENGLISH) is False and worth_tuning(articles[:25], ENGLISH) is True
+    assert worth_tuning(articles[:25], ANALYZERS["nl"]) is False and worth_tuning(articles * 2, ANALYZERS["nl"]) is True
     train, held = split(articles)
     assert len(held) == 6 and not held & set(train)
     assert all(len(questions) == 8 for questions in train.values())

@@ -107,3 +107,13 @@ def test_watcher_reloads_from_the_pointer_file_without_redis(built, embedder):
     finally:
         watcher.stop()
     assert other.get_article("x-new") is not None
+
+
+def test_a_reader_follows_a_writer_that_tuned_the_model(built, kb_dir: Path, embedder):
+    reader = Retriever.open(built.store.root, embedder=embedder)  # another worker, on the base model
+    built.reindex(load_kb(kb_dir)[0], tune="always")
+    assert built.embedder.model_dir != embedder.model_dir  # the writer now embeds with the tuned model
+    assert reader.reload() and reader.embedder.model_dir == built.embedder.model_dir
+    asked = "where can I download my invoice"
+    assert reader.search(asked) == built.search(asked) and reader.search(asked)["hits"][0]["article_id"] == "invoices"
+    assert reader.base_embedder is embedder and built.base_embedder is embedder  # shared with other indexes
