@@ -199,8 +199,8 @@ class Retriever:
         """
         with self._write_lock, self.store.writing():
             self.reload()
-            embedder, base_key = self._choose_model(articles, tune, progress)
             started = time.perf_counter()
+            embedder, base_key = self._choose_model(articles, tune, progress)
             quick = None
             if embedder is self.embedder and self._snapshot.articles:  # searchable first, refit after
                 quick = write_version(
