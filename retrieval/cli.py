@@ -75,7 +75,7 @@ def parser() -> argparse.ArgumentParser:
         "--tune",
         choices=["auto", "always", "never"],
         default="auto",
-        help="fine-tune the model on the KB's questions (auto: once, when there are ≥ 500)",
+        help="fine-tune the model on the KB's questions (auto: once, from 100 in English, 500 in other languages)",
     )
     search = commands.add_parser("search", help="search the index; prints JSON")
     search.add_argument("query", nargs="?", help="the question")
