@@ -256,7 +256,7 @@ class Retriever:
         embedder = self.embedder
         tuned = bool(model.get("tuned")) and embedder.model_dir != self.base_model_dir
         if tuned and model.get("base_key") != model_key(self.base_model_dir):  # the base model was changed
-            tuned, embedder = False, self._base_embedder()
+            tuned, embedder = False, self.base_embedder
         if tune == "always" or (tune == "auto" and not tuned and worth_tuning(articles, index_analyzer(articles))):
             folder = self.store.models / f"tuned-{uuid.uuid4().hex[:8]}"
             report = (lambda done, total: progress("tuning", done, total)) if progress else None

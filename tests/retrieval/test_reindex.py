@@ -1,11 +1,13 @@
 """Re-indexing: incremental embedding, broken files, article updates, atomic switches under load, reloads."""
 
+import shutil
 import threading
 import time
 from pathlib import Path
 
 from retrieval.articles import Article, load_kb
 from retrieval.chunking import entries_for
+from retrieval.embedder import default_model_dir
 from retrieval.retriever import Retriever
 from retrieval.sync import IndexWatcher
 from tests.retrieval.sample_kb import write_article
@@ -109,11 +111,19 @@ def test_watcher_reloads_from_the_pointer_file_without_redis(built, embedder):
     assert other.get_article("x-new") is not None
 
 
-def test_a_reader_follows_a_writer_that_tuned_the_model(built, kb_dir: Path, embedder):
+def test_a_tuned_model_is_followed_by_readers_and_dropped_when_the_base_model_changes(
+    built, kb_dir: Path, embedder, tmp_path: Path
+):
     reader = Retriever.open(built.store.root, embedder=embedder)  # another worker, on the base model
-    built.reindex(load_kb(kb_dir)[0], tune="always")
+    articles = load_kb(kb_dir)[0]
+    built.reindex(articles, tune="always")
     assert built.embedder.model_dir != embedder.model_dir  # the writer now embeds with the tuned model
     assert reader.reload() and reader.embedder.model_dir == built.embedder.model_dir
     asked = "where can I download my invoice"
     assert reader.search(asked) == built.search(asked) and reader.search(asked)["hits"][0]["article_id"] == "invoices"
     assert reader.base_embedder is embedder and built.base_embedder is embedder  # shared with other indexes
+    other_base = shutil.copytree(default_model_dir(), tmp_path / "other-model")
+    (other_base / "NOTE.txt").write_text("another base model")  # another content key
+    moved = Retriever.open(built.store.root, model_dir=other_base, create=True)
+    moved.reindex(articles)  # too small a KB to tune: the base model alone, not the old tuned one
+    assert moved.embedder.model_dir == other_base and moved.search(asked)["hits"][0]["article_id"] == "invoices"
