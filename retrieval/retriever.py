@@ -88,11 +88,10 @@ class Retriever:
         model = store.manifest(version)["model"] if version else {}
         base_dir = embedder.model_dir if embedder else Path(model_dir) if model_dir else default_model_dir()
         backend = backend or os.environ.get(BACKEND_ENV) or model.get("backend")
-        if model.get("tuned") and (store.models / model["tuned"]).is_dir():
-            threads = threads or (embedder.threads if embedder else None)
-            embedder = _tuned_embedder(store, model, backend, threads)
+        if (tuned := _tuned_folder(store, model)) is not None:
+            embedder = _stored_embedder(store, tuned, backend, threads or (embedder.threads if embedder else None))
         elif embedder is None:
-            embedder = Embedder(base_dir, backend=backend, threads=threads, export_root=store.models)
+            embedder = _stored_embedder(store, base_dir, backend, threads)
         if version is None:
             with store.writing():
                 version = write_version(store, embedder, previous=None, articles=[]).version
@@ -261,9 +260,7 @@ class Retriever:
             folder = self.store.models / f"tuned-{uuid.uuid4().hex[:8]}"
             report = (lambda done, total: progress("tuning", done, total)) if progress else None
             tune_model(self.base_model_dir, folder, articles, threads=embedder.threads, progress=report)
-            tuned_embedder = Embedder(
-                folder, backend=embedder.backend, threads=embedder.threads, export_root=self.store.models
-            )
+            tuned_embedder = _stored_embedder(self.store, folder, embedder.backend, embedder.threads)
             return tuned_embedder, model_key(self.base_model_dir)
         if tuned and tune == "never":
             return self.base_embedder, None
@@ -274,10 +271,7 @@ class Retriever:
         """The base (untuned) model's embedder, loaded once: this index's own when it is not tuned, for other
         indexes of the same model to share."""
         if self._base is None:
-            current = self.embedder
-            self._base = Embedder(
-                self.base_model_dir, backend=current.backend, threads=current.threads, export_root=self.store.models
-            )
+            self._base = _stored_embedder(self.store, self.base_model_dir, self.embedder.backend, self.embedder.threads)
         return self._base
 
     def _embedder_of(self, model: dict) -> Embedder:
@@ -285,8 +279,8 @@ class Retriever:
         writer tuned the model, or went back to the base one)."""
         if model["key"] == self.embedder.key:
             return self.embedder
-        if model.get("tuned") and (self.store.models / model["tuned"]).is_dir():
-            return _tuned_embedder(self.store, model, self.embedder.backend, self.embedder.threads)
+        if (tuned := _tuned_folder(self.store, model)) is not None:
+            return _stored_embedder(self.store, tuned, self.embedder.backend, self.embedder.threads)
         return self.base_embedder
 
     def _update(self, articles: list[Article]) -> str:
@@ -302,9 +296,15 @@ class Retriever:
         return result.version
 
 
-def _tuned_embedder(store: IndexStore, model: dict, backend: str | None, threads: int | None) -> Embedder:
-    """The embedder of the model a manifest says the index was tuned into (kept in the index folder)."""
-    return Embedder(store.models / model["tuned"], backend=backend, threads=threads, export_root=store.models)
+def _tuned_folder(store: IndexStore, model: dict) -> Path | None:
+    """The folder of the model a manifest says the index was tuned into (kept in the index folder), if it is there."""
+    folder = store.models / model["tuned"] if model.get("tuned") else None
+    return folder if folder is not None and folder.is_dir() else None
+
+
+def _stored_embedder(store: IndexStore, model_dir: Path, backend: str | None, threads: int | None) -> Embedder:
+    """An embedder of `model_dir` whose ONNX export is kept in the index folder."""
+    return Embedder(model_dir, backend=backend, threads=threads, export_root=store.models)
 
 
 __all__ = ["IndexNotFound", "QueryError", "Retriever"]
