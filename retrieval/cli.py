@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 from retrieval.articles import load_kb
+from retrieval.build import index_analyzer
+from retrieval.embedder import model_dir_for
 from retrieval.retriever import QueryError, Retriever
 from retrieval.store import IndexBusy, IndexNotFound
 
@@ -39,7 +41,8 @@ class ProgressBar:
 def _reindex(args: argparse.Namespace) -> int:
     """Re-index a folder of markdown articles; exit code 1 if some files are broken (the rest is indexed)."""
     articles, errors = load_kb(args.kb)
-    retriever = Retriever.open(args.index, model_dir=args.model, backend=args.backend, create=True)
+    model = args.model or model_dir_for(index_analyzer(articles).language)
+    retriever = Retriever.open(args.index, model_dir=model, backend=args.backend, create=True)
     bar = ProgressBar()
     try:
         result = retriever.reindex(articles, errors, progress=bar, tune=args.tune)
@@ -83,7 +86,11 @@ def parser() -> argparse.ArgumentParser:
     search.add_argument("--top-k", type=int, default=5, help="hits per query (default 5)")
     for command in (reindex, search):
         command.add_argument("--index", required=True, help="index folder")
-        command.add_argument("--model", help="sentence-transformers folder (default: packaged all-MiniLM-L6-v2)")
+        command.add_argument(
+            "--model",
+            help="sentence-transformers folder (default: the KB language's packaged model, all-MiniLM-L6-v2 or for "
+            "Dutch and Italian the multilingual Universal Sentence Encoder)",
+        )
         command.add_argument("--backend", choices=["onnx", "onnx-int8", "torch"], help="embedding backend")
     return main
 

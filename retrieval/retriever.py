@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy as np
 from retrieval.articles import Article, ArticleError
 from retrieval.build import BuildResult, Progress, index_analyzer, write_version
 from retrieval.confidence import ANSWER_AT, decide
-from retrieval.embedder import BACKEND_ENV, Embedder, default_model_dir, model_key
+from retrieval.embedder import BACKEND_ENV, Embedder, is_multilingual_use, model_dir_for, model_key
 from retrieval.snapshot import Snapshot
 from retrieval.store import IndexNotFound, IndexStore
 from retrieval.trial import trial
@@ -67,8 +68,9 @@ class Retriever:
 
         Args:
             index_dir: The index folder.
-            model_dir: The sentence-transformers folder. Defaults to `$SWARMDESK_EMBEDDING_MODEL` or the
-                packaged all-MiniLM-L6-v2. An index whose model was tuned on its KB uses its own copy.
+            model_dir: The model folder. Defaults to the model of the index's language (`model_dir_for`:
+                `$SWARMDESK_EMBEDDING_MODEL`, else the packaged all-MiniLM-L6-v2, or the packaged multilingual
+                model for Dutch and Italian). An index whose model was tuned on its KB uses its own copy.
             backend: "onnx", "onnx-int8" or "torch". Defaults to `$SWARMDESK_EMBEDDING_BACKEND`, else the
                 backend the index was built with, else "onnx".
             threads: Threads for the model and FAISS. Defaults to `$SWARMDESK_RETRIEVAL_THREADS` or min(4, CPUs).
@@ -86,7 +88,8 @@ class Retriever:
         if version is None and not create:
             store.require_current()
         model = store.manifest(version)["model"] if version else {}
-        base_dir = embedder.model_dir if embedder else Path(model_dir) if model_dir else default_model_dir()
+        language = store.manifest(version).get("language") if version else None
+        base_dir = embedder.model_dir if embedder else Path(model_dir) if model_dir else model_dir_for(language)
         backend = backend or os.environ.get(BACKEND_ENV) or model.get("backend")
         if (tuned := _tuned_folder(store, model)) is not None:
             embedder = _stored_embedder(store, tuned, backend, threads or (embedder.threads if embedder else None))
@@ -103,6 +106,12 @@ class Retriever:
     def version(self) -> str:
         """The version being searched."""
         return self._snapshot.version
+
+    @property
+    def built_with_another_model(self) -> bool:
+        """Whether the live version was embedded by another model than this retriever's (opened with `create`
+        after the model setting changed): it must be re-indexed before it is searched."""
+        return self._snapshot.manifest["model"]["key"] != self.embedder.key
 
     def search(self, query: str, top_k: int = 5, *, vector: np.ndarray | None = None) -> dict:
         """Search; returns {"query", "decision", "answerable", "confidence", "offered", "hits"} (+ "note" if cut).
@@ -256,7 +265,8 @@ class Retriever:
         tuned = bool(model.get("tuned")) and embedder.model_dir != self.base_model_dir
         if tuned and model.get("base_key") != model_key(self.base_model_dir):  # the base model was changed
             tuned, embedder = False, self.base_embedder
-        if tune == "always" or (tune == "auto" and not tuned and worth_tuning(articles, index_analyzer(articles))):
+        wanted = tune == "always" or (tune == "auto" and not tuned and worth_tuning(articles, index_analyzer(articles)))
+        if wanted and not is_multilingual_use(self.base_model_dir):  # only sentence-transformers models are tuned
             folder = self.store.models / f"tuned-{uuid.uuid4().hex[:8]}"
             report = (lambda done, total: progress("tuning", done, total)) if progress else None
             tune_model(self.base_model_dir, folder, articles, threads=embedder.threads, progress=report)
@@ -273,6 +283,14 @@ class Retriever:
         if self._base is None:
             self._base = _stored_embedder(self.store, self.base_model_dir, self.embedder.backend, self.embedder.threads)
         return self._base
+
+    def embedder_for(self, language: str) -> Embedder:
+        """The base embedder for another index in `language`, loaded once: this index's base one when that language
+        uses the same model (`model_dir_for`), else the language's own."""
+        model_dir = model_dir_for(language)
+        if model_dir == self.base_model_dir:
+            return self.base_embedder
+        return _shared_embedder(model_dir, self.embedder.backend, self.embedder.threads)
 
     def _embedder_of(self, model: dict) -> Embedder:
         """The embedder a version's manifest names: the current one, its tuned model, or the base model (another
@@ -300,6 +318,12 @@ def _tuned_folder(store: IndexStore, model: dict) -> Path | None:
     """The folder of the model a manifest says the index was tuned into (kept in the index folder), if it is there."""
     folder = store.models / model["tuned"] if model.get("tuned") else None
     return folder if folder is not None and folder.is_dir() else None
+
+
+@cache
+def _shared_embedder(model_dir: Path, backend: str, threads: int) -> Embedder:
+    """One embedder per model in this process, for the indexes of the languages it serves."""
+    return Embedder(model_dir, backend=backend, threads=threads)
 
 
 def _stored_embedder(store: IndexStore, model_dir: Path, backend: str | None, threads: int | None) -> Embedder:

@@ -16,12 +16,11 @@ import argparse
 import shutil
 import sys
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
 from retrieval.embedder import Embedder
 from retrieval.eval.demo import OUT, labelled
-from retrieval.eval.languages import indexed, kb_of
+from retrieval.eval.languages import embedders, indexed, kb_of
 from retrieval.eval.metrics import REPO, Outcome, percent, run, summary
 from retrieval.retriever import Retriever
 
@@ -30,7 +29,7 @@ LANGUAGES = ("en", "nl", "it", "fi")
 
 
 def outcomes(
-    kb: Path, items: list[dict], index: Path, embedder: Callable[[], Embedder]
+    kb: Path, items: list[dict], index: Path, embedder: Callable[[str], Embedder]
 ) -> tuple[list[Outcome], Retriever]:
     """Each item's outcome on an index of `kb` (built or brought up to date), and the retriever."""
     if isinstance(built := indexed(kb, index, embedder), str):
@@ -70,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", action="store_true", help="list wrong answers and answered unanswerable questions")
     parser.add_argument("--rebuild", action="store_true", help="start each index afresh (refits the calibration)")
     args = parser.parse_args(argv)
-    embedder = cache(lambda: Embedder(backend=args.backend, export_root=OUT / "models"))
+    embedder = embedders(args.backend)
     print("demo KB per language, development sets (answer threshold: each index's default)")
     header = f"{'right':>6} {'+offered':>8} {'wrong/ans':>9} {'none':>6} {'out_kb':>6} {'near':>6} {'clarify':>7}"
     rows = []

@@ -17,7 +17,8 @@ from functools import cache
 from pathlib import Path
 
 from retrieval.articles import load_kb
-from retrieval.embedder import Embedder
+from retrieval.build import index_analyzer
+from retrieval.embedder import Embedder, model_dir_for
 from retrieval.eval.demo import DEFAULT_YARDSTICK, HERE, OUT, labelled
 from retrieval.eval.metrics import REPO, percent, run, summary
 from retrieval.retriever import Retriever
@@ -31,19 +32,26 @@ def kb_of(root: Path, code: str) -> Path:
     return root if code == "en" else root / "translations" / code
 
 
-def indexed(kb: Path, index: Path, embedder: Callable[[], Embedder]) -> tuple[Retriever, int] | str:
-    """The index of `kb` built or brought up to date, with its article count; or why not (broken files)."""
+def embedders(backend: str) -> Callable[[str], Embedder]:
+    """Each language's embedder (`model_dir_for`), loaded when first needed and once per model."""
+    load = cache(lambda model_dir: Embedder(model_dir, backend=backend, export_root=OUT / "models"))
+    return lambda language: load(model_dir_for(language))
+
+
+def indexed(kb: Path, index: Path, embedder: Callable[[str], Embedder]) -> tuple[Retriever, int] | str:
+    """The index of `kb` built or brought up to date with its language's model, with its article count; or why not
+    (broken files)."""
     articles, errors = load_kb(kb)
     if errors:
         return f"{len(errors)} broken files in {kb} (first: {errors[0]})"
-    retriever = Retriever.open(index, embedder=embedder(), create=True)
+    retriever = Retriever.open(index, embedder=embedder(index_analyzer(articles).language), create=True)
     retriever.reindex(articles, errors)
     return retriever, len(articles)
 
 
-def figures(kb: Path, yardstick: Path, index: Path, embedder: Callable[[], Embedder]) -> dict | str:
+def figures(kb: Path, yardstick: Path, index: Path, embedder: Callable[[str], Embedder]) -> dict | str:
     """The yardstick's figures on an index of `kb` (built or brought up to date), or why it was skipped
-    (`embedder` loads the shared model when first needed)."""
+    (`embedder` gives a language's model, see `embedders`)."""
     if not kb.is_dir():
         return f"skipped: {kb} is absent"
     if not yardstick.exists():
@@ -62,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kb", type=Path, default=REPO / "kb", help="the English KB; translations under it")
     parser.add_argument("--backend", default="onnx", choices=["onnx", "onnx-int8", "torch"], help="default onnx")
     args = parser.parse_args(argv)
-    embedder = cache(lambda: Embedder(backend=args.backend, export_root=OUT / "models"))
+    embedder = embedders(args.backend)
     sets = [("en", args.kb, DEFAULT_YARDSTICK, OUT / f"demo-index-{args.backend}")] + [
         (code, kb_of(args.kb, code), HERE / f"yardstick_{code}.jsonl", OUT / f"index-{code}-{args.backend}")
         for code in LANGUAGES

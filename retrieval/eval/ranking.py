@@ -29,7 +29,7 @@ from retrieval.articles import Article, load_kb
 from retrieval.build import index_analyzer
 from retrieval.calibration import Embed, Entries, article_scores
 from retrieval.chunking import entries_for
-from retrieval.embedder import Embedder
+from retrieval.embedder import Embedder, model_dir_for
 from retrieval.eval.metrics import REPO
 from retrieval.head import entry_weights, fit_head
 
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     articles, errors = load_kb(args.kb)
     for error in errors:
         print(f"warning: {error}")
-    embedder = Embedder(backend=args.backend)
+    embedder = Embedder(model_dir_for(index_analyzer(articles).language), backend=args.backend)
     found = question_ranks(articles, embedder.encode)
     top1, top3 = recall(found)
     print(f"KB questions, each left out: top-1 {100 * top1:.1f} %, top-3 {100 * top3:.1f} % of {len(found)}")

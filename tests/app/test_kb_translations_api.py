@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from retrieval import Article, Retriever, load_kb
+from retrieval.embedder import Embedder, default_model_dir, model_dir_for
 from tests.conftest import app_client, staff_auth
 from tests.retrieval.sample_kb import ARTICLES, DUTCH, write_article
 
@@ -15,16 +17,20 @@ ITALIAN_REFUNDS = {
 }
 
 
-@pytest.fixture
-def kb(own_queue, own_database, monkeypatch):
-    """The app over a database, KB folder (the sample KB, some of it in Dutch) and indexes of its own."""
-    folder = Path(own_database["kb_dir"])
+def write_kb(folder: Path) -> None:
+    """The sample KB, some of it in Dutch, as files."""
     for article_id, (title, tags, questions, body) in ARTICLES.items():
         write_article(folder, article_id, title, tags, questions, body)
     dutch = folder / "translations" / "nl"
     dutch.mkdir(parents=True)
     for article_id, (title, tags, questions, body) in DUTCH.items():
         write_article(dutch, article_id, title, tags, questions, body)
+
+
+@pytest.fixture
+def kb(own_queue, own_database, monkeypatch):
+    """The app over a database, KB folder (the sample KB, some of it in Dutch) and indexes of its own."""
+    write_kb(Path(own_database["kb_dir"]))
     with app_client(monkeypatch, **own_database, router_interval_seconds=3600) as client:
         yield client
 
@@ -55,6 +61,21 @@ def test_a_dutch_search_answers_with_the_dutch_article(kb):
     assert found["hits"][0]["article_id"] == "refunds" and found["hits"][0]["title"] == "Terugbetalingen"
     assert kb.get("/api/kb/live/refunds?language=nl").json()["title"] == "Terugbetalingen"
     assert search(kb, "how long does a refund take")["language"] == "en"  # no language: English, as before
+
+
+def test_a_dutch_index_the_english_model_embedded_is_embedded_again_by_the_multilingual_one(
+    own_queue, own_database, monkeypatch
+):
+    write_kb(Path(own_database["kb_dir"]))  # indexes as an earlier release left them: both by the English model
+    english_model = Embedder(default_model_dir())
+    index = Path(own_database["index_dir"])
+    Retriever.open(index, embedder=english_model, create=True).reindex(load_kb(own_database["kb_dir"])[0])
+    older = Retriever.open(index / "nl", embedder=english_model, create=True)
+    older.reindex([Article(i, t, b, tuple(tags), tuple(q), language="nl") for i, (t, tags, q, b) in DUTCH.items()])
+    with app_client(monkeypatch, **own_database, router_interval_seconds=3600) as client:
+        found = search(client, "hoe lang duurt het voordat ik mijn geld terugkrijg", language="nl")
+    assert found["language"] == "nl" and found["hits"][0]["title"] == "Terugbetalingen"
+    assert Retriever.open(index / "nl").embedder.key == Embedder(model_dir_for("nl")).key
 
 
 def test_a_language_without_translations_is_searched_in_english_and_says_so(kb):

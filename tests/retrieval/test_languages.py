@@ -9,6 +9,7 @@ from wordfreq import top_n_list
 from retrieval.analysis import DUTCH, ENGLISH, FINNISH, ITALIAN, analyzer_for
 from retrieval.articles import Article
 from retrieval.calibration import negative_pool, swap_specific_word
+from retrieval.embedder import MODEL_ENV, Embedder, default_model_dir, model_dir_for
 from retrieval.retriever import Retriever
 from retrieval.vocabulary import Vocabulary
 
@@ -74,6 +75,34 @@ def test_an_index_that_changes_language_is_analysed_again(tmp_path, embedder):
     retriever.reindex(KBS["nl"])
     assert retriever._snapshot.manifest["language"] == "nl"
     assert set(lexical_best(retriever, "pakketten")) == {"lost-parcel"}
+
+
+# A question sharing no word with its article, which the English model does not rank first in Dutch or Italian.
+UNSHARED = {
+    "nl": ("ik weet mijn inlogcode niet meer", "password"),
+    "it": ("non ricordo la chiave per entrare", "password"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(UNSHARED))
+def test_dutch_and_italian_are_embedded_by_the_multilingual_model_which_matches_without_shared_words(
+    tmp_path, language
+):
+    embedder = Embedder(model_dir_for(language))
+    assert embedder.dim == 512 and "multilingual" in embedder.name
+    retriever = build(tmp_path, embedder, KBS[language])
+    query, article_id = UNSHARED[language]
+    assert lexical_best(retriever, query) == {}
+    assert retriever.search(query)["hits"][0]["article_id"] == article_id
+    assert Retriever.open(tmp_path / "index").embedder.key == embedder.key  # a reader opens it with that model
+    assert retriever.reindex(KBS[language], tune="always").embedded == []  # never tuned: nothing re-embedded
+
+
+def test_english_and_finnish_keep_the_packaged_english_model_and_the_setting_overrides_every_language(monkeypatch):
+    assert model_dir_for("en") == model_dir_for("fi") == model_dir_for(None) == default_model_dir()
+    assert model_dir_for("nl") != default_model_dir()
+    monkeypatch.setenv(MODEL_ENV, str(default_model_dir()))
+    assert model_dir_for("nl") == model_dir_for("it") == default_model_dir()
 
 
 def test_english_terms_are_the_words_as_written():
