@@ -77,7 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     print("demo KB per language, held-out yardsticks (answer threshold: each index's default)")
     print(f"  {TARGETS}")
-    header = f"{'answerable':>10} {'not ans.':>8} {'right':>6} {'+offered':>8} {'wrong/ans':>9} {'none':>6}"
+    header = (
+        f"{'answerable':>10} {'not ans.':>8} {'right':>6} {'+offered':>8} {'wrong/ans':>9} {'none':>6} "
+        f"{'unanswered':>10} {'clarify':>7}"
+    )
     print(f"  {'language':<8} {'analyzer':<8} {'articles':>8} {header}")
     for code, kb, yardstick, index in sets:
         found = figures(kb, yardstick, index, embedder)
@@ -88,10 +91,12 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  {code:<8} {found['language']:<8} {found['articles']:>8} {found['answerable']:>10} "
             f"{found['unanswerable']:>8} {percent(found['right_answer']):>6} {percent(offered):>8} "
-            f"{percent(found['wrong_of_answers']):>9} {percent(found['unanswerable_none']):>6}"
+            f"{percent(found['wrong_of_answers']):>9} {percent(found['unanswerable_none']):>6} "
+            f"{percent(found['unanswerable_not_answered']):>10} {percent(found['clarify_rate']):>7}"
         )
     print("  right: right article answered outright; +offered: answered or offered in a clarify (% of answerable);")
-    print("  wrong/ans: wrong answers as a share of answers; none: `none` for the not-answerable (%)")
+    print("  wrong/ans: wrong answers as a share of answers; none: `none` for the not-answerable (%); unanswered:")
+    print("  the not-answerable given `none` or a clarify, not an answer (%); clarify: share of all questions (%)")
     return 0
 
 
