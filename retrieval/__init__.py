@@ -36,12 +36,13 @@ How it decides (the same for any company's KB; nothing is written by hand for on
    mix), e.g. `reindex --kb kb/translations/nl --index var/index-nl`. Its analyzer (`retrieval.analysis`)
    makes the BM25 terms: English words as written; Dutch, Italian and Finnish the Snowball stem of each word
    with accents folded (Finnish also its first five letters); a language without an analyzer as English.
-1. Rank: dense (MiniLM + FAISS), BM25 and a softmax head over the articles are fused per article; the
-   model is fine-tuned on the KB's own questions at the first full re-index that has enough of them (English
-   from 100 over 20 articles, other languages from 500: `retrieval.tuning`, `Analyzer.tune_from`); the
-   head weighs an article's passages 4× its title and questions (`retrieval.head`). BM25 weighs 2 in
-   English and 16 in Dutch, Italian and Finnish, which the packaged English model reads poorly (chosen on
-   the KB's own questions held out, `retrieval.analysis`).
+1. Rank: dense (FAISS over the embeddings of the language's model: all-MiniLM-L6-v2 for English and Finnish,
+   the multilingual Universal Sentence Encoder for Dutch and Italian, `retrieval.embedder.model_dir_for`), BM25
+   and a softmax head over the articles are fused per article; a MiniLM model is fine-tuned on the KB's own
+   questions at the first full re-index that has enough of them (English from 100 over 20 articles, Finnish
+   from 500: `retrieval.tuning`, `Analyzer.tune_from`); the head weighs an article's passages 4× its title
+   and questions (`retrieval.head`). BM25 weighs 2 in English and 16 in Dutch, Italian and Finnish, chosen
+   when the English model embedded all three (on the KB's own questions held out, `retrieval.analysis`).
 2. Know what the KB does not say: each content word of the query the KB never uses (not as written,
    in another form, or one typing slip away) weighs by its rarity in the index's language (wordfreq):
    "want" 0, "lamp" 0.6, "alexa" 0.8, an invented brand or an unknown code 1 (`retrieval.vocabulary`).
@@ -58,8 +59,8 @@ How it decides (the same for any company's KB; nothing is written by hand for on
 4. Decide, as a choice about risk: answer from confidence 0.7; else clarify when the right article is at
    least 50 % likely among the first 2–3; else none.
 
-Settings (environment): SWARMDESK_EMBEDDING_MODEL (a sentence-transformers folder; default the packaged
-all-MiniLM-L6-v2; a multilingual one drops in for Dutch, Italian and Finnish indexes),
+Settings (environment): SWARMDESK_EMBEDDING_MODEL (a sentence-transformers folder that then embeds every language;
+default each language's packaged model, above),
 SWARMDESK_EMBEDDING_BACKEND (onnx | onnx-int8 | torch; default onnx), SWARMDESK_RETRIEVAL_THREADS (default
 min(4, CPUs)), SWARMDESK_ANSWER_THRESHOLD (the confidence from which it answers; default 0.7).
 
