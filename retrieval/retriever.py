@@ -87,9 +87,10 @@ class Retriever:
         version = store.current()
         if version is None and not create:
             store.require_current()
-        model = store.manifest(version)["model"] if version else {}
-        language = store.manifest(version).get("language") if version else None
-        base_dir = embedder.model_dir if embedder else Path(model_dir) if model_dir else model_dir_for(language)
+        manifest = store.manifest(version) if version else {}
+        model = manifest.get("model", {})
+        named = Path(model_dir) if model_dir else model_dir_for(manifest.get("language"))
+        base_dir = embedder.model_dir if embedder else named
         backend = backend or os.environ.get(BACKEND_ENV) or model.get("backend")
         if (tuned := _tuned_folder(store, model)) is not None:
             embedder = _stored_embedder(store, tuned, backend, threads or (embedder.threads if embedder else None))
