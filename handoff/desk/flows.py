@@ -138,6 +138,8 @@ def transfer(
     if to_agent == agent.user_id:
         raise InvalidTarget("agent_id: that is you")
     place = agent_queue.requeue(conversation_id, skill=skill, target=to_agent)
+    if place is None:
+        raise NotAllowed("you are not the agent on this conversation")
     moved = {"from": agent.user_id, "skill": skill}  # to a skill: who takes it is known at their accept
     activity.record(session, conversation, "transfer", actor_id=to_agent, detail=moved)
     passing = PASSING_TO_SKILL_TEXT.format(name=agent.display_name, skill=skill) if skill else None

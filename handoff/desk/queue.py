@@ -179,10 +179,12 @@ def release(conversation_id: str) -> None:
     withdraw(conversation_id)
 
 
-def requeue(conversation_id: str, *, skill: str | None = None, target: int | None = None) -> int:
-    """Put a held conversation back at its original place (optionally for another skill or one agent)."""
+def requeue(conversation_id: str, *, skill: str | None = None, target: int | None = None) -> int | None:
+    """Put a held conversation back at its original place (optionally for another skill or one agent); its place,
+    or None if nobody held it any more (it was released meanwhile, so it stays out of the queue)."""
     client = get_redis()
-    _let_go(conversation_id)
+    if _let_go(conversation_id) is None:
+        return None
     meta = client.hgetall(key("queued", conversation_id))
     score = int(meta.get("score") or PRIORITY_RANK["normal"] * PRIORITY_SPAN + _now_ms())
     changes = {"score": score, "target": str(target or ""), "offered": "", "affinity": ""}

@@ -118,6 +118,8 @@ def requeue_lost_agents(settings: Settings) -> int:
         with get_session_factory()() as session:
             for conversation_id in conversation_ids:
                 place = agent_queue.requeue(conversation_id)
+                if place is None:
+                    continue
                 conversation = session.get(Conversation, conversation_id)
                 if conversation is not None and conversation.state == "agent":
                     flows.back_to_queue(

@@ -209,12 +209,13 @@ def live_redis(monkeypatch, redis_url: str, redis_prefix: str) -> None:
 
 @pytest.fixture
 def empty_queue(live_redis):
-    """No conversation left waiting or held by earlier tests' agents, so the offer is for this customer."""
-    for row in agent_queue.waiting():
-        agent_queue.withdraw(row["conversation_id"])
+    """No conversation left waiting or held by earlier tests' agents, so the offer is for this customer (the held
+    first: the stack's routing round may put one an agent who just left held back in the queue meanwhile)."""
     for conversations in agent_queue.holders().values():
         for conversation_id in conversations:
             agent_queue.release(conversation_id)
+    for row in agent_queue.waiting():
+        agent_queue.withdraw(row["conversation_id"])
 
 
 def leave_desks(*pages) -> None:

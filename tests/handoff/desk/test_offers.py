@@ -283,6 +283,23 @@ def test_an_agent_whose_desk_dies_loses_the_chat_back_to_its_place_and_the_custo
     assert seen["state"] == "queued" and "back in the queue at number 1" in seen["last"]
 
 
+def test_a_chat_its_agent_closes_while_the_routing_round_finds_them_offline_stays_closed(desk, monkeypatch):
+    monkeypatch.setenv("PRESENCE_TTL_SECONDS", "1")
+    get_settings.cache_clear()
+    _, closing_auth = agent("Cleo Closing")
+    conversation, customer = hand_off(desk)
+    assert desk.post(f"/api/desk/conversations/{conversation}/accept", headers=closing_auth).status_code == 200
+    time.sleep(1.2)  # the desk's presence expires
+    held_when_the_round_looked = agent_queue.holders()
+    closed = desk.post(f"/api/desk/conversations/{conversation}/close", headers=closing_auth)
+    assert closed.status_code == 200  # the agent closes it before the round gets to it
+    monkeypatch.setattr(agent_queue, "holders", lambda: held_when_the_round_looked)
+    queueing.route(get_settings())
+    assert agent_queue.position(conversation) is None
+    seen = customer_sees(desk, conversation, customer)
+    assert seen["state"] == "closed" and "back in the queue" not in seen["last"]
+
+
 def test_a_customer_who_leaves_the_queue_is_removed_and_the_chat_ends(desk):
     agent("Fully Booked", capacity=0)  # someone is online, so the chat queues
     conversation, customer = hand_off(desk)
