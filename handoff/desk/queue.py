@@ -34,6 +34,21 @@ return 1
 """
 
 
+# Put a conversation its agent still holds back in the queue at its kept score, or do nothing (it was released
+# meanwhile): atomic, so a release racing a requeue always ends with the conversation out of the queue.
+REQUEUE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+local score = redis.call('HGET', KEYS[3], 'score') or ARGV[3]
+redis.call('HSET', KEYS[3], 'score', score, 'target', ARGV[4], 'offered', '', 'affinity', '')
+if ARGV[5] == '1' then redis.call('HSET', KEYS[3], 'skill', ARGV[6], 'widened', '0') end
+redis.call('DEL', KEYS[4])
+redis.call('ZADD', KEYS[5], score, ARGV[1])
+return 1
+"""
+
+
 def _now_ms() -> int:
     """Wall-clock milliseconds."""
     return int(time.time() * 1000)
@@ -164,18 +179,12 @@ def loads(agent_ids: list[int]) -> dict[int, tuple[int, int]]:
     return {agent_id: (answers[2 * i], int(answers[2 * i + 1] or 0)) for i, agent_id in enumerate(agent_ids)}
 
 
-def _let_go(conversation_id: str) -> int | None:
-    """Remove the conversation from its holder; returns the holder's id."""
+def release(conversation_id: str) -> None:
+    """The conversation is finished with people (closed or handed back to the bot): forget it."""
     client = get_redis()
     agent = client.getdel(key("owner", conversation_id))
     if agent:
         client.srem(key("holding", agent), conversation_id)
-    return int(agent) if agent else None
-
-
-def release(conversation_id: str) -> None:
-    """The conversation is finished with people (closed or handed back to the bot): forget it."""
-    _let_go(conversation_id)
     withdraw(conversation_id)
 
 
@@ -183,18 +192,20 @@ def requeue(conversation_id: str, *, skill: str | None = None, target: int | Non
     """Put a held conversation back at its original place (optionally for another skill or one agent); its place,
     or None if nobody held it any more (it was released meanwhile, so it stays out of the queue)."""
     client = get_redis()
-    if _let_go(conversation_id) is None:
+    agent = client.get(key("owner", conversation_id))
+    if agent is None:
         return None
-    meta = client.hgetall(key("queued", conversation_id))
-    score = int(meta.get("score") or PRIORITY_RANK["normal"] * PRIORITY_SPAN + _now_ms())
-    changes = {"score": score, "target": str(target or ""), "offered": "", "affinity": ""}
-    if skill is not None:
-        changes |= {"skill": skill, "widened": "0"}
-    pipe = client.pipeline()
-    pipe.hset(key("queued", conversation_id), mapping=changes)
-    pipe.delete(key("tried", conversation_id))
-    pipe.zadd(key("queue"), {conversation_id: score})
-    pipe.execute()
+    keys = [
+        key("owner", conversation_id),
+        key("holding", agent),
+        key("queued", conversation_id),
+        key("tried", conversation_id),
+        key("queue"),
+    ]
+    fallback_score = PRIORITY_RANK["normal"] * PRIORITY_SPAN + _now_ms()
+    moved = [str(target or ""), "0" if skill is None else "1", skill or ""]
+    if not client.eval(REQUEUE, len(keys), *keys, conversation_id, agent, fallback_score, *moved):
+        return None
     return position(conversation_id) or 0
 
 

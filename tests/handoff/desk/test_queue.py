@@ -45,6 +45,29 @@ def test_many_simultaneous_claims_exactly_one_wins(own_queue):
     assert agent_queue.owner(conversation) is None
 
 
+def test_a_chat_released_while_it_is_requeued_always_ends_out_of_the_queue(own_queue):
+    """Its agent closes the chat as the routing round hands it back (their desk went offline): whichever runs
+    first, the closed chat must not wait in the queue for the next agent."""
+    for _ in range(100):
+        conversation = _id()
+        agent_queue.enqueue(conversation, skill=None)
+        assert agent_queue.claim(conversation, 61)
+        barrier = threading.Barrier(2)
+
+        def at_once(step, conversation=conversation, barrier=barrier) -> None:
+            barrier.wait()
+            step(conversation)
+
+        steps = (agent_queue.requeue, agent_queue.release)
+        threads = [threading.Thread(target=at_once, args=(step,)) for step in steps]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert agent_queue.position(conversation) is None and agent_queue.owner(conversation) is None
+        agent_queue.withdraw(conversation)
+
+
 def test_a_customer_who_leaves_is_withdrawn(own_queue):
     conversation = _id()
     agent_queue.enqueue(conversation, skill=None)
