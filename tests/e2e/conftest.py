@@ -209,8 +209,16 @@ def live_redis(monkeypatch, redis_url: str, redis_prefix: str) -> None:
 
 @pytest.fixture
 def empty_queue(live_redis):
-    """No conversation left waiting or held by earlier tests' agents, so the offer is for this customer (the held
-    first: the stack's routing round may put one an agent who just left held back in the queue meanwhile)."""
+    """No conversation waiting or held by an agent, before the test (so the offer is for this customer) and after
+    it (so none of its chats is offered to a later test's agent)."""
+    _empty_queue()
+    yield
+    _empty_queue()
+
+
+def _empty_queue() -> None:
+    """Release every held conversation, then withdraw every waiting one (held first: the stack's routing round may
+    put one an agent who just left held back in the queue meanwhile)."""
     for conversations in agent_queue.holders().values():
         for conversation_id in conversations:
             agent_queue.release(conversation_id)
