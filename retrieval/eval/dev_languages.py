@@ -1,12 +1,14 @@
 """The demo KB in each language against its development set (`retrieval/eval/dev/dev_<language>.jsonl`).
 
-    python -m retrieval.eval.dev_languages [--kb DIR] [--backend onnx] [--languages en nl] [--show] [--rebuild]
+    python -m retrieval.eval.dev_languages [--kb DIR] [--backend onnx] [--languages en nl] [--set dev2] [--show]
+        [--rebuild]
 
 Builds (or brings up to date) an index per language under var/eval/ — English from `kb/`, the others from
 `kb/translations/<language>/`, each analysed in its language — and prints, per language: right answered,
 right answered or offered in a clarify (% of the answerable), wrong answers as a share of answers, `none` for
-the not-answerable (and per kind: out_of_kb, near_miss), and the clarify rate. `--show` lists each wrong answer
-and each not-answerable question that was answered. The development sets are for choosing methods and settings
+the not-answerable (and per kind: out_of_kb, near_miss), and the clarify rate. `--set dev2` reads the second sets
+(`dev2_<language>.jsonl`, Dutch and Italian) instead. `--show` lists each wrong answer and each not-answerable
+question that was answered. The development sets are for choosing methods and settings
 (see `retrieval/eval/dev/README.md`); the held-out yardsticks are never read here.
 """
 
@@ -66,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kb", type=Path, default=REPO / "kb", help="the English KB; translations under it")
     parser.add_argument("--backend", default="onnx", choices=["onnx", "onnx-int8", "torch"], help="default onnx")
     parser.add_argument("--languages", nargs="+", default=list(LANGUAGES), choices=LANGUAGES)
+    parser.add_argument("--set", default="dev", choices=["dev", "dev2"], help="which development sets (default dev)")
     parser.add_argument("--show", action="store_true", help="list wrong answers and answered unanswerable questions")
     parser.add_argument("--rebuild", action="store_true", help="start each index afresh (refits the calibration)")
     args = parser.parse_args(argv)
@@ -74,7 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     header = f"{'right':>6} {'+offered':>8} {'wrong/ans':>9} {'none':>6} {'out_kb':>6} {'near':>6} {'clarify':>7}"
     rows = []
     for code in args.languages:
-        dev = DEV / f"dev_{code}.jsonl"
+        dev = DEV / f"{args.set}_{code}.jsonl"
+        if not dev.exists():
+            print(f"  {code}: no {dev.name}")
+            continue
         index = OUT / f"dev-index-{code}-{args.backend}"
         if args.rebuild and index.exists():
             shutil.rmtree(index)
