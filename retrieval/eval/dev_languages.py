@@ -7,7 +7,7 @@ Builds (or brings up to date) an index per language under var/eval/ — English 
 `kb/translations/<language>/`, each analysed in its language — and prints, per language: right answered,
 right answered or offered in a clarify (% of the answerable), wrong answers as a share of answers, `none` for
 the not-answerable (and per kind: out_of_kb, near_miss), and the clarify rate. `--set dev2` reads the second sets
-(`dev2_<language>.jsonl`, Dutch and Italian) instead. `--show` lists each wrong answer and each not-answerable
+(`dev2_<language>.jsonl`: English, Dutch and Italian) instead. `--show` lists each wrong answer and each not-answerable
 question that was answered. The development sets are for choosing methods and settings
 (see `retrieval/eval/dev/README.md`); the held-out yardsticks are never read here.
 """
