@@ -45,9 +45,11 @@ How it decides (the same for any company's KB; nothing is written by hand for on
    when the English model embedded all three (on the KB's own questions held out, `retrieval.analysis`).
 2. Know what the KB does not say: each content word of the query the KB never uses (not as written,
    in another form, or one typing slip away) weighs by its rarity in the index's language (wordfreq):
-   "want" 0, "lamp" 0.6, "alexa" 0.8, an invented brand or an unknown code 1 (`retrieval.vocabulary`).
+   "want" 0, "lamp" 0.6, "alexa" 0.8, an invented brand or an unknown code 1; the query's unknown share is
+   that weight over all its words' weight, so a question that hinges on a word the KB lacks scores high and
+   one that wraps the KB's words in everyday context scores low (`retrieval.vocabulary`).
 3. Calibrate: a logistic model on the best article's fused score, its margins to the 2nd and 3rd,
-   cosine, BM25 and that unknown-word weight gives P(the right article is among the first three); times
+   cosine, BM25 and that unknown share gives P(the right article is among the first three); times
    the best's share of the three (a softmax of their fused scores at a fitted temperature) it gives P(the
    best article is right), so two articles that score alike are never more than an even bet each
    (`retrieval.confidence`). Each re-index fits both on the KB's own questions
@@ -57,7 +59,7 @@ How it decides (the same for any company's KB; nothing is written by hand for on
    `negative_pool_<language>.txt`) and held-out questions whose most specific word was swapped for a word of
    that language the KB never uses (`retrieval.calibration`).
 4. Decide, as a choice about risk: answer from confidence 0.7; else clarify when the right article is at
-   least 50 % likely among the first 2–3; else none.
+   least 60 % likely among the first 2–3; else none.
 
 Settings (environment): SWARMDESK_EMBEDDING_MODEL (a sentence-transformers folder that then embeds every language;
 default each language's packaged model, above),

@@ -42,7 +42,7 @@ from retrieval.lexical import LexicalSegment, LexicalView
 from retrieval.vocabulary import Vocabulary
 
 ALPHA = 4.0
-RECIPE = 9  # bump when scoring or calibration changes: the next re-index refits even if no article changed
+RECIPE = 10  # bump when scoring or calibration changes: the next re-index refits even if no article changed
 COS_FLOOR = 0.05
 # A code the customer typed (a token with letters and digits, such as E-204) that names an article in its
 # title decides between articles that are otherwise alike ("my hub says E-204" is not the hub-offline one).
@@ -183,7 +183,7 @@ def search_features(
         top = np.take_along_axis(scores, order, axis=1)
         if scores.shape[1] < 3:
             top[:, scores.shape[1] :] = -np.inf
-        unknown = np.array([vocabulary.unknown_weight(texts[i]) for i in batch])
+        unknown = np.array([vocabulary.unknown_share(texts[i]) for i in batch])
         found.append(features(top, cos[rows[:, 0], order[:, 0]], lex[rows[:, 0], order[:, 0]], unknown))
         ranked.append(order)
     return np.concatenate(found), np.concatenate(ranked)

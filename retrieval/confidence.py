@@ -1,7 +1,7 @@
 """Calibrated probabilities from a query's search features, and the answer / clarify / none decision on them.
 
 Features of a query's best article: its fused score, its margins to the 2nd and 3rd articles, its best
-cosine and BM25, and the weight of the query's words the KB never uses (`retrieval.vocabulary`). A
+cosine and BM25, and the share of the query's specific words the KB never uses (`retrieval.vocabulary`). A
 logistic model, `offer`, gives the probability that the right article is among the first three; the
 `confidence` that the best one is right is that probability times the best's share of the three (a softmax
 of their fused scores at a fitted temperature), so two articles that score alike are never more than an
@@ -15,12 +15,12 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-FEATURES = ("score", "margin_2nd", "margin_3rd", "cosine", "bm25", "unknown_terms")
+FEATURES = ("score", "margin_2nd", "margin_3rd", "cosine", "bm25", "unknown_share")
 MAX_MARGIN = 10.0
 # Risk choices: answer outright from this confidence; else ask between 2–3 articles when the right one is
 # at least this likely among them; else say the KB has nothing. A third article is offered when its
 # fused score is within THIRD_GAP of the second's.
-ANSWER_AT, CLARIFY_AT, THIRD_GAP = 0.7, 0.5, 1.0
+ANSWER_AT, CLARIFY_AT, THIRD_GAP = 0.7, 0.6, 1.0
 DEFAULT_TAU_HEAD, DEFAULT_TAU_PLAIN = -3.0, -1.6
 TEMPERATURES = np.geomspace(0.25, 4.0, 33)  # the fused-score temperatures a fit chooses from
 
@@ -114,7 +114,7 @@ class Calibration:
 def default_calibration(*, with_head: bool) -> Calibration:
     """The fallback when a KB has too few questions to hold out: confidence from the fused score alone."""
     tau = DEFAULT_TAU_HEAD if with_head else DEFAULT_TAU_PLAIN
-    return Calibration(Logistic([1.0, 0.0, 0.0, 0.0, 0.0, -2.0], 1.0 - tau), 1.0, "default")
+    return Calibration(Logistic([1.0, 0.0, 0.0, 0.0, 0.0, -4.0], 1.0 - tau), 1.0, "default")
 
 
 def decide(confidence: float, in_top3: float, top: np.ndarray, answer_at: float = ANSWER_AT) -> tuple[str, int]:

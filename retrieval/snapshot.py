@@ -124,7 +124,7 @@ class Snapshot:
         top = np.full(3, -np.inf)
         top[: min(3, len(order))] = fused[order[:3]]
         best = order[0]
-        x = features(top[None, :], [best_cos[best]], [lexical[chosen[best]]], [self.vocabulary.unknown_weight(text)])
+        x = features(top[None, :], [best_cos[best]], [lexical[chosen[best]]], [self.vocabulary.unknown_share(text)])
         hits = [
             Hit(self.articles[chosen[i]], float(fused[i]), self._snippet(int(chosen[i]), passages[i]))
             for i in order[: max(top_k, 3)]

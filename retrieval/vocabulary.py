@@ -1,11 +1,14 @@
-"""What the KB never mentions: the query's words absent from the KB's vocabulary, weighted by how specific they are.
+"""What the KB never mentions: the share of the query's specific words that are absent from the KB's vocabulary.
 
 A word counts as known when the KB has it, has it in another form (the index language's analyzer: one
 simple ending in English, "bulbs", "charging"; the stem in Dutch, Italian and Finnish), or has a word one
 typing slip away from it ("pasword"). An unknown word weighs by its rarity in the index's language
 (wordfreq's Zipf scale, shipped inside its wheel for en, nl, it, fi and more): "want" (6.0) weighs 0,
 "lamp" (4.1) 0.6, "alexa" (3.5) 0.8, a brand invented yesterday 1. A code with letters and digits
-("E-999") weighs 1.
+("E-999") weighs 1. The query's unknown share is its unknown words' weight over all its words' weight: a
+question keeps a small share when the KB has most of its specific words, however much chatty context it adds
+("the cam pings me every time a car drives past the house"), one that hinges on a word the KB lacks ("pair my
+Zorblax bulb") gets a large share, and one made only of words the KB lacks gets 1.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from wordfreq import zipf_frequency
 from retrieval.analysis import ENGLISH, PREFIX_MARK, Analyzer
 
 COMMON_ZIPF, RARE_ZIPF = 6.0, 3.0  # a word this common weighs 0, this rare (or rarer) weighs 1
-MAX_WEIGHT = 3.0
 MIN_TYPO_LENGTH = 5
 
 
@@ -60,7 +62,8 @@ class Vocabulary:
         """The word's specificity in the vocabulary's language."""
         return specificity(word, self.analyzer.language)
 
-    def unknown_weight(self, text: str) -> float:
-        """The summed specificity of the query's content words the KB never uses (at most 3)."""
-        total = sum(self.specificity(w) for w in set(self.analyzer.words(text)) if not self.knows(w))
-        return min(total, MAX_WEIGHT)
+    def unknown_share(self, text: str) -> float:
+        """The specificity of the query's words the KB never uses over that of all its words (0 without any)."""
+        weights = {w: self.specificity(w) for w in set(self.analyzer.words(text))}
+        total = sum(weights.values())
+        return sum(v for w, v in weights.items() if not self.knows(w)) / total if total else 0.0

@@ -50,20 +50,23 @@ def test_decision_answers_asks_or_says_none():
     assert decide(0.4, 0.3, [1.0, 0.9, 0.5]) == ("none", 0)
 
 
-def test_words_the_kb_never_uses_weigh_by_how_specific_they_are():
+def test_words_the_kb_never_uses_count_as_their_share_of_the_questions_specific_words():
     kb = Vocabulary(["password", "reset", "bulb", "hub", "e-204", "charging", "order", "error", "keep"])
-    assert kb.unknown_weight("my pasword reset") == 0.0  # a typing slip of a KB word
-    assert kb.unknown_weight("my bulbs keep charge orders") == 0.0  # other endings of KB words
-    assert kb.unknown_weight("I want to know what you think") < 0.1  # everyday words
-    assert kb.unknown_weight("reset my Zorblaxian hub") == 1.0  # a name no dictionary has
-    assert 0.5 < kb.unknown_weight("reset the hub with alexa") < 1.0
-    assert kb.unknown_weight("error E-999 on the hub") == 1.0 and kb.unknown_weight("error E-204") == 0.0
+    assert kb.unknown_share("my pasword reset") == 0.0  # a typing slip of a KB word
+    assert kb.unknown_share("my bulbs keep charge orders") == 0.0  # other endings of KB words
+    assert kb.unknown_share("I want to know what you think") == 0.0  # everyday words only
+    assert kb.unknown_share("Zorblaxian") == 1.0  # nothing but a name no dictionary has
+    hinged = kb.unknown_share("reset my Zorblaxian hub")
+    assert 0.3 < kb.unknown_share("reset the hub with alexa") < hinged < 0.6  # a known word weighs less than a name
+    with_more_kb_words = kb.unknown_share("after the error my hub bulb password reset keeps asking for alexa")
+    assert with_more_kb_words < kb.unknown_share("reset the hub with alexa") - 0.1  # relative to what the KB has
+    assert kb.unknown_share("error E-999 on the hub") > 0.3 and kb.unknown_share("error E-204") == 0.0
 
 
 def test_a_swapped_question_hinges_on_a_word_the_kb_lacks():
     kb = Vocabulary(["will", "bulb", "work", "alexa"])
     swapped = swap_specific_word("will the bulb work with alexa", kb, np.random.default_rng(0))
-    assert swapped and "alexa" not in swapped and kb.unknown_weight(swapped) > 0.3
+    assert swapped and "alexa" not in swapped and kb.unknown_share(swapped) > 0.3
 
 
 def test_tuning_wants_enough_questions_for_the_language_and_holds_out_a_fifth():

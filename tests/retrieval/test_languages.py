@@ -127,9 +127,9 @@ def test_accents_are_folded_before_stemming_so_a_customer_may_leave_them_out():
 
 def test_unknown_words_weigh_by_the_index_languages_word_frequencies():
     dutch = Vocabulary(DUTCH.terms("pakket bezorgd"), DUTCH)
-    assert dutch.knows("pakketten") and dutch.unknown_weight("gewoon pakketten") < 0.1
-    assert Vocabulary([], ENGLISH).unknown_weight("gewoon") == 1.0  # rare in English, everyday in Dutch
-    assert dutch.unknown_weight("zyxbrand pakket") == 1.0
+    assert dutch.knows("pakketten") and dutch.unknown_share("gewoon pakketten") < 0.1  # "gewoon" is everyday Dutch
+    assert Vocabulary(["parcel"], ENGLISH).unknown_share("gewoon parcel") > 0.5  # rare in English
+    assert dutch.unknown_share("zyxbrand pakket") > 0.5
 
 
 def test_swap_negatives_draw_words_of_the_index_language():
