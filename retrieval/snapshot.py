@@ -51,7 +51,7 @@ class Snapshot:
         self.analyzer = analyzer_for(self.manifest.get("language"))  # an index written before languages: English
         self.articles: list[Article] = []
         self.location: dict[str, tuple[int, int]] = {}
-        self.alive, self.entry_article = [], []
+        self.alive, self.entry_article, self.article_rows = [], [], []
         for number, (segment, spec) in enumerate(zip(self.segments, self.manifest["segments"], strict=True)):
             dead = set(spec["dead"])
             global_ids = np.full(len(segment.articles), -1, dtype=np.int64)
@@ -63,6 +63,8 @@ class Snapshot:
             entry_article = global_ids[segment.entry_article]
             self.entry_article.append(entry_article)
             self.alive.append(entry_article >= 0)
+            filled = segment.starts[:-1] < segment.starts[1:]
+            self.article_rows.append((segment.starts[:-1][filled], global_ids[filled]))
         self.lexical = LexicalView([s.lexical for s in self.segments], self.alive, self.analyzer)
         words = (word for segment in self.segments for word in segment.lexical.vocab)
         self.vocabulary = Vocabulary(words, self.analyzer)
@@ -110,12 +112,13 @@ class Snapshot:
         log_prob = np.zeros(count)
         if self.head is not None:
             log_prob = self.head.log_probs(query[None, :])[0]
-            candidates.update(np.argsort(-log_prob)[:CANDIDATES].tolist())
+            candidates.update(_best(log_prob, CANDIDATES))
         lexical = np.zeros(count)
-        for scores, entry_article in zip(self.lexical.scores(text), self.entry_article, strict=True):
-            matched = np.flatnonzero(scores)
-            np.maximum.at(lexical, entry_article[matched], scores[matched])
-        candidates.update(np.argsort(-lexical)[: CANDIDATES if lexical.any() else 0].tolist())
+        for scores, (first_rows, owners) in zip(self.lexical.scores(text), self.article_rows, strict=True):
+            if len(first_rows):
+                best_entry = np.maximum.reduceat(scores, first_rows)  # each article's entries are contiguous
+                lexical[owners[owners >= 0]] = best_entry[owners >= 0]
+        candidates.update(_best(lexical, CANDIDATES if lexical.any() else 0))
         chosen = np.fromiter(candidates, dtype=np.int64)
         best_cos, passages = zip(*(self._best_entry(int(a), query) for a in chosen), strict=True)
         beta, codes = self.analyzer.lexical_weight, self._code_in_title(text, chosen)
@@ -154,3 +157,10 @@ class Snapshot:
         if row < 0:
             return ""
         return excerpt(self.segments[self.location[self.articles[number].id][0]].plains[row])
+
+
+def _best(values: np.ndarray, k: int) -> list[int]:
+    """The positions of the `k` largest values, in no particular order (all of them when there are fewer)."""
+    if k >= len(values):
+        return list(range(len(values)))
+    return np.argpartition(-values, k)[:k].tolist() if k else []
