@@ -47,7 +47,8 @@ How it decides (the same for any company's KB; nothing is written by hand for on
    in another form, or one typing slip away) weighs by its rarity in the index's language (wordfreq):
    "want" 0, "lamp" 0.6, "alexa" 0.8, an invented brand or an unknown code 1; the query's unknown share is
    that weight over all its words' weight, so a question that hinges on a word the KB lacks scores high and
-   one that wraps the KB's words in everyday context scores low (`retrieval.vocabulary`).
+   one that wraps the KB's words in everyday context scores low; a name or code no dictionary has and the KB
+   never uses makes it 1 (`retrieval.vocabulary`).
 3. Calibrate: a logistic model on the best article's fused score, its margins to the 2nd and 3rd,
    cosine, BM25 and that unknown share gives P(the right article is among the first three); times
    the best's share of the three (a softmax of their fused scores at a fitted temperature) it gives P(the

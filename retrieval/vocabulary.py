@@ -7,8 +7,9 @@ typing slip away from it ("pasword"). An unknown word weighs by its rarity in th
 "lamp" (4.1) 0.6, "alexa" (3.5) 0.8, a brand invented yesterday 1. A code with letters and digits
 ("E-999") weighs 1. The query's unknown share is its unknown words' weight over all its words' weight: a
 question keeps a small share when the KB has most of its specific words, however much chatty context it adds
-("the cam pings me every time a car drives past the house"), one that hinges on a word the KB lacks ("pair my
-Zorblax bulb") gets a large share, and one made only of words the KB lacks gets 1.
+("the cam pings me every time a car drives past the house"), one that hinges on a word the KB lacks gets a large
+share, and one with a name or code no dictionary has and the KB never uses ("pair my Zorblax bulb", "error E-999")
+gets 1, as does one made only of words the KB lacks.
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ MIN_TYPO_LENGTH = 5
 def _deletions(word: str) -> set[str]:
     """Every string made by deleting one letter of `word`."""
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@lru_cache(maxsize=65536)
+def is_name(word: str, language: str = "en") -> bool:
+    """Whether a word is a name no dictionary of the language has (an invented brand, "Zorblax") or a code ("E-999")."""
+    if any(c.isdigit() for c in word):
+        return any(c.isalpha() for c in word)
+    return zipf_frequency(word, language) == 0
 
 
 @lru_cache(maxsize=65536)
@@ -63,7 +72,11 @@ class Vocabulary:
         return specificity(word, self.analyzer.language)
 
     def unknown_share(self, text: str) -> float:
-        """The specificity of the query's words the KB never uses over that of all its words (0 without any)."""
+        """The specificity of the query's words the KB never uses over that of all its words (0 without any);
+        1 when one of them is a name or code the KB never uses, which is what such a question hinges on."""
         weights = {w: self.specificity(w) for w in set(self.analyzer.words(text))}
+        unknown = [w for w in weights if not self.knows(w)]
+        if any(is_name(w, self.analyzer.language) for w in unknown):
+            return 1.0
         total = sum(weights.values())
-        return sum(v for w, v in weights.items() if not self.knows(w)) / total if total else 0.0
+        return sum(weights[w] for w in unknown) / total if total else 0.0
