@@ -39,7 +39,7 @@ from retrieval.analysis import ENGLISH, Analyzer
 from retrieval.confidence import Calibration, default_calibration, features, fit_logistic, fit_temperature
 from retrieval.head import Head, entry_weights, fit_head
 from retrieval.lexical import LexicalSegment, LexicalView
-from retrieval.vocabulary import Vocabulary
+from retrieval.vocabulary import Vocabulary, is_code
 
 ALPHA = 4.0
 RECIPE = 11  # bump when scoring or calibration changes: the next re-index refits even if no article changed
@@ -71,7 +71,7 @@ def fuse(
 
 def query_codes(text: str, analyzer: Analyzer) -> set[str]:
     """The codes a text holds (terms with letters and digits, such as "e-204"), which `CODE_BONUS` matches to titles."""
-    return {t for t in analyzer.terms(text) if any(c.isdigit() for c in t) and any(c.isalpha() for c in t)}
+    return {t for t in analyzer.terms(text) if is_code(t)}
 
 
 def pool_file(language: str) -> Path:

@@ -64,7 +64,8 @@ class Snapshot:
             self.entry_article.append(entry_article)
             self.alive.append(entry_article >= 0)
             filled = segment.starts[:-1] < segment.starts[1:]
-            self.article_rows.append((segment.starts[:-1][filled], global_ids[filled]))
+            owners = global_ids[filled]
+            self.article_rows.append((segment.starts[:-1][filled], np.flatnonzero(owners >= 0), owners[owners >= 0]))
         self.lexical = LexicalView([s.lexical for s in self.segments], self.alive, self.analyzer)
         words = (word for segment in self.segments for word in segment.lexical.vocab)
         self.vocabulary = Vocabulary(words, self.analyzer)
@@ -114,10 +115,9 @@ class Snapshot:
             log_prob = self.head.log_probs(query[None, :])[0]
             candidates.update(_best(log_prob, CANDIDATES))
         lexical = np.zeros(count)
-        for scores, (first_rows, owners) in zip(self.lexical.scores(text), self.article_rows, strict=True):
+        for scores, (first_rows, live, owners) in zip(self.lexical.scores(text), self.article_rows, strict=True):
             if len(first_rows):
-                best_entry = np.maximum.reduceat(scores, first_rows)  # each article's entries are contiguous
-                lexical[owners[owners >= 0]] = best_entry[owners >= 0]
+                lexical[owners] = np.maximum.reduceat(scores, first_rows)[live]  # each article's entries are contiguous
         candidates.update(_best(lexical, CANDIDATES if lexical.any() else 0))
         chosen = np.fromiter(candidates, dtype=np.int64)
         best_cos, passages = zip(*(self._best_entry(int(a), query) for a in chosen), strict=True)

@@ -30,11 +30,16 @@ def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+def is_code(term: str) -> bool:
+    """Whether a term is a code: letters and digits together ("e-204")."""
+    return any(c.isdigit() for c in term) and any(c.isalpha() for c in term)
+
+
 @lru_cache(maxsize=65536)
 def is_name(word: str, language: str = "en") -> bool:
     """Whether a word is a name no dictionary of the language has (an invented brand, "Zorblax") or a code ("E-999")."""
     if any(c.isdigit() for c in word):
-        return any(c.isalpha() for c in word)
+        return is_code(word)
     return zipf_frequency(word, language) == 0
 
 
@@ -42,7 +47,7 @@ def is_name(word: str, language: str = "en") -> bool:
 def specificity(word: str, language: str = "en") -> float:
     """How much a word the KB lacks can matter, in [0, 1]: 0 for everyday words, 1 for rare names and codes."""
     if any(c.isdigit() for c in word):
-        return 1.0 if any(c.isalpha() for c in word) else 0.0
+        return 1.0 if is_code(word) else 0.0
     zipf = zipf_frequency(word, language)
     return min(1.0, max(0.0, (COMMON_ZIPF - zipf) / (COMMON_ZIPF - RARE_ZIPF)))
 
