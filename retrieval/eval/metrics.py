@@ -72,13 +72,11 @@ def operating_point(outcomes: Sequence[Outcome], held_back: float = HELD_BACK) -
     """(the lowest answer threshold at which `held_back` of the unanswerable questions are not answered, the share of
     the answerable answered outright with the right article there), or None without both kinds of question."""
     unanswerable = np.sort([o.confidence for o in outcomes if o.expected is None])
-    answerable = [o for o in outcomes if o.expected is not None]
-    if not len(unanswerable) or not answerable:
+    if not len(unanswerable) or all(o.expected is None for o in outcomes):
         return None
     needed = int(np.ceil(held_back * len(unanswerable) - 1e-9))  # how many must fall below the threshold
     threshold = float(np.nextafter(unanswerable[needed - 1], np.inf)) if needed else 0.0
-    right = np.mean([o.confidence >= threshold and o.top == o.expected for o in answerable])
-    return threshold, float(right)
+    return threshold, summary(at_threshold(outcomes, threshold))["right_answer"]
 
 
 def summary(outcomes: Sequence[Outcome]) -> dict:
