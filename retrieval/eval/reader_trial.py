@@ -76,7 +76,7 @@ class Reader:
         return self.model(**tokens).logits.squeeze(-1)
 
     def train(self, data: list[tuple[str, str, float, str]], epochs: int, rng: np.random.Generator) -> None:
-        """Fine-tune on the pairs (binary cross-entropy, linear warm-up and decay), printing each epoch's time."""
+        """Fine-tune on the pairs (binary cross-entropy, linear warm-up and decay), printing each epoch as it ends."""
         torch = self.torch
         steps = epochs * (len(data) // BATCH)
         optimizer = torch.optim.AdamW(self.model.parameters(), lr=LEARNING_RATE, weight_decay=0.01)
