@@ -30,22 +30,31 @@ BATCH, LEARNING_RATE, MAX_TOKENS = 16, 4e-5, 192
 READER_POWER = 0.2  # confidence × reader ** READER_POWER (chosen on the English development sets)
 
 
+def passage(title: str, text: str) -> str:
+    """What the reader reads beside a question: the article's title, then one of its passages."""
+    return f"{title}. {text}"
+
+
 def pairs(articles: list[dict], rng: np.random.Generator) -> list[tuple[str, str, float, str]]:
     """(question, title + passage, 1.0 if the passage answers it, kind) for every question of the articles."""
     found = []
+
+    def own(article: dict, item: dict) -> str:
+        """The question's own paragraph of its article, as the reader reads it."""
+        return passage(article["title"], article["paragraphs"][item["paragraph"]])
+
     for article in articles:
-        head = article["title"] + ". "
         others = [a for a in articles if a["company"] == article["company"] and a is not article]
         for item in article["answerable"]:
-            found.append((item["q"], head + article["paragraphs"][item["paragraph"]], 1.0, "answers"))
-            found.append((item["q"], head + item["without"], 0.0, "answer removed"))
+            found.append((item["q"], own(article, item), 1.0, "answers"))
+            found.append((item["q"], passage(article["title"], item["without"]), 0.0, "answer removed"))
             other = others[rng.integers(len(others))]
             paragraph = other["paragraphs"][rng.integers(len(other["paragraphs"]))]
-            found.append((item["q"], other["title"] + ". " + paragraph, 0.0, "another article"))
+            found.append((item["q"], passage(other["title"], paragraph), 0.0, "another article"))
         for kind in ("near_miss", "other_brand"):
             for item in article[kind]:
-                found.append((item["q"], head + article["paragraphs"][item["paragraph"]], 0.0, kind))
-                found.append((item["q"], head + item["with"], 1.0, "answers"))
+                found.append((item["q"], own(article, item), 0.0, kind))
+                found.append((item["q"], passage(article["title"], item["with"]), 1.0, "answers"))
     return found
 
 
@@ -143,9 +152,9 @@ def trade(reader: Reader, backend: str) -> None:
         best = [result["hits"][0] for result in found]
         confidence = np.array([result["confidence"] for result in found])
         right = np.array([hit["article_id"] == item["article_id"] for hit, item in zip(best, items, strict=True)])
-        read_ = reader.scores([i["query"] for i in items], [h["title"] + ". " + h["snippet"] for h in best])
-        served = [r["decision"] == "answer" for r in found]
-        count = int((np.array(served) & right).sum())
+        read_ = reader.scores([i["query"] for i in items], [passage(h["title"], h["snippet"]) for h in best])
+        served = np.array([r["decision"] == "answer" for r in found])
+        count = int((served & right).sum())
         for label, score in (("served", confidence), (f"× reader^{READER_POWER}", confidence * read_**READER_POWER)):
             bar = np.sort(score[right])[::-1][count - 1] if count else np.inf
             wrong = int(((score >= bar) & ~right).sum())
