@@ -50,7 +50,8 @@ How it decides (the same for any company's KB; nothing is written by hand for on
    one that wraps the KB's words in everyday context scores low; a name or code no dictionary has and the KB
    never uses makes it 1 (`retrieval.vocabulary`).
 3. Calibrate: a logistic model on the best article's fused score, its margins to the 2nd and 3rd,
-   cosine, BM25 and that unknown share gives P(the right article is among the first three); times
+   cosine, BM25, that unknown share and the head's largest logit (how near the query is to any article,
+   which the head's softmax leaves out) gives P(the right article is among the first three); times
    the best's share of the three (a softmax of their fused scores at a fitted temperature) it gives P(the
    best article is right), so two articles that score alike are never more than an even bet each
    (`retrieval.confidence`). Each re-index fits both on the KB's own questions

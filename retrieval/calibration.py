@@ -42,7 +42,7 @@ from retrieval.lexical import LexicalSegment, LexicalView
 from retrieval.vocabulary import Vocabulary, is_code
 
 ALPHA = 4.0
-RECIPE = 11  # bump when scoring or calibration changes: the next re-index refits even if no article changed
+RECIPE = 12  # bump when scoring or calibration changes: the next re-index refits even if no article changed
 COS_FLOOR = 0.05
 # A code the customer typed (a token with letters and digits, such as E-204) that names an article in its
 # title decides between articles that are otherwise alike ("my hub says E-204" is not the hub-offline one).
@@ -149,8 +149,9 @@ class Entries:
 
 def article_scores(
     entries: Entries, queries: np.ndarray, texts: Sequence[str], mask: np.ndarray, head: Head | None, live: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fused scores, best cosines and best BM25 (each queries × articles) with only `mask` entries, `live` articles."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Fused scores, best cosines and best BM25 (each queries × articles) with only `mask` entries, `live` articles,
+    and the head's largest logit per query (0 without a head)."""
     lexical = LexicalView([entries.lexical], [mask], entries.analyzer).score_matrix(texts)
     cos = queries @ entries.vectors.T
     cos[:, ~mask] = -1.0
@@ -158,10 +159,10 @@ def article_scores(
     starts = entries.starts
     best_cos = np.maximum.reduceat(cos, starts, axis=1)
     best_lex = np.maximum.reduceat(lexical, starts, axis=1)
-    log_prob = head.log_probs(queries, live) if head is not None else 0.0
+    log_prob, head_logit = head.scores(queries, live) if head is not None else (0.0, np.zeros(len(queries)))
     scores = fuse(log_prob, best_cos, best_lex, entries.analyzer.lexical_weight, entries.code_in_title(texts))
     scores[:, ~live] = -np.inf
-    return scores, best_cos, best_lex
+    return scores, best_cos, best_lex, head_logit
 
 
 def _folds(items: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
@@ -175,7 +176,9 @@ def search_features(
     """(features of each query's best article, the articles ranked first to third) in one hold-out run."""
     found, ranked = [], []
     for batch in np.array_split(np.arange(len(texts)), max(1, -(-len(texts) // BATCH))):
-        scores, cos, lex = article_scores(entries, vectors[batch], [texts[i] for i in batch], mask, head, live)
+        scores, cos, lex, head_logit = article_scores(
+            entries, vectors[batch], [texts[i] for i in batch], mask, head, live
+        )
         order = np.argsort(-scores, axis=1)[:, :3]
         if order.shape[1] < 3:
             order = np.pad(order, ((0, 0), (0, 3 - order.shape[1])), mode="edge")
@@ -184,7 +187,7 @@ def search_features(
         if scores.shape[1] < 3:
             top[:, scores.shape[1] :] = -np.inf
         unknown = np.array([vocabulary.unknown_share(texts[i]) for i in batch])
-        found.append(features(top, cos[rows[:, 0], order[:, 0]], lex[rows[:, 0], order[:, 0]], unknown))
+        found.append(features(top, cos[rows[:, 0], order[:, 0]], lex[rows[:, 0], order[:, 0]], unknown, head_logit))
         ranked.append(order)
     return np.concatenate(found), np.concatenate(ranked)
 

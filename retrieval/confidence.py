@@ -1,7 +1,8 @@
 """Calibrated probabilities from a query's search features, and the answer / clarify / none decision on them.
 
 Features of a query's best article: its fused score, its margins to the 2nd and 3rd articles, its best
-cosine and BM25, and the share of the query's specific words the KB never uses (`retrieval.vocabulary`). A
+cosine and BM25, the share of the query's specific words the KB never uses (`retrieval.vocabulary`), and the
+head's largest logit over all articles (how near the query is to any article; 0 in an index without a head). A
 logistic model, `offer`, gives the probability that the right article is among the first three; the
 `confidence` that the best one is right is that probability times the best's share of the three (a softmax
 of their fused scores at a fitted temperature), so two articles that score alike are never more than an
@@ -15,7 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-FEATURES = ("score", "margin_2nd", "margin_3rd", "cosine", "bm25", "unknown_share")
+FEATURES = ("score", "margin_2nd", "margin_3rd", "cosine", "bm25", "unknown_share", "head_logit")
 MAX_MARGIN = 10.0
 # Risk choices: answer outright from this confidence; else ask between 2–3 articles when the right one is
 # at least this likely among them; else say the KB has nothing. A third article is offered when its
@@ -25,11 +26,13 @@ DEFAULT_TAU_HEAD, DEFAULT_TAU_PLAIN = -3.0, -1.6
 TEMPERATURES = np.geomspace(0.25, 4.0, 33)  # the fused-score temperatures a fit chooses from
 
 
-def features(top: np.ndarray, cosine: np.ndarray, bm25: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+def features(
+    top: np.ndarray, cosine: np.ndarray, bm25: np.ndarray, unknown: np.ndarray, head_logit: np.ndarray
+) -> np.ndarray:
     """(queries × FEATURES) from the three best fused scores per query (−inf where there are fewer)."""
     top = np.asarray(top, dtype=np.float64)
     margins = np.minimum(top[:, :1] - top[:, 1:3], MAX_MARGIN)
-    return np.column_stack([top[:, 0], margins, cosine, bm25, unknown])
+    return np.column_stack([top[:, 0], margins, cosine, bm25, unknown, head_logit])
 
 
 @dataclass
@@ -96,8 +99,9 @@ class Calibration:
     negatives: dict = field(default_factory=dict)
 
     def confidences(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(P(the best article is right), P(the right one is among the first three)) per row of features."""
-        in_top3 = self.offer.probability(x)
+        """(P(the best article is right), P(the right one is among the first three)) per row of features; an
+        index fit before the last features were added reads only the ones it was fit on until it is re-indexed."""
+        in_top3 = self.offer.probability(np.atleast_2d(x)[:, : len(self.offer.weights)])
         return in_top3 * share_of_best(x, self.temperature), in_top3
 
     def to_dict(self) -> dict:
@@ -114,7 +118,7 @@ class Calibration:
 def default_calibration(*, with_head: bool) -> Calibration:
     """The fallback when a KB has too few questions to hold out: confidence from the fused score alone."""
     tau = DEFAULT_TAU_HEAD if with_head else DEFAULT_TAU_PLAIN
-    return Calibration(Logistic([1.0, 0.0, 0.0, 0.0, 0.0, -4.0], 1.0 - tau), 1.0, "default")
+    return Calibration(Logistic([1.0, 0.0, 0.0, 0.0, 0.0, -4.0, 0.0], 1.0 - tau), 1.0, "default")
 
 
 def decide(confidence: float, in_top3: float, top: np.ndarray, answer_at: float = ANSWER_AT) -> tuple[str, int]:

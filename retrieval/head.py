@@ -41,13 +41,15 @@ class Head:
     weights: np.ndarray
     bias: np.ndarray
 
-    def log_probs(self, queries: np.ndarray, live: np.ndarray | None = None) -> np.ndarray:
-        """Log-softmax over the articles for a (queries × dim) array; articles with `live` False get -inf."""
+    def scores(self, queries: np.ndarray, live: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(log-softmax over the articles, the largest logit) per row of a (queries × dim) array; articles with
+        `live` False get -inf. The largest logit says how near the query is to any article at all, which the
+        softmax, normalized over the articles, leaves out."""
         logits = SCALE * queries @ self.weights.T + self.bias
         if live is not None:
             logits[:, ~live] = -np.inf
         top = logits.max(axis=1, keepdims=True)
-        return logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
+        return logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True)), top[:, 0]
 
 
 def worth_fitting(entries: int, articles: int) -> bool:

@@ -110,9 +110,10 @@ class Snapshot:
             for article, value in zip(entry_article[rows].tolist(), cos.tolist(), strict=True):
                 dense[article] = max(value, dense.get(article, -1.0))
         candidates = set(sorted(dense, key=dense.__getitem__, reverse=True)[:CANDIDATES])
-        log_prob = np.zeros(count)
+        log_prob, head_logit = np.zeros(count), 0.0
         if self.head is not None:
-            log_prob = self.head.log_probs(query[None, :])[0]
+            log_probs, head_logits = self.head.scores(query[None, :])
+            log_prob, head_logit = log_probs[0], float(head_logits[0])
             candidates.update(_best(log_prob, CANDIDATES))
         lexical = np.zeros(count)
         for scores, (first_rows, live, owners) in zip(self.lexical.scores(text), self.article_rows, strict=True):
@@ -127,7 +128,8 @@ class Snapshot:
         top = np.full(3, -np.inf)
         top[: min(3, len(order))] = fused[order[:3]]
         best = order[0]
-        x = features(top[None, :], [best_cos[best]], [lexical[chosen[best]]], [self.vocabulary.unknown_share(text)])
+        unknown = self.vocabulary.unknown_share(text)
+        x = features(top[None, :], [best_cos[best]], [lexical[chosen[best]]], [unknown], [head_logit])
         hits = [
             Hit(self.articles[chosen[i]], float(fused[i]), self._snippet(int(chosen[i]), passages[i]))
             for i in order[: max(top_k, 3)]

@@ -56,7 +56,7 @@ def ranks(entries: Entries, embed: Embed, queries: Sequence[str], expected: Sequ
     head = fit_head(entries.vectors, entries.articles, entries.count, weights=weights) if entries.count >= 2 else None
     every = np.ones(len(entries.texts), dtype=bool)
     live = np.ones(entries.count, dtype=bool)
-    scores, _, _ = article_scores(entries, embed(list(queries)), queries, every, head, live)
+    scores = article_scores(entries, embed(list(queries)), queries, every, head, live)[0]
     right = scores[np.arange(len(queries)), np.asarray(expected)]
     return (scores > right[:, None]).sum(axis=1)
 

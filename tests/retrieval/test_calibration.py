@@ -90,7 +90,16 @@ def test_held_out_questions_are_scored_with_the_code_bonus_the_index_serves():
     entries = Entries(vectors, np.array([0, 0, 1, 1]), np.array(["title", "question"] * 2), texts, 2)
     assert entries.code_in_title(["my bulb says e204", "my bulb is off"]).tolist() == [[1.0, 0.0], [0.0, 0.0]]
     mask, live = np.array([True, False, True, True]), np.ones(2, dtype=bool)
-    scores, cos, lexical = article_scores(entries, vectors[:1], ["my bulb says E-204"], mask, None, live)
+    scores, cos, lexical, _ = article_scores(entries, vectors[:1], ["my bulb says E-204"], mask, None, live)
     beta = entries.analyzer.lexical_weight
     assert scores == pytest.approx(fuse(0.0, cos, lexical, beta, np.array([[1.0, 0.0]])))
     assert scores[0, 0] - fuse(0.0, cos, lexical, beta)[0, 0] == pytest.approx(CODE_BONUS)
+
+
+def test_an_index_fit_before_the_head_logit_feature_keeps_its_confidence_until_re_indexed():
+    six = Logistic([1.0, 0.5, 0.0, 0.0, 0.0, -2.0], 0.3, [0.0] * 6, [1.0] * 6)
+    fit_before = Calibration.from_dict(Calibration(six, 1.0, "held-out").to_dict())
+    x = np.array([[2.0, 1.0, 1.5, 0.6, 0.2, 0.1, 40.0]])
+    confidence, in_top3 = fit_before.confidences(x)
+    assert in_top3[0] == pytest.approx(six.probability(x[:, :6])[0])
+    assert 0.0 < confidence[0] < in_top3[0]
