@@ -1,15 +1,15 @@
 """The demo KB in each language against its development set (`retrieval/eval/dev/dev_<language>.jsonl`).
 
-    python -m retrieval.eval.dev_languages [--kb DIR] [--backend onnx] [--languages en nl] [--set dev2] [--show]
+    python -m retrieval.eval.dev_languages [--kb DIR] [--backend onnx] [--languages en nl] [--set dev2|dev3] [--show]
         [--rebuild]
 
 Builds (or brings up to date) an index per language under var/eval/ — English from `kb/`, the others from
 `kb/translations/<language>/`, each analysed in its language — and prints, per language: right answered,
 right answered or offered in a clarify (% of the answerable), wrong answers as a share of answers, `none` for
 the not-answerable (and per kind: out_of_kb, near_miss), and the clarify rate. `--set dev2` reads the second sets
-(`dev2_<language>.jsonl`: English, Dutch and Italian) instead. `--show` lists each wrong answer and each not-answerable
-question that was answered. The development sets are for choosing methods and settings
-(see `retrieval/eval/dev/README.md`); the held-out yardsticks are never read here.
+(`dev2_<language>.jsonl`: English, Dutch and Italian) instead, `--set dev3` the third (Dutch and Italian). `--show`
+lists each wrong answer and each not-answerable question that was answered. The development sets are for choosing
+methods and settings (see `retrieval/eval/dev/README.md`); the held-out yardsticks are never read here.
 """
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kb", type=Path, default=REPO / "kb", help="the English KB; translations under it")
     parser.add_argument("--backend", default="onnx", choices=["onnx", "onnx-int8", "torch"], help="default onnx")
     parser.add_argument("--languages", nargs="+", default=list(LANGUAGES), choices=LANGUAGES)
-    parser.add_argument("--set", default="dev", choices=["dev", "dev2"], help="which development sets (default dev)")
+    parser.add_argument(
+        "--set", default="dev", choices=["dev", "dev2", "dev3"], help="which development sets (default dev)"
+    )
     parser.add_argument("--show", action="store_true", help="list wrong answers and answered unanswerable questions")
     parser.add_argument("--rebuild", action="store_true", help="start each index afresh (refits the calibration)")
     args = parser.parse_args(argv)
