@@ -20,11 +20,8 @@ confidence had been fit on). The confidence models (`retrieval.confidence`) are 
   with their most specific word swapped for a word of that language (wordfreq) the KB never uses (the KB
   lacks the product, brand or feature the question hinges on).
 
-The negatives weigh together half as much as the positives, so the confidence is calibrated for questions of
-which one in three has no answer in the KB (`UNANSWERABLE_SHARE`); of that weight the held-out articles and the pool
-have 40 % each and the swapped questions 20 % (`NEGATIVE_SHARES`): weighed as much as the others, the swapped
-questions taught the fit to trust the unknown share more than customers' wording bears (most customer questions
-hold some word the KB never uses).
+The three negative kinds weigh equally and together half as much as the positives: the confidence is
+calibrated for questions of which one in three has no answer in the KB (`UNANSWERABLE_SHARE`).
 """
 
 from __future__ import annotations
@@ -45,7 +42,7 @@ from retrieval.lexical import LexicalSegment, LexicalView
 from retrieval.vocabulary import Vocabulary, is_code
 
 ALPHA = 4.0
-RECIPE = 13  # bump when scoring or calibration changes: the next re-index refits even if no article changed
+RECIPE = 12  # bump when scoring or calibration changes: the next re-index refits even if no article changed
 COS_FLOOR = 0.05
 # A code the customer typed (a token with letters and digits, such as E-204) that names an article in its
 # title decides between articles that are otherwise alike ("my hub says E-204" is not the hub-offline one).
@@ -56,8 +53,6 @@ MAX_SWAPS = 400
 MIN_QUESTIONS = 20
 BATCH = 256  # queries scored at once (bounds the queries × entries arrays)
 UNANSWERABLE_SHARE = 1 / 3
-# Each negative kind's share of the negatives' weight (normalized over the kinds a fit has).
-NEGATIVE_SHARES = {"out": 0.4, "pool": 0.4, "swap": 0.2}
 DATA = Path(__file__).with_name("data")
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -277,16 +272,14 @@ def calibrate(
 
 
 def _fit_models(x: dict[str, list[np.ndarray]], right: np.ndarray, in_top3: np.ndarray) -> Calibration:
-    """Fit the offer model (the negatives UNANSWERABLE_SHARE of the weight, shared by kind as NEGATIVE_SHARES) and the
+    """Fit the offer model (the negative kinds weigh equally, UNANSWERABLE_SHARE of the total) and the
     temperature of the best's share (on the positives whose right article was among the first three)."""
     positives = np.concatenate(x["asked"])
     groups = {kind: np.concatenate(parts) for kind, parts in x.items() if kind != "asked" and parts}
     negatives = np.concatenate(list(groups.values()))
     negative_total = len(positives) * UNANSWERABLE_SHARE / (1 - UNANSWERABLE_SHARE)
-    shares = {kind: NEGATIVE_SHARES[kind] for kind in groups}
     weights = np.concatenate(
-        [np.ones(len(positives))]
-        + [np.full(len(g), negative_total * shares[kind] / sum(shares.values()) / len(g)) for kind, g in groups.items()]
+        [np.ones(len(positives))] + [np.full(len(g), negative_total / len(groups) / len(g)) for g in groups.values()]
     )
     data = np.concatenate([positives, negatives])
     zeros = np.zeros(len(negatives))
