@@ -125,7 +125,7 @@ def test_a_lead_reads_the_charts_opens_the_conversations_behind_a_bar_and_drafts
     expect(page.locator("#empty")).to_be_visible()  # the last 30 days hold nothing yet
     page.fill("#from", str(first))
     page.fill("#to", str(last))
-    page.get_by_role("button", name="Show").click()
+    page.get_by_role("button", name="Show", exact=True).click()
     expect(page.locator("#empty")).to_be_hidden()
     expect(page.locator("#headline .figure").first).to_have_text("34Conversations")
     for canvas in ("chart-trend", "chart-reasons", "chart-wait", "chart-swarms", "chart-surveys"):

@@ -53,7 +53,7 @@ def test_the_demo_history_fills_the_analytics_page(browser, live_app, e2e_databa
     sign_in(page, create_staff(e2e_database_url, "Lee Lead", ["lead"]), "/analytics")
     page.fill("#from", str(date.today() - timedelta(days=15)))
     page.fill("#to", str(date.today()))
-    page.get_by_role("button", name="Show").click()
+    page.get_by_role("button", name="Show", exact=True).click()
     expect(page.locator("#empty")).to_be_hidden()
     for canvas in CHARTS:
         expect(page.locator(f"#{canvas}")).to_be_visible()
